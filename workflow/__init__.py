@@ -1,0 +1,63 @@
+"""The union dossier workflow: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Config
+from .extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(app: Flask) -> str:
+    """Outside production a key is kept in the instance folder, so sessions survive restarts."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(ROOT / "templates"))
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
+        f"sqlite:///{Path(app.instance_path) / 'workflow.sqlite'}")
+    app.config["STORAGE_DIR"] = app.config["STORAGE_DIR"] or str(Path(app.instance_path) / "storage")
+    if not app.config["SECRET_KEY"]:
+        if app.config["ENV_NAME"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        app.config["SECRET_KEY"] = _secret_key(app)
+
+    from . import models  # noqa: F401  (every table, for the metadata and Alembic)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.session_protection = "strong"
+
+    from .api import bp as api_bp
+    from .auth.routes import bp as auth_bp
+    from .dossiers.routes import bp as dossiers_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dossiers_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
+
+    from . import cli, web
+
+    cli.init_app(app)
+    web.init_app(app)
+    return app

@@ -1,0 +1,118 @@
+"""The OpenAPI 3.1 description of API v1; the kinds' data schemas come from their pydantic models."""
+from ..dossiers.kinds import KINDS
+from ..states import EVENTS, STATES
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema):
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*codes):
+    text = {401: "No or bad token", 403: "Not allowed", 404: "Not found or not visible to you",
+            409: "Stale version or event not allowed in this state", 413: "Too large", 422: "Invalid input"}
+    return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
+
+
+def openapi_document() -> dict:
+    kind_data = {f"{code}_data": kind.Data.model_json_schema(ref_template="#/components/schemas/{model}")
+                 for code, kind in KINDS.items()}
+    id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
+    secured = [{"bearer": []}]
+    schemas = {
+        **kind_data,
+        "Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"},
+            "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
+        "Org": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+        "Document": {"type": "object", "required": ["id", "doc_type", "number", "issued_at", "sha256", "url"],
+                     "properties": {"id": {"type": "integer"}, "doc_type": {"type": "string", "enum": ["TTr", "TB", "BB", "QĐ"]},
+                                    "title": {"type": "string"}, "number": {"type": "string", "examples": ["05/TTr-LĐLĐ"]},
+                                    "issued_on": {"type": "string", "format": "date"},
+                                    "issued_at": {"type": "string", "format": "date-time"},
+                                    "issuer": _ref("Org"), "sha256": {"type": "string"}, "size": {"type": "integer"},
+                                    "page_count": {"type": "integer"}, "url": {"type": "string"}}},
+        "Dossier": {"type": "object", "required": ["id", "kind", "state", "version", "org", "allowed_events"],
+                    "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)},
+                                   "state": {"type": "string", "enum": list(STATES)}, "version": {"type": "integer"},
+                                   "org": _ref("Org"), "subject": {"type": "string"}, "round": {"type": "integer"},
+                                   "data": {"type": "object"},
+                                   "allowed_events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
+                                   "documents": {"type": "array", "items": _ref("Document")},
+                                   "history": {"type": "array", "items": {"type": "object"}}}},
+        "Batch": {"type": "object", "required": ["id", "number", "dossiers", "documents", "bundle_url"],
+                  "properties": {"id": {"type": "integer"}, "number": {"type": ["string", "null"]},
+                                 "dossiers": {"type": "array", "items": _ref("Dossier")},
+                                 "documents": {"type": "array", "items": _ref("Document")},
+                                 "bundle_url": {"type": "string"}}},
+    }
+    pdf = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    paths = {
+        "/tokens": {"post": {"summary": "Get a bearer token", "requestBody": _json({
+            "type": "object", "required": ["username", "password"],
+            "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
+            "responses": {"201": {"description": "Token", **_json({"type": "object", "properties": {
+                "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}})},
+                **_errors(401, 422)}}},
+        "/dossiers": {
+            "get": {"summary": "Dossiers visible to you", "security": secured, "parameters": [
+                {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
+                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}}],
+                "responses": {"200": {"description": "List", **_json({"type": "object", "properties": {
+                    "dossiers": {"type": "array", "items": _ref("Dossier")}}})}, **_errors(401, 422)}},
+            "post": {"summary": "Create a draft", "security": secured, "requestBody": _json({
+                "type": "object", "required": ["kind", "data"], "properties": {
+                    "kind": {"type": "string", "enum": list(KINDS)},
+                    "data": {"oneOf": [_ref(name) for name in kind_data]}}}),
+                "responses": {"201": {"description": "Created", **_json(_ref("Dossier"))}, **_errors(401, 403, 422)}}},
+        "/dossiers/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "One dossier", "security": secured,
+                    "responses": {"200": {"description": "Dossier", **_json(_ref("Dossier"))}, **_errors(401, 404)}},
+            "patch": {"summary": "Change fields while editable", "security": secured, "requestBody": _json({
+                "type": "object", "required": ["version", "data"],
+                "properties": {"version": {"type": "integer"}, "data": {"type": "object"}}}),
+                "responses": {"200": {"description": "Dossier", **_json(_ref("Dossier"))}, **_errors(401, 403, 404, 409, 422)}}},
+        "/dossiers/{id}/transitions": {
+            "parameters": [id_param("id")],
+            "post": {"summary": "Fire a workflow event", "security": secured, "requestBody": _json({
+                "type": "object", "required": ["event", "version"], "properties": {
+                    "event": {"type": "string", "enum": list(EVENTS)}, "version": {"type": "integer"},
+                    "comment": {"type": "string"}, "granted_amount_vnd": {"type": "integer"}}}),
+                "responses": {"200": {"description": "Dossier", **_json(_ref("Dossier"))},
+                              **_errors(401, 403, 404, 409, 422)}}},
+        "/dossiers/{id}/documents": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "Documents issued for a dossier", "security": secured,
+                    "responses": {"200": {"description": "Documents", **_json({"type": "object", "properties": {
+                        "documents": {"type": "array", "items": _ref("Document")}}})}, **_errors(401, 404)}}},
+        "/documents/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "The issued PDF, byte for byte", "security": secured,
+                    "responses": {"200": {"description": "PDF", **pdf}, **_errors(401, 404)}}},
+        "/batches": {"post": {"summary": "Forward approved dossiers of one kind", "security": secured,
+                              "requestBody": _json({"type": "object", "required": ["dossier_ids"], "properties": {
+                                  "dossier_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                                  "versions": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
+                              "responses": {"201": {"description": "Batch", **_json(_ref("Batch"))},
+                                            **_errors(401, 403, 404, 409, 422)}}},
+        "/batches/{id}": {"parameters": [id_param("id")],
+                          "get": {"summary": "A forwarded batch", "security": secured,
+                                  "responses": {"200": {"description": "Batch", **_json(_ref("Batch"))}, **_errors(401, 404)}}},
+        "/batches/{id}/bundle.pdf": {"parameters": [id_param("id")],
+                                     "get": {"summary": "The batch's bundle", "security": secured,
+                                             "responses": {"200": {"description": "PDF", **pdf}, **_errors(401, 404)}}},
+        "/kinds": {"get": {"summary": "Each dossier kind's JSON Schema",
+                           "responses": {"200": {"description": "Kinds", **_json({"type": "object"})}}}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Union dossier workflow API", "version": "1.0.0",
+                 "description": "Dossiers of grassroots unions, reviewed by their district federation and decided by the province."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": schemas},
+        "paths": paths,
+    }

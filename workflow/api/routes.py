@@ -1,0 +1,182 @@
+"""JSON API v1 (DESIGN §6). Bearer tokens only; every handler calls one operation in a unit of work."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import g, jsonify, request
+
+from ..auth.models import ApiToken
+from ..auth.routes import authenticate
+from ..dossiers import operations as ops
+from ..dossiers.kinds import KINDS
+from ..dossiers.models import Batch
+from ..dossiers.permissions import can_download, can_view_batch
+from ..extensions import db
+from ..pdf.bundle import bundle_response
+from ..pdf.models import Document
+from ..pdf.serve import pdf_response
+from ..states import EVENTS, STATES
+from ..transaction import unit_of_work
+from . import bp
+from .openapi import openapi_document
+from .serializers import batch_json, document_json, dossier_json, iso
+
+
+def error(status: int, message: str, errors: dict | None = None):
+    body = {"error": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@bp.errorhandler(ops.OperationError)
+def operation_error(exc: ops.OperationError):
+    return error(exc.status, exc.message, exc.errors)
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = ApiToken.find_user(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if user is None:
+            return error(401, "Thiếu hoặc sai mã truy cập (Bearer token).")
+        g.api_user = user
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ops.Invalid("Nội dung phải là một đối tượng JSON.", {"body": ["Gửi JSON với Content-Type: application/json."]})
+    return body
+
+
+@bp.post("/tokens")
+def create_token():
+    body = json_body()
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return error(422, "Thiếu tên đăng nhập hoặc mật khẩu.",
+                     {"username": ["Bắt buộc."]} if not isinstance(username, str) else {"password": ["Bắt buộc."]})
+    user = authenticate(username, password)
+    if user is None:
+        return error(401, "Tên đăng nhập hoặc mật khẩu không đúng.")
+    with unit_of_work():
+        row, token = ApiToken.issue(user)
+    return {"token": token, "expires_at": iso(row.expires_at)}, 201
+
+
+@bp.get("/dossiers")
+@token_required
+def list_dossiers():
+    state = request.args.get("state")
+    kind = request.args.get("kind")
+    if state and state not in STATES:
+        return error(422, "Trạng thái không hợp lệ.", {"state": [f"Một trong: {', '.join(STATES)}."]})
+    if kind and kind not in KINDS:
+        return error(422, "Loại hồ sơ không hợp lệ.", {"kind": [f"Một trong: {', '.join(KINDS)}."]})
+    dossiers = db.session.scalars(ops.list_dossiers(g.api_user, state=state, kind=kind).limit(500)).all()
+    return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in dossiers]}
+
+
+@bp.post("/dossiers")
+@token_required
+def create_dossier():
+    body = json_body()
+    with unit_of_work():
+        dossier = ops.create_dossier(g.api_user, body.get("kind"), body.get("data") or {})
+    return dossier_json(dossier, g.api_user), 201
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@token_required
+def get_dossier(dossier_id):
+    return dossier_json(ops.get_dossier(g.api_user, dossier_id), g.api_user)
+
+
+@bp.patch("/dossiers/<int:dossier_id>")
+@token_required
+def update_dossier(dossier_id):
+    body = json_body()
+    with unit_of_work():
+        dossier = ops.get_dossier(g.api_user, dossier_id)
+        ops.update_dossier(g.api_user, dossier, body.get("version"), body.get("data") or {})
+    return dossier_json(dossier, g.api_user)
+
+
+@bp.post("/dossiers/<int:dossier_id>/transitions")
+@token_required
+def transition(dossier_id):
+    body = json_body()
+    event = body.get("event")
+    with unit_of_work():
+        dossier = ops.get_dossier(g.api_user, dossier_id)
+        if event not in EVENTS:
+            raise ops.Invalid("Thao tác không hợp lệ.", {"event": [f"Một trong: {', '.join(EVENTS)}."]})
+        dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
+                           granted_amount_vnd=body.get("granted_amount_vnd"))
+    return dossier_json(dossier, g.api_user)
+
+
+@bp.get("/dossiers/<int:dossier_id>/documents")
+@token_required
+def dossier_documents(dossier_id):
+    dossier = ops.get_dossier(g.api_user, dossier_id)
+    return {"documents": [document_json(d) for d in dossier.documents]}
+
+
+@bp.get("/documents/<int:document_id>")
+@token_required
+def get_document(document_id):
+    document = db.session.get(Document, document_id)
+    if document is None or not can_download(g.api_user, document):
+        return error(404, "Không tìm thấy văn bản.")
+    return pdf_response(document)
+
+
+def _visible_batch(batch_id) -> Batch:
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or not can_view_batch(g.api_user, batch):
+        raise ops.NotFound("Không tìm thấy đợt chuyển hồ sơ.")
+    return batch
+
+
+@bp.post("/batches")
+@token_required
+def create_batch():
+    body = json_body()
+    versions = body.get("versions")
+    with unit_of_work():
+        batch = ops.forward_dossiers(
+            g.api_user, body.get("dossier_ids"),
+            versions={int(k): v for k, v in versions.items() if str(k).isdigit()} if isinstance(versions, dict) else None)
+    return batch_json(batch, g.api_user), 201
+
+
+@bp.get("/batches/<int:batch_id>")
+@token_required
+def get_batch(batch_id):
+    return batch_json(_visible_batch(batch_id), g.api_user)
+
+
+@bp.get("/batches/<int:batch_id>/bundle.pdf")
+@token_required
+def batch_bundle(batch_id):
+    return bundle_response(_visible_batch(batch_id))
+
+
+@bp.get("/kinds")
+def kinds():
+    return {"kinds": [{"code": k.code, "title": k.title, "schema": k.json_schema()} for k in KINDS.values()]}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return openapi_document()

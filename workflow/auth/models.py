@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from ..orgs.models import Organisation
+
+ROLES = {
+    "officer": "Cán bộ công đoàn cơ sở",
+    "reviewer": "Cán bộ thẩm định (cấp trên trực tiếp)",
+    "liaison": "Cán bộ LĐLĐ tỉnh",
+    "admin": "Quản trị hệ thống",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (sa.CheckConstraint("role IN ('officer', 'reviewer', 'liaison', 'admin')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES[self.role]
+
+    def __repr__(self):
+        return f"<User {self.username}>"
+
+
+class ApiToken(db.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user: User) -> tuple[ApiToken, str]:
+        token = secrets.token_urlsafe(32)
+        row = cls(user=user, token_hash=cls.hash(token), expires_at=utcnow() + current_app.config["API_TOKEN_LIFETIME"])
+        db.session.add(row)
+        return row, token
+
+    @classmethod
+    def find_user(cls, token: str) -> User | None:
+        row = db.session.scalar(sa.select(cls).where(cls.token_hash == cls.hash(token)))
+        if row is None or row.expires_at < utcnow() or not row.user.active:
+            return None
+        return row.user

@@ -1,0 +1,45 @@
+"""Configuration read from the environment, with safe defaults for the embedded set-up."""
+import os
+from datetime import timedelta
+
+
+def _bool(name, default):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    ENV_NAME = os.environ.get("WORKFLOW_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app (instance folder)
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    STORAGE_DIR = os.environ.get("STORAGE_DIR")  # default set in create_app (instance folder)
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+    API_TOKEN_LIFETIME = timedelta(hours=12)
+    # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).
+    PASSWORD_HASH_METHOD = "scrypt"
+
+    # Official document types (NĐ 30/2020, Phụ lục III) and how they are numbered.
+    DOCUMENT_TYPES = {
+        "TTr": "Tờ trình",
+        "TB": "Thông báo",
+        "BB": "Biên bản",
+        "QĐ": "Quyết định",
+    }
+    # "organisation": one yearly sequence per issuing organisation (NĐ 30/2020 Điều 15);
+    # "organisation_type": one yearly sequence per organisation and document type.
+    DOCUMENT_SEQUENCE_SCOPE = os.environ.get("DOCUMENT_SEQUENCE_SCOPE", "organisation")

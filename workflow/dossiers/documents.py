@@ -1,0 +1,109 @@
+"""Which official document each step issues, by whom, and the plain values its template is given."""
+from __future__ import annotations
+
+from datetime import date
+
+from ..formatting import format_date, format_money
+from ..pdf.issue import issue_document
+from .kinds import KINDS
+from .models import Batch, Dossier
+
+# event -> (document type, issuer: which organisation relative to the dossier's union, template, title)
+STEP_DOCUMENTS = {
+    "submit": ("TTr", "owner", "documents/submit.html", "Tờ trình đề nghị {request}"),
+    "return": ("TB", "reviewer", "documents/return.html", "Thông báo trả hồ sơ đề nghị {request}"),
+    "approve": ("BB", "reviewer", "documents/approve.html", "Biên bản thẩm định hồ sơ đề nghị {request}"),
+    "accept": ("QĐ", "decider", "documents/accept.html", "Quyết định {request}"),
+    "reject": ("TB", "decider", "documents/reject.html", "Thông báo kết quả xét hồ sơ đề nghị {request}"),
+    "refer_back": ("TB", "decider", "documents/refer_back.html", "Thông báo chuyển lại hồ sơ đề nghị {request}"),
+}
+BATCH_DOCUMENT = ("TTr", "documents/forward.html", "Tờ trình đề nghị {request}")
+
+
+def _org_for(dossier: Dossier, role: str):
+    union = dossier.organisation
+    return {"owner": union, "reviewer": union.parent, "decider": union.parent.parent}[role]
+
+
+def _last_document(dossier: Dossier, event: str):
+    for row in reversed(dossier.events):
+        if row.event == event and row.document is not None:
+            return {"number": row.document.number, "issued_on": format_date(row.document.issued_on)}
+    return None
+
+
+def dossier_context(dossier: Dossier) -> dict:
+    kind = KINDS[dossier.kind]
+    data = dossier.data
+    return {
+        "dossier": {
+            "id": dossier.id,
+            "kind_title": kind.title,
+            "request": kind.request_phrase,
+            "union_name": dossier.organisation.name,
+            "reviewer_name": dossier.organisation.parent.name,
+            "decider_name": dossier.organisation.parent.parent.name,
+            "subject": kind.subject(data),
+            "requested": format_money(kind.requested_amount(data)),
+            "granted": format_money(dossier.granted_amount_vnd),
+            "round": dossier.round,
+            "submitted_on": format_date(dossier.submitted_on),
+            "basis": dossier.rule_set.basis if dossier.rule_set else "",
+        },
+        "shown": kind.display(data),
+        "rows": kind.display_rows(data),
+        "summary_template": kind.template("summary"),
+        "union_request": _last_document(dossier, "submit"),
+        "district_request": _last_document(dossier, "forward"),
+    }
+
+
+def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on: date):
+    """The step's document, or None for a step that issues none (withdraw)."""
+    if event not in STEP_DOCUMENTS:
+        return None
+    doc_type, issuer_role, template, title = STEP_DOCUMENTS[event]
+    kind = KINDS[dossier.kind]
+    context = dossier_context(dossier)
+    context.update(reason=comment, actor_name=actor.full_name)
+    return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
+                          issuer=_org_for(dossier, issuer_role), template=template, context=context,
+                          actor=actor, on=on, dossier=dossier)
+
+
+def batch_context(batch: Batch) -> dict:
+    kind = KINDS[batch.kind]
+    rows = []
+    total = 0
+    for index, dossier in enumerate(batch.dossiers, start=1):
+        shown = kind.display(dossier.data)
+        requested = kind.requested_amount(dossier.data) or 0
+        total += requested
+        rows.append({
+            "index": index,
+            "full_name": shown["full_name"],
+            "birth_year_gender": f'{dossier.data.get("birth_date", "")[:4]} ({shown["gender"]})',
+            "union_name": dossier.organisation.name,
+            "columns": [value(shown) for _, value in kind.list_columns],
+            "requested": format_money(requested),
+            "dossier_id": dossier.id,
+        })
+    return {
+        "kind_title": kind.title,
+        "request": kind.request_phrase,
+        "column_headings": [heading for heading, _ in kind.list_columns],
+        "rows": rows,
+        "count": len(rows),
+        "total": format_money(total),
+        "unions": sorted({d.organisation.name for d in batch.dossiers}),
+        "bases": sorted({d.rule_set.basis for d in batch.dossiers if d.rule_set}),
+        "decider_name": batch.organisation.parent.name,
+    }
+
+
+def issue_for_batch(actor, batch: Batch, on: date):
+    doc_type, template, title = BATCH_DOCUMENT
+    kind = KINDS[batch.kind]
+    return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
+                          issuer=batch.organisation, template=template, context={"batch": batch_context(batch)},
+                          actor=actor, on=on, batch=batch)

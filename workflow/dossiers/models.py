@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User, utcnow
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..states import STATES
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class RuleSet(db.Model):
+    """Limits behind a kind's rules, for a jurisdiction (an organisation and everything under it) and a period."""
+
+    __tablename__ = "rule_set"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+    basis: Mapped[str] = mapped_column(sa.String(300))  # the regulation, e.g. "QĐ 378/QĐ-TLĐ ngày 28/3/2014"
+    params: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Organisation] = relationship()
+
+    def in_force_on(self, day: date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+class Batch(db.Model):
+    """Approved dossiers of one kind that a reviewing organisation forwarded together."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+    # The batch's Tờ trình: the one document issued for the batch itself rather than for a dossier.
+    document = relationship(
+        "Document", primaryjoin="and_(Document.batch_id == Batch.id, Document.dossier_id.is_(None))",
+        uselist=False, viewonly=True)
+    dossiers: Mapped[list[Dossier]] = relationship(back_populates="batch", order_by="Dossier.id")
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossier"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
+        sa.Index("ix_dossier_org_state", "organisation_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    # Written only by DossierWorkflow (workflow/states.py).
+    state: Mapped[str] = mapped_column(sa.String(20), default="draft")
+    version: Mapped[int] = mapped_column(nullable=False)
+    data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set at each submission: the date the rules are judged on, and the rule set they came from.
+    submitted_on: Mapped[date | None]
+    round: Mapped[int] = mapped_column(default=0)
+    rule_set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_set.id"))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    organisation: Mapped[Organisation] = relationship()
+    created_by: Mapped[User] = relationship()
+    rule_set: Mapped[RuleSet | None] = relationship()
+    batch: Mapped[Batch | None] = relationship(back_populates="dossiers")
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
+    )
+    documents = relationship("Document", back_populates="dossier", order_by="Document.id", foreign_keys="Document.dossier_id")
+
+    @property
+    def reviewing_org_id(self) -> int | None:
+        return self.organisation.parent_id
+
+    @property
+    def deciding_org_id(self) -> int | None:
+        return self.organisation.grandparent_id
+
+    @property
+    def state_label(self) -> str:
+        return STATES[self.state]
+
+    def __repr__(self):
+        return f"<Dossier {self.id} {self.kind} {self.state}>"
+
+
+class DossierEvent(db.Model):
+    """One row per fired event; append-only (see workflow/immutability.py)."""
+
+    __tablename__ = "dossier_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), index=True)
+    event: Mapped[str] = mapped_column(sa.String(20))
+    from_state: Mapped[str] = mapped_column(sa.String(20))
+    to_state: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))  # acting for
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    round: Mapped[int]
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id"))
+    # At submit: the data as submitted, so that rounds can be compared.
+    data_snapshot: Mapped[dict | None] = mapped_column(JSONType)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events")
+    actor: Mapped[User] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    document = relationship("Document", foreign_keys=[document_id])

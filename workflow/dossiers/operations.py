@@ -1,0 +1,225 @@
+"""The only code that changes a dossier. Each operation takes the acting user, checks visibility,
+permission, version and state, changes the data, fires the event through the state machine, issues
+the document, appends the history row and flushes. The caller commits once, or rolls back."""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from .. import clock
+from ..extensions import db
+from ..states import DossierWorkflow, ReasonRequired
+from . import documents
+from .kinds import KINDS, get_kind
+from .models import Batch, Dossier, DossierEvent
+from .permissions import can_create, can_edit, can_view, visible_dossiers_filter
+from .rules import rule_set_for
+
+
+class OperationError(Exception):
+    status = 400
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(OperationError):
+    status = 404
+
+
+class Forbidden(OperationError):
+    status = 403
+
+
+class Conflict(OperationError):
+    status = 409
+
+
+class Invalid(OperationError):
+    status = 422
+
+
+STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
+                 "trước khi thao tác tiếp.")
+
+
+def get_dossier(actor, dossier_id: int) -> Dossier:
+    """The dossier if the actor may see it; NotFound otherwise (never reveal that it exists)."""
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None or not can_view(actor, dossier):
+        raise NotFound("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
+    query = sa.select(Dossier).where(visible_dossiers_filter(actor))
+    if state:
+        query = query.where(Dossier.state == state)
+    if kind:
+        query = query.where(Dossier.kind == kind)
+    return query.order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+
+
+def _check_version(dossier: Dossier, version) -> None:
+    if version is None:
+        raise Invalid("Thiếu phiên bản hồ sơ.", {"version": ["Vui lòng gửi kèm phiên bản (version) của hồ sơ."]})
+    if int(version) != dossier.version:
+        raise Conflict(STALE_MESSAGE)
+
+
+def _flush() -> None:
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(STALE_MESSAGE) from exc
+
+
+def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
+    if not can_create(actor):
+        raise Forbidden("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ.")
+    kind = get_kind(kind_code)
+    if kind is None:
+        raise Invalid("Loại hồ sơ không hợp lệ.", {"kind": [f"Chọn một trong: {', '.join(KINDS)}."]})
+    clean, errors = kind.clean(data)
+    if errors:
+        raise Invalid("Dữ liệu chưa hợp lệ.", errors)
+    dossier = Dossier(kind=kind.code, organisation_id=actor.organisation_id, organisation=actor.organisation,
+                      data=clean, created_by_id=actor.id)
+    DossierWorkflow(dossier, actor)  # writes the initial state
+    db.session.add(dossier)
+    _flush()
+    return dossier
+
+
+def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
+    """Apply changed fields while the dossier is editable; a field set to null is cleared."""
+    if not can_edit(actor, dossier):
+        if dossier.organisation_id == actor.organisation_id and actor.role == "officer":
+            raise Conflict("Hồ sơ đã nộp, không thể sửa.")
+        raise Forbidden("Bạn không có quyền sửa hồ sơ này.")
+    _check_version(dossier, version)
+    if not isinstance(changes, dict):
+        raise Invalid("Dữ liệu chưa hợp lệ.", {"data": ["Dữ liệu hồ sơ phải là một đối tượng JSON."]})
+    kind = KINDS[dossier.kind]
+    merged = {**dossier.data, **changes}
+    clean, errors = kind.clean({k: v for k, v in merged.items() if v is not None})
+    if errors:
+        raise Invalid("Dữ liệu chưa hợp lệ.", errors)
+    dossier.data = clean
+    _flush()
+    return dossier
+
+
+def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossier:
+    """The web form posts every field: what is absent is cleared."""
+    cleared = {name: None for name in dossier.data if name not in data}
+    return update_dossier(actor, dossier, version, {**data, **cleared})
+
+
+def _machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
+    machine = DossierWorkflow(dossier, actor)
+    if not machine.exists_in_state(event):
+        raise Conflict(f"Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “{dossier.state_label}”.")
+    if event not in machine.allowed_event_ids():
+        raise Forbidden("Bạn không có quyền thực hiện thao tác này trên hồ sơ.")
+    return machine
+
+
+def _send(machine: DossierWorkflow, event: str, comment: str | None) -> None:
+    try:
+        machine.send(event, comment=comment)
+    except ReasonRequired as exc:
+        raise Invalid(str(exc), {"comment": [str(exc)]}) from exc
+
+
+def _record(actor, dossier: Dossier, event: str, from_state: str, comment, document, snapshot=None) -> DossierEvent:
+    row = DossierEvent(dossier=dossier, event=event, from_state=from_state, to_state=dossier.state,
+                       actor_id=actor.id, organisation_id=actor.organisation_id, comment=comment or None,
+                       round=dossier.round, document=document, data_snapshot=snapshot)
+    db.session.add(row)
+    return row
+
+
+def _prepare_submit(dossier: Dossier, on: date) -> None:
+    kind = KINDS[dossier.kind]
+    rule_set = rule_set_for(kind.code, dossier.organisation, on)
+    if rule_set is None:
+        raise Invalid("Chưa có quy định áp dụng.", {"kind": [
+            f"Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày {on:%d/%m/%Y}; liên hệ quản trị."]})
+    errors = kind.check_for_submit(dossier.data, on, rule_set)
+    if errors:
+        raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
+    dossier.submitted_on = on
+    dossier.round += 1
+    dossier.rule_set = rule_set
+
+
+def _prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
+    requested = KINDS[dossier.kind].requested_amount(dossier.data)
+    if requested is None:
+        return
+    field = "granted_amount_vnd"
+    if granted_amount_vnd in (None, ""):
+        raise Invalid("Thiếu số tiền chấp thuận.", {field: ["Vui lòng nhập số tiền được hỗ trợ."]})
+    if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
+        raise Invalid("Số tiền không hợp lệ.", {field: ["Phải là số nguyên (đồng)."]})
+    if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
+        raise Invalid("Số tiền không hợp lệ.", {field: [
+            f"Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị ({requested:,} đồng).".replace(",", ".")]})
+    dossier.granted_amount_vnd = granted_amount_vnd
+
+
+def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = None,
+         granted_amount_vnd=None) -> Dossier:
+    """Fire one event on one dossier (forward goes through forward_dossiers, as a batch of one or more)."""
+    if event == "forward":
+        batch = forward_dossiers(actor, [dossier.id], versions={dossier.id: version})
+        return batch.dossiers[0]
+    machine = _machine_for(actor, dossier, event)
+    _check_version(dossier, version)
+    comment = (comment or "").strip() or None
+    on = clock.today()
+    if event == "submit":
+        _prepare_submit(dossier, on)
+    elif event == "accept":
+        _prepare_accept(dossier, granted_amount_vnd)
+    from_state = dossier.state
+    _send(machine, event, comment)
+    document = documents.issue_for_event(actor, dossier, event, comment, on)
+    snapshot = dict(dossier.data) if event == "submit" else None
+    _record(actor, dossier, event, from_state, comment, document, snapshot)
+    _flush()
+    return dossier
+
+
+def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None) -> Batch:
+    """Forward approved dossiers of one kind to the deciding federation, with one Tờ trình and its list."""
+    if not isinstance(dossier_ids, list) or not dossier_ids or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in dossier_ids):
+        raise Invalid("Chưa chọn hồ sơ.", {"dossier_ids": ["Chọn ít nhất một hồ sơ (danh sách mã số)."]})
+    if len(set(dossier_ids)) != len(dossier_ids):
+        raise Invalid("Hồ sơ bị trùng.", {"dossier_ids": ["Mỗi hồ sơ chỉ được chọn một lần."]})
+    dossiers = [get_dossier(actor, i) for i in dossier_ids]
+    if len({d.kind for d in dossiers}) > 1:
+        raise Invalid("Các hồ sơ khác loại.", {"dossier_ids": ["Một lần chuyển chỉ gồm các hồ sơ cùng một loại."]})
+    machines = [_machine_for(actor, d, "forward") for d in dossiers]
+    for dossier in dossiers:
+        if versions and dossier.id in versions:
+            _check_version(dossier, versions[dossier.id])
+    on = clock.today()
+    batch = Batch(kind=dossiers[0].kind, organisation_id=actor.organisation_id, organisation=actor.organisation,
+                  created_by_id=actor.id)
+    db.session.add(batch)
+    for dossier, machine in zip(dossiers, machines):
+        machine.send("forward")
+        dossier.batch = batch
+    _flush()
+    document = documents.issue_for_batch(actor, batch, on)
+    for dossier in dossiers:
+        _record(actor, dossier, "forward", "approved", None, document)
+    _flush()
+    return batch

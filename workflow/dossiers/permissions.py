@@ -1,0 +1,60 @@
+"""Who may see and do what: shared by the pages (which buttons), the API and the operations (which refuse)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from ..orgs.models import Organisation
+from ..states import EDITABLE_STATES, DossierWorkflow
+from .models import Dossier
+
+
+def visible_dossiers_filter(user):
+    """A SQL condition on Dossier: the officer's own union (drafts included); the reviewer's child unions,
+    once submitted; the deciding federation's grandchildren, once forwarded. Others see nothing."""
+    if user.role == "officer":
+        return Dossier.organisation_id == user.organisation_id
+    children = sa.select(Organisation.id).where(Organisation.parent_id == user.organisation_id)
+    if user.role == "reviewer":
+        return sa.and_(Dossier.organisation_id.in_(children), Dossier.round > 0)
+    if user.role == "liaison":
+        grandchildren = sa.select(Organisation.id).where(Organisation.parent_id.in_(children))
+        return sa.and_(Dossier.organisation_id.in_(grandchildren), Dossier.batch_id.is_not(None))
+    return sa.false()
+
+
+def can_view(user, dossier: Dossier) -> bool:
+    if user.role == "officer":
+        return dossier.organisation_id == user.organisation_id
+    if user.role == "reviewer":
+        return dossier.reviewing_org_id == user.organisation_id and dossier.round > 0
+    if user.role == "liaison":
+        return dossier.deciding_org_id == user.organisation_id and dossier.batch_id is not None
+    return False
+
+
+def can_create(user) -> bool:
+    return user.role == "officer"
+
+
+def can_edit(user, dossier: Dossier) -> bool:
+    return (user.role == "officer" and dossier.organisation_id == user.organisation_id
+            and dossier.state in EDITABLE_STATES)
+
+
+def allowed_events(user, dossier: Dossier) -> list[str]:
+    return DossierWorkflow(dossier, user).allowed_event_ids()
+
+
+def can_view_batch(user, batch) -> bool:
+    """Only the forwarding federation and the deciding one: a batch lists several unions' members."""
+    if user.role == "reviewer":
+        return batch.organisation_id == user.organisation_id
+    if user.role == "liaison":
+        return batch.organisation.parent_id == user.organisation_id
+    return False
+
+
+def can_download(user, document) -> bool:
+    if document.batch_id is not None and document.dossier_id is None:
+        return can_view_batch(user, document.batch)
+    return document.dossier is not None and can_view(user, document.dossier)

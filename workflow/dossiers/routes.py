@@ -1,0 +1,203 @@
+"""Pages: parse the form, call one operation inside a unit of work, render."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..formatting import parse_money
+from ..pdf.bundle import bundle_response
+from ..pdf.models import Document
+from ..pdf.serve import pdf_response
+from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
+from ..transaction import unit_of_work
+from . import operations as ops
+from .kinds import KINDS, get_kind
+from .models import Batch, Dossier
+from .base import display_value
+from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch
+
+bp = Blueprint("dossiers", __name__)
+
+
+def _load(dossier_id: int) -> Dossier:
+    try:
+        return ops.get_dossier(current_user, dossier_id)
+    except ops.NotFound:
+        abort(404)
+
+
+@bp.get("/dossiers")
+@login_required
+def index():
+    state = request.args.get("state") if request.args.get("state") in STATES else None
+    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
+    query = ops.list_dossiers(current_user, state=state, kind=kind).options(
+        selectinload(Dossier.organisation), selectinload(Dossier.batch))
+    dossiers = db.session.scalars(query.limit(500)).all()
+    forwardable = [d for d in dossiers if d.state == "approved"] if current_user.role == "reviewer" else []
+    return render_template("dossiers/list.html", dossiers=dossiers, state=state, kind=kind,
+                           forwardable=forwardable, can_create=can_create(current_user))
+
+
+def _form_page(kind, dossier, values, errors, status=200, version=None):
+    return render_template("dossiers/form.html", kind=kind, dossier=dossier, values=values, errors=errors,
+                           version=version or (dossier.version if dossier else None)), status
+
+
+def _posted_values(kind, form) -> dict:
+    """What was typed, as typed, so that a refused form loses nothing."""
+    values = {}
+    for name in kind.field_names():
+        widget = kind.widget(name)
+        if widget == "checkboxes":
+            values[name] = form.getlist(name)
+        elif widget == "checkbox":
+            values[name] = name in form
+        else:
+            values[name] = form.get(name, "")
+    return values
+
+
+def _screen_values(kind, data: dict) -> dict:
+    """Stored data as the form shows it (dd/mm/yyyy, 1.500.000)."""
+    values = {}
+    for name in kind.field_names():
+        value = data.get(name)
+        widget = kind.widget(name)
+        if value is None:
+            continue
+        if widget in ("select", "checkboxes", "checkbox", "text", "textarea"):
+            values[name] = value
+        elif widget == "money":
+            values[name] = display_value(kind, name, value).removesuffix(" đ")
+        else:
+            values[name] = display_value(kind, name, value)
+    return values
+
+
+@bp.route("/dossiers/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not can_create(current_user):
+        abort(403)
+    kind = get_kind(request.values.get("kind", "child_heart"))
+    if kind is None:
+        abort(404)
+    if request.method == "GET":
+        return _form_page(kind, None, {}, {})
+    data, errors = kind.parse_form(request.form)
+    if not errors:
+        try:
+            with unit_of_work():
+                dossier = ops.create_dossier(current_user, kind.code, data)
+            flash("Đã lưu hồ sơ nháp.", "success")
+            return redirect(url_for(".show", dossier_id=dossier.id))
+        except ops.OperationError as exc:
+            errors = exc.errors or {"": [exc.message]}
+    return _form_page(kind, None, _posted_values(kind, request.form), errors, 422)
+
+
+@bp.route("/dossiers/<int:dossier_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(dossier_id):
+    dossier = _load(dossier_id)
+    if not can_edit(current_user, dossier):
+        abort(403)
+    kind = KINDS[dossier.kind]
+    if request.method == "GET":
+        return _form_page(kind, dossier, _screen_values(kind, dossier.data), {})
+    data, errors = kind.parse_form(request.form)
+    if not errors:
+        try:
+            with unit_of_work():
+                ops.replace_dossier_data(current_user, dossier, request.form.get("version", type=int), data)
+            flash("Đã lưu thay đổi.", "success")
+            return redirect(url_for(".show", dossier_id=dossier.id))
+        except ops.OperationError as exc:
+            errors = exc.errors or {"": [exc.message]}
+            status = exc.status
+    else:
+        status = 422
+    return _form_page(kind, dossier, _posted_values(kind, request.form), errors, status,
+                      version=request.form.get("version", type=int))
+
+
+def _detail_page(dossier, error=None, errors=None, form=None, status=200):
+    return render_template(
+        "dossiers/detail.html", dossier=dossier, kind=KINDS[dossier.kind], events=allowed_events(current_user, dossier),
+        can_edit=can_edit(current_user, dossier), needs_reason=EVENTS_NEEDING_REASON, error=error,
+        errors=errors or {}, form=form or {}), status
+
+
+@bp.get("/dossiers/<int:dossier_id>")
+@login_required
+def show(dossier_id):
+    return _detail_page(_load(dossier_id))
+
+
+@bp.post("/dossiers/<int:dossier_id>/events/<event>")
+@login_required
+def transition(dossier_id, event):
+    dossier = _load(dossier_id)
+    granted = request.form.get("granted_amount_vnd")
+    granted_value = parse_money(granted) if granted else None
+    try:
+        if granted and granted_value is None:
+            raise ops.Invalid("Số tiền không hợp lệ.", {"granted_amount_vnd": ["Phải là số nguyên, ví dụ 1.500.000."]})
+        with unit_of_work():
+            ops.fire(current_user, dossier, event, version=request.form.get("version", type=int),
+                     comment=request.form.get("comment"), granted_amount_vnd=granted_value)
+    except ops.OperationError as exc:
+        db.session.expire_all()
+        dossier = _load(dossier_id)
+        return _detail_page(dossier, error=exc.message, errors=exc.errors, form={"event": event, **request.form},
+                            status=exc.status)
+    flash(f"Đã thực hiện: {EVENTS.get(event, event)}.", "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/batches")
+@login_required
+def forward():
+    ids = [int(i) for i in request.form.getlist("dossier_id") if i.isdigit()]
+    versions = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
+                if k.startswith("version-") and k.split("-", 1)[1].isdigit() and v.isdigit()}
+    try:
+        with unit_of_work():
+            batch = ops.forward_dossiers(current_user, ids, versions=versions)
+    except ops.NotFound:
+        abort(404)
+    except ops.OperationError as exc:
+        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for(".index", state="approved")), 303
+    flash("Đã chuyển hồ sơ lên LĐLĐ tỉnh.", "success")
+    return redirect(url_for(".show_batch", batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@login_required
+def show_batch(batch_id):
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or not can_view_batch(current_user, batch):
+        abort(404)
+    return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind])
+
+
+@bp.get("/documents/<int:document_id>")
+@login_required
+def download(document_id):
+    document = db.session.get(Document, document_id)
+    if document is None or not can_download(current_user, document):
+        abort(404)
+    return pdf_response(document)
+
+
+@bp.get("/batches/<int:batch_id>/bundle.pdf")
+@login_required
+def batch_bundle(batch_id):
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or not can_view_batch(current_user, batch):
+        abort(404)
+    return bundle_response(batch)

@@ -1,0 +1,21 @@
+"""All tables, imported in one place for the metadata; issued rows are append-only."""
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from .auth.models import ApiToken, User  # noqa: F401
+from .dossiers.models import Batch, Dossier, DossierEvent, RuleSet  # noqa: F401
+from .orgs.models import Organisation  # noqa: F401
+from .pdf.models import Document, DocumentCounter  # noqa: F401
+
+APPEND_ONLY = (DossierEvent, Document)
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_issued_rows(session, flush_context, instances):
+    for obj in list(session.dirty) + list(session.deleted):
+        if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj, include_collections=False)):
+            raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User, utcnow
+from ..extensions import db
+from ..orgs.models import Organisation
+
+
+class Document(db.Model):
+    """An issued official document. Its bytes live in storage under their SHA-256 and never change."""
+
+    __tablename__ = "document"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "year", "sequence_scope", "sequence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_type: Mapped[str] = mapped_column(sa.String(10))  # TTr, TB, BB, QĐ
+    title: Mapped[str] = mapped_column(sa.String(300))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    year: Mapped[int]
+    sequence_scope: Mapped[str] = mapped_column(sa.String(10))  # "" or the doc type, see DOCUMENT_SEQUENCE_SCOPE
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(40))  # "05/TTr-LĐLĐ"
+    issued_on: Mapped[date]
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    template: Mapped[str] = mapped_column(sa.String(100))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int]
+    page_count: Mapped[int]
+    dossier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dossier.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+
+    organisation: Mapped[Organisation] = relationship()
+    issued_by: Mapped[User] = relationship()
+    dossier = relationship("Dossier", back_populates="documents", foreign_keys=[dossier_id])
+    batch = relationship("Batch", foreign_keys=[batch_id])
+
+    @property
+    def filename(self) -> str:
+        safe_number = self.number.replace("/", "-")
+        return f"{self.issued_on:%Y%m%d}_{safe_number}.pdf"
+
+
+class DocumentCounter(db.Model):
+    """The last number issued per organisation, year and scope; bumped atomically inside the issuing transaction."""
+
+    __tablename__ = "document_counter"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    sequence_scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    last_sequence: Mapped[int] = mapped_column(default=0)

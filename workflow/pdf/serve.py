@@ -1,0 +1,13 @@
+from io import BytesIO
+
+from flask import send_file
+
+from . import storage
+
+
+def pdf_response(document):
+    """The stored bytes, exactly as issued; the SHA-256 is the ETag."""
+    response = send_file(BytesIO(storage.read(document.sha256)), mimetype="application/pdf",
+                         download_name=document.filename, etag=document.sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,0 +1,44 @@
+"""Pieces shared by every page: filters, labels, error pages, security headers."""
+from flask import Flask, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .formatting import format_date, format_datetime, format_money
+from .states import EVENTS, STATES
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money)
+
+    @app.context_processor
+    def labels():
+        from .dossiers.kinds import KINDS
+
+        return {"STATES": STATES, "EVENTS": EVENTS, "KINDS": KINDS}
+
+    @app.get("/")
+    def home():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        return redirect(url_for("dossiers.index"))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault(
+                "Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:")
+        return response
+
+    def page(status, title, message):
+        def handler(error):
+            if request.path.startswith("/api/"):
+                return {"error": message}, status
+            return render_template("error.html", title=title, message=message), status
+        return handler
+
+    app.register_error_handler(404, page(404, "Không tìm thấy", "Trang hoặc hồ sơ này không tồn tại, hoặc bạn không có quyền xem."))
+    app.register_error_handler(403, page(403, "Không được phép", "Bạn không có quyền thực hiện thao tác này."))
+    app.register_error_handler(400, page(400, "Yêu cầu không hợp lệ", "Yêu cầu không hợp lệ hoặc phiên làm việc đã hết hạn; vui lòng tải lại trang và thử lại."))
+    app.register_error_handler(405, page(405, "Không được phép", "Thao tác này không được hỗ trợ."))

@@ -19,9 +19,11 @@ Errors = dict[str, list[str]]
 
 
 def field(label: str, *, required: bool = True, choices: dict[str, str] | None = None, long: bool = False,
-          pattern_message: str | None = None, **constraints) -> Any:
+          pattern_message: str | None = None, missing_message: str | None = None, **constraints) -> Any:
     """A dossier field: optional while drafting, `required` ones must be filled before submit."""
     extra = {"x-label": label, "x-required-at-submit": required}
+    if missing_message:
+        extra["x-missing-message"] = missing_message
     if choices:
         extra["x-choice-labels"] = choices
     if long:
@@ -161,8 +163,9 @@ class DossierKind:
         """All rules that must hold at submission; `data` is already clean."""
         errors: Errors = {}
         for name in cls.field_names():
-            if cls.meta(name).get("x-required-at-submit") and data.get(name) in (None, "", []):
-                errors.setdefault(name, []).append(_MESSAGES["missing"])
+            meta = cls.meta(name)
+            if meta.get("x-required-at-submit") and data.get(name) in (None, "", []):
+                errors.setdefault(name, []).append(meta.get("x-missing-message", _MESSAGES["missing"]))
         values = cls.Data.model_validate(data)
         for name, message in cls.rules(values, on, rule_set.params if rule_set else {}):
             if name not in errors:

@@ -45,7 +45,8 @@ class ChildHeartData(PersonData):
     estimated_cost_vnd: int | None = field("Chi phí phẫu thuật dự kiến (đồng)", ge=0, le=MAX_VND)
     requested_amount_vnd: int | None = field("Số tiền đề nghị hỗ trợ (đồng)", gt=0, le=MAX_VND)
     hardship_criteria: list[Literal[tuple(HARDSHIP_CRITERIA)]] | None = field(  # type: ignore[valid-type]
-        "Hoàn cảnh gia đình (tiêu chí QĐ 378/QĐ-TLĐ)", choices=HARDSHIP_CRITERIA)
+        "Hoàn cảnh gia đình (tiêu chí QĐ 378/QĐ-TLĐ)", choices=HARDSHIP_CRITERIA,
+        missing_message="Chọn ít nhất một hoàn cảnh theo QĐ 378/QĐ-TLĐ.")
     special_case: bool | None = field("Trường hợp đặc biệt (Thường trực Hội đồng quản lý Quỹ xem xét)", required=False)
 
 
@@ -86,8 +87,6 @@ class ChildHeart(DossierKind):
             yield "surgery_indicated_on", "Ngày chỉ định phẫu thuật không được sau ngày lập hồ sơ."
         if values.child_birth_date and values.surgery_indicated_on and values.surgery_indicated_on < values.child_birth_date:
             yield "surgery_indicated_on", "Ngày chỉ định phẫu thuật không được trước ngày sinh của trẻ."
-        if values.hardship_criteria is not None and len(values.hardship_criteria) == 0:
-            yield "hardship_criteria", "Chọn ít nhất một hoàn cảnh theo QĐ 378/QĐ-TLĐ."
         requested, estimated = values.requested_amount_vnd, values.estimated_cost_vnd
         if requested and estimated is not None and requested > estimated:
             yield "requested_amount_vnd", "Số tiền đề nghị không được lớn hơn chi phí dự kiến."

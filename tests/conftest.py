@@ -1,0 +1,201 @@
+"""Fixtures: one app per test session on a database of its own (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), the schema built by the migrations, and the demo data reset before each test."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from workflow import create_app
+from workflow.extensions import db
+from workflow.seed import seed_demo
+
+
+def _postgres_database():
+    """Create a database of our own on the server TEST_DATABASE_URL points at; return its URL and a dropper."""
+    server_url = sa.make_url(os.environ["TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
+    name = f"workflow_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return server_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("workflow")
+    drop = None
+    if os.environ.get("TEST_DATABASE_URL"):
+        url, drop = _postgres_database()
+    else:
+        url = f"sqlite:///{tmp / 'test.sqlite'}"
+    app = create_app({
+        "TESTING": True,
+        "ENV_NAME": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "STORAGE_DIR": str(tmp / "storage"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # the real default (scrypt) is deliberately slow
+        "SERVER_NAME": "localhost",
+    })
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+@pytest.fixture
+def demo_data(app):
+    """Every test starts from the demo data and nothing else."""
+    with app.app_context():
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(t.name for t in tables))))
+        else:
+            for table in tables:
+                db.session.execute(table.delete())
+        seed_demo()
+        db.session.commit()
+    yield
+
+
+@pytest.fixture
+def ctx(app, demo_data):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app, demo_data):
+    return app.test_client()
+
+
+def valid_child_heart(**changes) -> dict:
+    data = {
+        "full_name": "Nguyễn Văn Ánh",
+        "gender": "male",
+        "birth_date": "1985-04-12",
+        "citizen_id": "070085001234",
+        "member_since": "2008-05-01",
+        "workplace": "Nông trường Phú Riềng Đỏ",
+        "position": "Công nhân cạo mủ",
+        "phone": "0912345678",
+        "address": "Ấp 3, xã Phú Riềng, huyện Phú Riềng",
+        "child_full_name": "Nguyễn Thị Bảo Ngọc",
+        "child_birth_date": "2015-02-28",
+        "child_gender": "female",
+        "diagnosis_group": "congenital_heart",
+        "diagnosis": "Thông liên thất (VSD)",
+        "hospital": "Bệnh viện Nhi Đồng 1",
+        "surgery_indicated_on": "2018-01-02",
+        "estimated_cost_vnd": 85_000_000,
+        "requested_amount_vnd": 50_000_000,
+        "hardship_criteria": ["parent_lost_job"],
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.fixture
+def today(monkeypatch):
+    """Set the calendar: today(date(2018, 1, 5)); defaults to 05/01/2018."""
+    from workflow import clock
+
+    def set_today(day: date):
+        monkeypatch.setattr(clock, "today", lambda: day)
+    set_today(date(2018, 1, 5))
+    return set_today
+
+
+class Api:
+    """A JSON API client for the demo users."""
+
+    def __init__(self, client):
+        self.client = client
+        self.tokens = {}
+
+    def headers(self, user):
+        if user not in self.tokens:
+            response = self.client.post("/api/v1/tokens", json={"username": user, "password": "demo"})
+            assert response.status_code == 201, response.json
+            self.tokens[user] = response.json["token"]
+        return {"Authorization": f"Bearer {self.tokens[user]}"}
+
+    def get(self, user, url):
+        return self.client.get(url, headers=self.headers(user))
+
+    def post(self, user, url, body):
+        return self.client.post(url, json=body, headers=self.headers(user))
+
+    def patch(self, user, url, body):
+        return self.client.patch(url, json=body, headers=self.headers(user))
+
+    def create(self, user="officer", **changes):
+        response = self.post(user, "/api/v1/dossiers", {"kind": "child_heart", "data": valid_child_heart(**changes)})
+        assert response.status_code == 201, response.json
+        return response.json
+
+    def fire(self, user, dossier, event, **extra):
+        return self.post(user, f"/api/v1/dossiers/{dossier['id']}/transitions",
+                         {"event": event, "version": dossier["version"], **extra})
+
+    def fire_ok(self, user, dossier, event, **extra):
+        response = self.fire(user, dossier, event, **extra)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def approved(self, user="officer", **changes):
+        dossier = self.fire_ok(user, self.create(user, **changes), "submit")
+        reviewer = "reviewer2" if user == "officer3" else "reviewer"
+        return self.fire_ok(reviewer, dossier, "approve")
+
+    def forwarded(self, *dossiers, reviewer="reviewer"):
+        response = self.post(reviewer, "/api/v1/batches", {"dossier_ids": [d["id"] for d in dossiers]})
+        assert response.status_code == 201, response.json
+        return response.json
+
+
+@pytest.fixture
+def api(client, today):
+    return Api(client)
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class Browser:
+    """A logged-in web session that posts forms with their CSRF token, as a browser would."""
+
+    def __init__(self, app, username):
+        self.client = app.test_client()
+        page = self.client.get("/login")
+        token = _CSRF.search(page.get_data(as_text=True)).group(1)
+        response = self.client.post("/login", data={"username": username, "password": "demo", "csrf_token": token})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.csrf = token
+
+    def get(self, url):
+        return self.client.get(url)
+
+    def post(self, url, data=None, **kwargs):
+        return self.client.post(url, data={"csrf_token": self.csrf, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def browser(app, demo_data, today):
+    return lambda username: Browser(app, username)

@@ -8,6 +8,7 @@ from flask import g, jsonify, request
 from ..auth.models import ApiToken
 from ..auth.routes import authenticate
 from ..dossiers import operations as ops
+from ..errors import Invalid, NotFound, OperationError
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Batch
 from ..dossiers.permissions import can_download, can_view_batch
@@ -33,8 +34,8 @@ def error(status: int, message: str, errors: dict | None = None):
     return response
 
 
-@bp.errorhandler(ops.OperationError)
-def operation_error(exc: ops.OperationError):
+@bp.errorhandler(OperationError)
+def operation_error(exc: OperationError):
     return error(exc.status, exc.message, exc.errors)
 
 
@@ -54,7 +55,7 @@ def token_required(view):
 def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ops.Invalid("Nội dung phải là một đối tượng JSON.", {"body": ["Gửi JSON với Content-Type: application/json."]})
+        raise Invalid("Nội dung phải là một đối tượng JSON.", {"body": ["Gửi JSON với Content-Type: application/json."]})
     return body
 
 
@@ -119,7 +120,7 @@ def transition(dossier_id):
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
         if event not in EVENTS:
-            raise ops.Invalid("Thao tác không hợp lệ.", {"event": [f"Một trong: {', '.join(EVENTS)}."]})
+            raise Invalid("Thao tác không hợp lệ.", {"event": [f"Một trong: {', '.join(EVENTS)}."]})
         dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
                            granted_amount_vnd=body.get("granted_amount_vnd"))
     return dossier_json(dossier, g.api_user)
@@ -144,7 +145,7 @@ def get_document(document_id):
 def _visible_batch(batch_id) -> Batch:
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(g.api_user, batch):
-        raise ops.NotFound("Không tìm thấy đợt chuyển hồ sơ.")
+        raise NotFound("Không tìm thấy đợt chuyển hồ sơ.")
     return batch
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
+from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..states import DossierWorkflow, ReasonRequired
 from . import documents
@@ -16,35 +16,6 @@ from .kinds import KINDS, get_kind
 from .models import Batch, Dossier, DossierEvent
 from .permissions import can_create, can_edit, can_view, visible_dossiers_filter
 from .rules import rule_set_for
-
-
-class OperationError(Exception):
-    status = 400
-
-    def __init__(self, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-
-
-class NotFound(OperationError):
-    status = 404
-
-
-class Forbidden(OperationError):
-    status = 403
-
-
-class Conflict(OperationError):
-    status = 409
-
-
-class Invalid(OperationError):
-    status = 422
-
-
-STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
-                 "trước khi thao tác tiếp.")
 
 
 def get_dossier(actor, dossier_id: int) -> Dossier:
@@ -71,13 +42,6 @@ def _check_version(dossier: Dossier, version) -> None:
         raise Conflict(STALE_MESSAGE)
 
 
-def _flush() -> None:
-    try:
-        db.session.flush()
-    except StaleDataError as exc:
-        raise Conflict(STALE_MESSAGE) from exc
-
-
 def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
     if not can_create(actor):
         raise Forbidden("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ.")
@@ -91,7 +55,7 @@ def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
                       data=clean, created_by_id=actor.id)
     DossierWorkflow(dossier, actor)  # writes the initial state
     db.session.add(dossier)
-    _flush()
+    db.session.flush()
     return dossier
 
 
@@ -110,7 +74,7 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
     if errors:
         raise Invalid("Dữ liệu chưa hợp lệ.", errors)
     dossier.data = clean
-    _flush()
+    db.session.flush()
     return dossier
 
 
@@ -192,7 +156,7 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
     document = documents.issue_for_event(actor, dossier, event, comment, on)
     snapshot = dict(dossier.data) if event == "submit" else None
     _record(actor, dossier, event, from_state, comment, document, snapshot)
-    _flush()
+    db.session.flush()
     return dossier
 
 
@@ -217,9 +181,9 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
     for dossier, machine in zip(dossiers, machines):
         machine.send("forward")
         dossier.batch = batch
-    _flush()
+    db.session.flush()
     document = documents.issue_for_batch(actor, batch, on)
     for dossier in dossiers:
         _record(actor, dossier, "forward", "approved", None, document)
-    _flush()
+    db.session.flush()
     return batch

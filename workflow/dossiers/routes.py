@@ -12,6 +12,7 @@ from ..pdf.models import Document
 from ..pdf.serve import pdf_response
 from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
 from ..transaction import unit_of_work
+from ..errors import Invalid, NotFound, OperationError
 from . import operations as ops
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
@@ -24,7 +25,7 @@ bp = Blueprint("dossiers", __name__)
 def _load(dossier_id: int) -> Dossier:
     try:
         return ops.get_dossier(current_user, dossier_id)
-    except ops.NotFound:
+    except NotFound:
         abort(404)
 
 
@@ -94,7 +95,7 @@ def create():
                 dossier = ops.create_dossier(current_user, kind.code, data)
             flash("Đã lưu hồ sơ nháp.", "success")
             return redirect(url_for(".show", dossier_id=dossier.id))
-        except ops.OperationError as exc:
+        except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
     return _form_page(kind, None, _posted_values(kind, request.form), errors, 422)
 
@@ -115,7 +116,7 @@ def edit(dossier_id):
                 ops.replace_dossier_data(current_user, dossier, request.form.get("version", type=int), data)
             flash("Đã lưu thay đổi.", "success")
             return redirect(url_for(".show", dossier_id=dossier.id))
-        except ops.OperationError as exc:
+        except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
             status = exc.status
     else:
@@ -145,11 +146,11 @@ def transition(dossier_id, event):
     granted_value = parse_money(granted) if granted else None
     try:
         if granted and granted_value is None:
-            raise ops.Invalid("Số tiền không hợp lệ.", {"granted_amount_vnd": ["Phải là số nguyên, ví dụ 1.500.000."]})
+            raise Invalid("Số tiền không hợp lệ.", {"granted_amount_vnd": ["Phải là số nguyên, ví dụ 1.500.000."]})
         with unit_of_work():
             ops.fire(current_user, dossier, event, version=request.form.get("version", type=int),
                      comment=request.form.get("comment"), granted_amount_vnd=granted_value)
-    except ops.OperationError as exc:
+    except OperationError as exc:
         db.session.expire_all()
         dossier = _load(dossier_id)
         return _detail_page(dossier, error=exc.message, errors=exc.errors, form={"event": event, **request.form},
@@ -167,9 +168,9 @@ def forward():
     try:
         with unit_of_work():
             batch = ops.forward_dossiers(current_user, ids, versions=versions)
-    except ops.NotFound:
+    except NotFound:
         abort(404)
-    except ops.OperationError as exc:
+    except OperationError as exc:
         flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for(".index", state="approved")), 303
     flash("Đã chuyển hồ sơ lên LĐLĐ tỉnh.", "success")

@@ -1,0 +1,30 @@
+"""Errors an operation raises; the pages and the API turn them into their status codes."""
+
+
+class OperationError(Exception):
+    status = 400
+
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class NotFound(OperationError):
+    status = 404
+
+
+class Forbidden(OperationError):
+    status = 403
+
+
+class Conflict(OperationError):
+    status = 409
+
+
+class Invalid(OperationError):
+    status = 422
+
+
+STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
+                 "trước khi thao tác tiếp.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import uuid
 from datetime import date
 
@@ -60,7 +61,8 @@ def app(tmp_path_factory):
 
 @pytest.fixture
 def demo_data(app):
-    """Every test starts from the demo data and nothing else."""
+    """Every test starts from the demo data and nothing else, with empty storage."""
+    shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
     with app.app_context():
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":

@@ -238,6 +238,9 @@ class DossierKind:
                     data[name] = parsed
             else:
                 data[name] = raw
+        # Report the shape errors of the other fields too, so that one round shows every mistake.
+        for name, messages in cls.clean(data)[1].items():
+            errors.setdefault(name, messages)
         return data, errors
 
 

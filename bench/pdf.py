@@ -1,0 +1,97 @@
+"""Issue N step documents and compare with WeasyPrint alone rendering the same HTML in the same process.
+
+    .venv/bin/python bench/pdf.py [N]
+
+Prints the median time per issued document (numbering, Jinja, WeasyPrint, SHA-256 storage, the row, the
+commit) beside the median time of WeasyPrint alone on the same HTML with the same fonts and stylesheet,
+and their ratio. Targets: ratio <= 1.3 and <= 150 ms per two-page document.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from workflow import clock, create_app  # noqa: E402
+from workflow.auth.models import User  # noqa: E402
+from workflow.dossiers import documents, operations  # noqa: E402
+from workflow.extensions import db  # noqa: E402
+from workflow.pdf import render  # noqa: E402
+from workflow.pdf.issue import issuer_context  # noqa: E402
+from workflow.seed import seed_demo  # noqa: E402
+
+DATA = {
+    "full_name": "Nguyễn Văn Ánh", "gender": "male", "birth_date": "1985-04-12", "citizen_id": "070085001234",
+    "member_since": "2008-05-01", "workplace": "Nông trường Phú Riềng Đỏ, Công ty TNHH MTV Cao su Phú Riềng",
+    "position": "Công nhân cạo mủ", "phone": "0912345678",
+    "address": "Ấp 3, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước; tạm trú tại khu tập thể nông trường",
+    "child_full_name": "Nguyễn Thị Bảo Ngọc", "child_birth_date": "2015-02-28", "child_gender": "female",
+    "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên thất phần quanh màng, tăng áp phổi nhẹ (VSD)",
+    "hospital": "Bệnh viện Nhi Đồng 1, Thành phố Hồ Chí Minh", "surgery_indicated_on": "2018-01-02",
+    "estimated_cost_vnd": 85_000_000, "requested_amount_vnd": 50_000_000,
+    "hardship_criteria": ["parent_lost_job", "single_mother", "parent_critical_illness"],
+}
+
+
+def main(n: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
+                      "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "SERVER_NAME": "localhost"})
+    clock.today = lambda: date(2018, 1, 5)
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+        reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
+        dossier = operations.create_dossier(officer, "child_heart", DATA)
+        operations.fire(officer, dossier, "submit", version=dossier.version)
+        db.session.commit()
+
+        # The approval's Biên bản: two A4 pages (header, facts table, conclusion, signatures).
+        def issue():
+            document = documents.issue_for_event(reviewer, dossier, "approve", None, clock.today())
+            db.session.commit()
+            return document
+
+        first = issue()  # warm-up: fonts, stylesheet
+        ours = []
+        for _ in range(n):
+            started = time.perf_counter()
+            issue()
+            ours.append(time.perf_counter() - started)
+
+        context = documents.dossier_context(dossier)
+        context.update(reason=None, actor_name=reviewer.full_name, doc_title=first.title, number=first.number,
+                       issuer=issuer_context(reviewer.organisation), date_line="Phú Riềng, ngày 05 tháng 01 năm 2018")
+        with app.test_request_context():
+            html = render.render_document_html("documents/approve.html", context)
+        font_config, css = render._setup()
+        alone = []
+        pages = 0
+        for _ in range(n):
+            started = time.perf_counter()
+            document = HTML(string=html, base_url=render.FONT_DIR.as_uri() + "/",
+                            url_fetcher=render.ShippedFontsOnly()).render(stylesheets=[css], font_config=font_config)
+            document.write_pdf()
+            alone.append(time.perf_counter() - started)
+            pages = len(document.pages)
+
+    ours_ms, alone_ms = statistics.median(ours) * 1000, statistics.median(alone) * 1000
+    print(f"documents issued: {n}, pages each: {first.page_count} (WeasyPrint alone: {pages})")
+    print(f"issue a step document (median): {ours_ms:7.1f} ms")
+    print(f"WeasyPrint alone, same HTML   : {alone_ms:7.1f} ms")
+    print(f"ratio                         : {ours_ms / alone_ms:7.2f}   (target <= 1.3, and <= 150 ms per document)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 30)

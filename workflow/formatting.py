@@ -1,6 +1,8 @@
 """Vietnamese presentation: dd/mm/yyyy dates, "1.500.000 đ" amounts, official date lines."""
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
+
+from .clock import ZONE as VIETNAM
 
 
 def format_date(value) -> str:
@@ -12,7 +14,10 @@ def format_date(value) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
-    return value.strftime("%H:%M %d/%m/%Y") if value else ""
+    """Stored datetimes are naive UTC; people read them in Vietnam's time."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
 
 
 def format_money(value) -> str:

@@ -26,9 +26,6 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
-    BABEL_DEFAULT_LOCALE = "vi"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
-
     API_TOKEN_LIFETIME = timedelta(hours=12)
     # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).
     PASSWORD_HASH_METHOD = "scrypt"

@@ -61,7 +61,7 @@ def dossier_json(dossier, user, *, full: bool = True) -> dict:
         "round": dossier.round,
         "submitted_on": dossier.submitted_on.isoformat() if dossier.submitted_on else None,
         "granted_amount_vnd": dossier.granted_amount_vnd,
-        "batch_id": dossier.batch_id,
+        "batch_id": dossier.batch.id if dossier.batch else None,
         "updated_at": iso(dossier.updated_at),
         "allowed_events": allowed_events(user, dossier),
     }

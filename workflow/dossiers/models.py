@@ -34,6 +34,14 @@ class RuleSet(db.Model):
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 
 
+batch_dossier = sa.Table(
+    "batch_dossier",
+    db.metadata,
+    sa.Column("batch_id", sa.ForeignKey("batch.id"), primary_key=True),
+    sa.Column("dossier_id", sa.ForeignKey("dossier.id"), primary_key=True, index=True),
+)
+
+
 class Batch(db.Model):
     """Approved dossiers of one kind that a reviewing organisation forwarded together."""
 
@@ -51,7 +59,9 @@ class Batch(db.Model):
     document = relationship(
         "Document", primaryjoin="and_(Document.batch_id == Batch.id, Document.dossier_id.is_(None))",
         uselist=False, viewonly=True)
-    dossiers: Mapped[list[Dossier]] = relationship(back_populates="batch", order_by="Dossier.id")
+    # Fixed once forwarded: a dossier referred back and forwarded again joins a new batch as well.
+    dossiers: Mapped[list[Dossier]] = relationship(secondary=batch_dossier, back_populates="batches",
+                                                   order_by="Dossier.id")
 
 
 class Dossier(db.Model):
@@ -75,7 +85,6 @@ class Dossier(db.Model):
     submitted_on: Mapped[date | None]
     round: Mapped[int] = mapped_column(default=0)
     rule_set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_set.id"))
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
     granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     __mapper_args__ = {"version_id_col": version}
@@ -83,7 +92,7 @@ class Dossier(db.Model):
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
     rule_set: Mapped[RuleSet | None] = relationship()
-    batch: Mapped[Batch | None] = relationship(back_populates="dossiers")
+    batches: Mapped[list[Batch]] = relationship(secondary=batch_dossier, back_populates="dossiers", order_by="Batch.id")
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
     )
@@ -96,6 +105,11 @@ class Dossier(db.Model):
     @property
     def deciding_org_id(self) -> int | None:
         return self.organisation.grandparent_id
+
+    @property
+    def batch(self) -> Batch | None:
+        """The batch it was last forwarded in."""
+        return self.batches[-1] if self.batches else None
 
     @property
     def state_label(self) -> str:

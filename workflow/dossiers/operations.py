@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound
@@ -32,7 +33,9 @@ def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
         query = query.where(Dossier.state == state)
     if kind:
         query = query.where(Dossier.kind == kind)
-    return query.order_by(Dossier.updated_at.desc(), Dossier.id.desc())
+    # Loaded with the rows so that a page of any length costs the same few queries.
+    return query.options(selectinload(Dossier.organisation), selectinload(Dossier.batches)).order_by(
+        Dossier.updated_at.desc(), Dossier.id.desc())
 
 
 def _check_version(dossier: Dossier, version) -> None:
@@ -176,11 +179,10 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
             _check_version(dossier, versions[dossier.id])
     on = clock.today()
     batch = Batch(kind=dossiers[0].kind, organisation_id=actor.organisation_id, organisation=actor.organisation,
-                  created_by_id=actor.id)
+                  created_by_id=actor.id, dossiers=dossiers)
     db.session.add(batch)
-    for dossier, machine in zip(dossiers, machines):
+    for machine in machines:
         machine.send("forward")
-        dossier.batch = batch
     db.session.flush()
     document = documents.issue_for_batch(actor, batch, on)
     for dossier in dossiers:

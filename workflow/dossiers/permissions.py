@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from ..orgs.models import Organisation
 from ..states import EDITABLE_STATES, DossierWorkflow
-from .models import Dossier
+from .models import Dossier, batch_dossier
 
 
 def visible_dossiers_filter(user):
@@ -18,7 +18,7 @@ def visible_dossiers_filter(user):
         return sa.and_(Dossier.organisation_id.in_(children), Dossier.round > 0)
     if user.role == "liaison":
         grandchildren = sa.select(Organisation.id).where(Organisation.parent_id.in_(children))
-        return sa.and_(Dossier.organisation_id.in_(grandchildren), Dossier.batch_id.is_not(None))
+        return sa.and_(Dossier.organisation_id.in_(grandchildren), Dossier.id.in_(sa.select(batch_dossier.c.dossier_id)))
     return sa.false()
 
 
@@ -28,7 +28,7 @@ def can_view(user, dossier: Dossier) -> bool:
     if user.role == "reviewer":
         return dossier.reviewing_org_id == user.organisation_id and dossier.round > 0
     if user.role == "liaison":
-        return dossier.deciding_org_id == user.organisation_id and dossier.batch_id is not None
+        return dossier.deciding_org_id == user.organisation_id and bool(dossier.batches)
     return False
 
 

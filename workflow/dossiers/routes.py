@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..formatting import parse_money
@@ -34,9 +33,7 @@ def _load(dossier_id: int) -> Dossier:
 def index():
     state = request.args.get("state") if request.args.get("state") in STATES else None
     kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
-    query = ops.list_dossiers(current_user, state=state, kind=kind).options(
-        selectinload(Dossier.organisation), selectinload(Dossier.batch))
-    dossiers = db.session.scalars(query.limit(500)).all()
+    dossiers = db.session.scalars(ops.list_dossiers(current_user, state=state, kind=kind).limit(500)).all()
     forwardable = [d for d in dossiers if d.state == "approved"] if current_user.role == "reviewer" else []
     return render_template("dossiers/list.html", dossiers=dossiers, state=state, kind=kind,
                            forwardable=forwardable, can_create=can_create(current_user))

@@ -18,7 +18,7 @@ def build_bundle(batch, subject_of) -> bytes:
         start = len(writer.pages)
         parent = None
         for document in dossier.documents:
-            if document.issued_at > batch.created_at and document.batch_id != batch.id:
+            if document.issued_at > batch.created_at:
                 continue  # decisions taken after the batch was sent are not part of what was sent
             reader = PdfReader(BytesIO(storage.read(document.sha256)))
             if parent is None:

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b008f48d98f7
+Revision ID: af338b3df387
 Revises: 
-Create Date: 2026-11-23 19:15:49.898340
+Create Date: 2026-11-23 19:27:28.136655
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'b008f48d98f7'
+revision = 'af338b3df387'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -120,19 +120,26 @@ def upgrade():
     sa.Column('submitted_on', sa.Date(), nullable=True),
     sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('rule_set_id', sa.Integer(), nullable=True),
-    sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.Column('granted_amount_vnd', sa.BigInteger(), nullable=True),
     sa.CheckConstraint("state IN ('draft', 'submitted', 'returned', 'approved', 'forwarded', 'accepted', 'rejected', 'withdrawn')", name=op.f('ck_dossier_state')),
-    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_dossier_batch_id_batch')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_dossier_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_dossier_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['rule_set_id'], ['rule_set.id'], name=op.f('fk_dossier_rule_set_id_rule_set')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier'))
     )
     with op.batch_alter_table('dossier', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_dossier_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossier_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_dossier_org_state', ['organisation_id', 'state'], unique=False)
+
+    op.create_table('batch_dossier',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_batch_dossier_batch_id_batch')),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_batch_dossier_dossier_id_dossier')),
+    sa.PrimaryKeyConstraint('batch_id', 'dossier_id', name=op.f('pk_batch_dossier'))
+    )
+    with op.batch_alter_table('batch_dossier', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_batch_dossier_dossier_id'), ['dossier_id'], unique=False)
 
     op.create_table('document',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -201,10 +208,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_document_batch_id'))
 
     op.drop_table('document')
+    with op.batch_alter_table('batch_dossier', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_batch_dossier_dossier_id'))
+
+    op.drop_table('batch_dossier')
     with op.batch_alter_table('dossier', schema=None) as batch_op:
         batch_op.drop_index('ix_dossier_org_state')
         batch_op.drop_index(batch_op.f('ix_dossier_kind'))
-        batch_op.drop_index(batch_op.f('ix_dossier_batch_id'))
 
     op.drop_table('dossier')
     with op.batch_alter_table('batch', schema=None) as batch_op:

@@ -26,6 +26,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).
     PASSWORD_HASH_METHOD = "scrypt"

@@ -42,3 +42,5 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(403, page(403, "Không được phép", "Bạn không có quyền thực hiện thao tác này."))
     app.register_error_handler(400, page(400, "Yêu cầu không hợp lệ", "Yêu cầu không hợp lệ hoặc phiên làm việc đã hết hạn; vui lòng tải lại trang và thử lại."))
     app.register_error_handler(405, page(405, "Không được phép", "Thao tác này không được hỗ trợ."))
+    app.register_error_handler(413, page(413, "Dữ liệu quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."))
+    app.register_error_handler(500, page(500, "Lỗi hệ thống", "Đã có lỗi xảy ra; không có thay đổi nào được lưu. Vui lòng thử lại sau."))

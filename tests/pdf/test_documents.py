@@ -131,3 +131,19 @@ def texts_in_top_margin(page):
 
     page.extract_text(visitor_text=visit)
     return found
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/hostname",
+    "https://example.com/font.ttf",
+    "{fonts}/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fhostname",
+    "{fonts}/../../../../../../etc/hostname",
+])
+def test_the_renderer_fetches_nothing_but_the_shipped_fonts(url):
+    from workflow.pdf.render import FONT_DIR, ShippedFontsOnly
+
+    fetcher = ShippedFontsOnly()
+    with pytest.raises(ValueError):
+        fetcher.fetch(url.format(fonts=FONT_DIR.as_uri()))
+    response = fetcher.fetch((FONT_DIR / "LiberationSerif-Regular.ttf").as_uri())
+    assert response is not None

@@ -56,7 +56,9 @@ def openapi_document() -> dict:
             "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
             "responses": {"201": {"description": "Token", **_json({"type": "object", "properties": {
                 "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}})},
-                **_errors(401, 422)}}},
+                **_errors(401, 422)}},
+                   "delete": {"summary": "Revoke the presented token", "security": secured,
+                              "responses": {"204": {"description": "Revoked"}, **_errors(401)}}},
         "/dossiers": {
             "get": {"summary": "Dossiers visible to you", "security": secured, "parameters": [
                 {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from ..auth.models import ApiToken
@@ -74,6 +75,16 @@ def create_token():
     return {"token": token, "expires_at": iso(row.expires_at)}, 201
 
 
+@bp.delete("/tokens")
+@token_required
+def revoke_token():
+    """Log out: the presented token stops working."""
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    with unit_of_work():
+        db.session.execute(sa.delete(ApiToken).where(ApiToken.token_hash == ApiToken.hash(token)))
+    return "", 204
+
+
 @bp.get("/dossiers")
 @token_required
 def list_dossiers():
@@ -119,7 +130,7 @@ def transition(dossier_id):
     event = body.get("event")
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
-        if event not in EVENTS:
+        if not isinstance(event, str) or event not in EVENTS:
             raise Invalid("Thao tác không hợp lệ.", {"event": [f"Một trong: {', '.join(EVENTS)}."]})
         dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
                            granted_amount_vnd=body.get("granted_amount_vnd"))
@@ -157,7 +168,7 @@ def create_batch():
     with unit_of_work():
         batch = ops.forward_dossiers(
             g.api_user, body.get("dossier_ids"),
-            versions={int(k): v for k, v in versions.items() if str(k).isdigit()} if isinstance(versions, dict) else None)
+            versions={int(k): v for k, v in versions.items() if k.isdigit()} if isinstance(versions, dict) else None)
     return batch_json(batch, g.api_user), 201
 
 

@@ -3,7 +3,7 @@ from datetime import datetime
 from flask import url_for
 
 from ..dossiers.kinds import KINDS
-from ..dossiers.permissions import allowed_events, can_download
+from ..dossiers.permissions import allowed_events, can_download, data_seen_by
 
 
 def iso(value):
@@ -51,13 +51,14 @@ def event_json(row, user) -> dict:
 
 def dossier_json(dossier, user, *, full: bool = True) -> dict:
     kind = KINDS[dossier.kind]
+    data = data_seen_by(user, dossier)
     result = {
         "id": dossier.id,
         "kind": dossier.kind,
         "state": dossier.state,
         "version": dossier.version,
         "org": {"id": dossier.organisation_id, "name": dossier.organisation.name},
-        "subject": kind.subject(dossier.data),
+        "subject": kind.subject(data),
         "round": dossier.round,
         "submitted_on": dossier.submitted_on.isoformat() if dossier.submitted_on else None,
         "granted_amount_vnd": dossier.granted_amount_vnd,
@@ -67,7 +68,7 @@ def dossier_json(dossier, user, *, full: bool = True) -> dict:
     }
     if full:
         result.update({
-            "data": dossier.data,
+            "data": data,
             "rule_basis": dossier.rule_set.basis if dossier.rule_set else None,
             "documents": [document_json(d) for d in dossier.documents],
             "history": [event_json(row, user) for row in dossier.events],

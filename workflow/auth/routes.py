@@ -1,10 +1,12 @@
+import functools
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
+from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms.validators import DataRequired
 
 from ..extensions import db, login_manager
@@ -26,9 +28,18 @@ class LoginForm(FlaskForm):
 
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # Spend the same time as for a real user, so that timing does not tell which names exist.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-password", method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def _safe_next(target: str | None) -> str:

@@ -78,6 +78,9 @@ class Dossier(db.Model):
     state: Mapped[str] = mapped_column(sa.String(20), default="draft")
     version: Mapped[int] = mapped_column(nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
+    # The data as last submitted: what the district and province see while the union edits a returned
+    # dossier (the rounds themselves are in the history's snapshots).
+    submitted_data: Mapped[dict | None] = mapped_column(JSONType)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -39,16 +39,16 @@ def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
 
 
 def _check_version(dossier: Dossier, version) -> None:
-    if version is None:
-        raise Invalid("Thiếu phiên bản hồ sơ.", {"version": ["Vui lòng gửi kèm phiên bản (version) của hồ sơ."]})
-    if int(version) != dossier.version:
+    if type(version) is not int:  # noqa: E721  (bool and float are not versions)
+        raise Invalid("Thiếu phiên bản hồ sơ.", {"version": ["Vui lòng gửi kèm phiên bản (version) của hồ sơ, một số nguyên."]})
+    if version != dossier.version:
         raise Conflict(STALE_MESSAGE)
 
 
 def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
     if not can_create(actor):
         raise Forbidden("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ.")
-    kind = get_kind(kind_code)
+    kind = get_kind(kind_code) if isinstance(kind_code, str) else None
     if kind is None:
         raise Invalid("Loại hồ sơ không hợp lệ.", {"kind": [f"Chọn một trong: {', '.join(KINDS)}."]})
     clean, errors = kind.clean(data)
@@ -121,6 +121,7 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     if errors:
         raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
     dossier.submitted_on = on
+    dossier.submitted_data = dict(dossier.data)
     dossier.round += 1
     dossier.rule_set = rule_set
 

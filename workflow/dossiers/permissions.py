@@ -32,6 +32,13 @@ def can_view(user, dossier: Dossier) -> bool:
     return False
 
 
+def data_seen_by(user, dossier: Dossier) -> dict:
+    """The owning union sees its latest edits; the federations see what was submitted to them."""
+    if user.role == "officer" and dossier.organisation_id == user.organisation_id:
+        return dossier.data
+    return dossier.submitted_data or {}
+
+
 def can_create(user) -> bool:
     return user.role == "officer"
 

@@ -16,9 +16,14 @@ from . import operations as ops
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
 from .base import display_value
-from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch
+from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch, data_seen_by
 
 bp = Blueprint("dossiers", __name__)
+
+
+@bp.app_context_processor
+def dossier_helpers():
+    return {"data_of": lambda dossier: data_seen_by(current_user, dossier)}
 
 
 def _load(dossier_id: int) -> Dossier:

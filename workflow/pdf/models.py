@@ -14,7 +14,8 @@ class Document(db.Model):
     """An issued official document. Its bytes live in storage under their SHA-256 and never change."""
 
     __tablename__ = "document"
-    __table_args__ = (sa.UniqueConstraint("organisation_id", "year", "sequence_scope", "sequence"),)
+    # The number, not the sequence: switching DOCUMENT_SEQUENCE_SCOPE mid-year cannot repeat "05/TTr-LĐLĐ".
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "year", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(sa.String(10))  # TTr, TB, BB, QĐ

@@ -18,26 +18,28 @@ from weasyprint.urls import URLFetcher
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT_FAMILY = "Liberation Serif"
 
+_FONT_FILES = {
+    "LiberationSerif-Regular.ttf": ("normal", "normal"),
+    "LiberationSerif-Bold.ttf": ("bold", "normal"),
+    "LiberationSerif-Italic.ttf": ("normal", "italic"),
+    "LiberationSerif-BoldItalic.ttf": ("bold", "italic"),
+}
 _FONT_FACES = "\n".join(
     f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{file}"); font-weight: {weight}; font-style: {style}; }}'
-    for file, weight, style in [
-        ("LiberationSerif-Regular.ttf", "normal", "normal"),
-        ("LiberationSerif-Bold.ttf", "bold", "normal"),
-        ("LiberationSerif-Italic.ttf", "normal", "italic"),
-        ("LiberationSerif-BoldItalic.ttf", "bold", "italic"),
-    ]
+    for file, (weight, style) in _FONT_FILES.items()
 )
 
 
 class ShippedFontsOnly(URLFetcher):
     """Serve the shipped font files and nothing else (no network, no other local file)."""
 
+    ALLOWED = {(FONT_DIR / name).as_uri() for name in _FONT_FILES}
+
     def __init__(self):
         super().__init__(allowed_protocols=["file"], allow_redirects=False)
 
     def fetch(self, url, headers=None):
-        path = Path(url.removeprefix("file://")).resolve()
-        if path.parent != FONT_DIR:
+        if url not in self.ALLOWED:
             raise ValueError(f"Refused to fetch {url}")
         return super().fetch(url, headers)
 

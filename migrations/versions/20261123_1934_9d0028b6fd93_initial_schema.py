@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: af338b3df387
+Revision ID: 9d0028b6fd93
 Revises: 
-Create Date: 2026-11-23 19:27:28.136655
+Create Date: 2026-11-23 19:34:28.575629
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'af338b3df387'
+revision = '9d0028b6fd93'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -114,6 +114,7 @@ def upgrade():
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.Column('submitted_data', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -164,7 +165,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_document_issued_by_id_user_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_document_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document')),
-    sa.UniqueConstraint('organisation_id', 'year', 'sequence_scope', 'sequence', name=op.f('uq_document_organisation_id_year_sequence_scope_sequence'))
+    sa.UniqueConstraint('organisation_id', 'year', 'number', name=op.f('uq_document_organisation_id_year_number'))
     )
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_batch_id'), ['batch_id'], unique=False)

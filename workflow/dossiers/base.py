@@ -1,13 +1,15 @@
 """What every dossier kind declares, and the shared machinery: field metadata, form parsing, error messages.
 
 A kind is one module in this package (see child_heart.py): a pydantic model of its fields (which also
-gives its JSON Schema), the rules checked at submit against a rule set, and the bits its documents and
-lists need. Templates of a kind live in templates/kinds/<code>/.
+gives its JSON Schema and its form), a pydantic model of its rule-set parameters, the rules checked at
+submit, its attachment types, and what its documents and lists show. Its templates live in
+templates/kinds/<code>/ (or in the kind's own `template_dir`).
 """
 from __future__ import annotations
 
 import types
 import typing
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
@@ -33,13 +35,16 @@ def field(label: str, *, required: bool = True, choices: dict[str, str] | None =
     return Field(default=None, title=label, json_schema_extra=extra, **constraints)
 
 
-GENDERS = {"male": "Nam", "female": "Nữ"}
-
-
-class PersonData(BaseModel):
-    """The union member concerned (DESIGN §5, common person fields)."""
-
+class FieldsModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+GENDERS = {"male": "Nam", "female": "Nữ"}
+MAX_VND = 10**13
+
+
+class PersonData(FieldsModel):
+    """The union member concerned (DESIGN §5, common person fields)."""
 
     full_name: str | None = field("Họ và tên đoàn viên", min_length=2, max_length=100)
     gender: Literal["male", "female"] | None = field("Giới tính", choices=GENDERS)
@@ -74,10 +79,16 @@ _MESSAGES = {
     "bool_parsing": "Phải là đúng hoặc sai.",
     "literal_error": "Giá trị không nằm trong danh sách cho phép.",
     "list_type": "Phải là một danh sách.",
+    "model_type": "Phải là một đối tượng.",
+    "dict_type": "Phải là một đối tượng.",
     "extra_forbidden": "Trường này không có trong loại hồ sơ.",
     "too_short": "Chọn ít nhất {min_length} mục.",
+    "too_long": "Tối đa {max_length} mục.",
 }
+MISSING = _MESSAGES["missing"]
 
+
+# --- field metadata, for a kind's model or a row model inside it ----------------------------------
 
 def _plain(model: type[BaseModel], name: str):
     """The field's type without its `| None`."""
@@ -87,14 +98,131 @@ def _plain(model: type[BaseModel], name: str):
     return annotation
 
 
+def meta(model: type[BaseModel], name: str) -> dict:
+    return model.model_fields[name].json_schema_extra or {}
+
+
+def row_model(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """For a list-of-rows field (e.g. a nominee's solutions), the model of one row."""
+    plain = _plain(model, name)
+    if get_origin(plain) is list:
+        (item,) = get_args(plain)
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
+
+
+def widget(model: type[BaseModel], name: str) -> str:
+    plain = _plain(model, name)
+    if row_model(model, name):
+        return "rows"
+    if get_origin(plain) is list:
+        return "checkboxes"
+    if get_origin(plain) is Literal:
+        return "select"
+    if plain is date:
+        return "date"
+    if plain is bool:
+        return "checkbox"
+    if plain is int:
+        return "money" if name.endswith("_vnd") else "number"
+    return "textarea" if meta(model, name).get("x-long-text") else "text"
+
+
+def display_value(model: type[BaseModel], name: str, value) -> str:
+    """A value as people read it: dd/mm/yyyy, 1.500.000 đ, labels instead of codes, Có/Không."""
+    if value is None or value == "" or value == []:
+        return ""
+    kind_of = widget(model, name)
+    if kind_of == "date":
+        return format_date(value)
+    if kind_of == "money":
+        return format_money(value)
+    if kind_of == "checkbox":
+        return "Có" if value else "Không"
+    if kind_of in ("select", "checkboxes"):
+        labels = meta(model, name).get("x-choice-labels", {})
+        return "; ".join(labels.get(v, v) for v in value) if isinstance(value, list) else labels.get(value, value)
+    if kind_of == "rows":
+        return f"{len(value)} mục"
+    return str(value)
+
+
+def _parse_value(model, name, raw: str, errors: Errors, key: str):
+    kind_of = widget(model, name)
+    if kind_of == "date":
+        parsed = parse_screen_date(raw)
+        if parsed is None:
+            errors[key] = ["Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."]
+            return None
+        return parsed.isoformat()
+    if kind_of in ("money", "number"):
+        parsed = parse_money(raw)
+        if parsed is None:
+            errors[key] = ["Phải là số nguyên, ví dụ 1.500.000." if kind_of == "money" else "Phải là số nguyên."]
+        return parsed
+    return raw
+
+
+def parse_fields(model: type[BaseModel], form, prefix: str = "") -> tuple[dict, Errors]:
+    """The posted form (dd/mm/yyyy dates, "1.500.000" amounts, rows as name-0-field) as API-shaped data."""
+    data: dict = {}
+    errors: Errors = {}
+    for name in model.model_fields:
+        key = prefix + name
+        kind_of = widget(model, name)
+        if kind_of == "rows":
+            rows = []
+            for index in row_indexes(form, key):
+                row, row_errors = parse_fields(row_model(model, name), form, f"{key}-{index}-")
+                if any(v not in (None, "", False, []) for v in row.values()) or row_errors:
+                    position = len(rows)
+                    errors.update({f"{key}.{position}.{k.rsplit('-', 1)[-1]}": v for k, v in row_errors.items()})
+                    rows.append(row)
+            data[name] = rows
+        elif kind_of == "checkboxes":
+            data[name] = form.getlist(key)
+        elif kind_of == "checkbox":
+            data[name] = form.get(key) in {"on", "1", "true", "yes"}
+        else:
+            raw = (form.get(key) or "").strip()
+            if raw:
+                value = _parse_value(model, name, raw, errors, key)
+                if value is not None:
+                    data[name] = value
+    return data, errors
+
+
+def row_indexes(form, key: str) -> list[int]:
+    pattern = f"{key}-"
+    found = {int(k[len(pattern):].split("-", 1)[0]) for k in form.keys()
+             if k.startswith(pattern) and k[len(pattern):].split("-", 1)[0].isdigit()}
+    return sorted(found)
+
+
+@dataclass
+class RuleContext:
+    """What the rules of a kind are judged against: the submission date, the rule set's parameters,
+    the dossier itself (e.g. to look for another aid to the same person)."""
+
+    on: date
+    params: Any
+    dossier: Any = None
+
+
 class DossierKind:
     code: ClassVar[str]
     title: ClassVar[str]  # the full name, on screens and in the list heading
     short_title: ClassVar[str]  # for narrow columns
     request_phrase: ClassVar[str]  # completes "Tờ trình đề nghị ..."
     Data: ClassVar[type[BaseModel]]
+    Params: ClassVar[type[BaseModel]]  # the rule set's parameters, validated when a rule set is added
+    # Attachment types: code -> (label, required at submit)
+    attachment_types: ClassVar[dict[str, tuple[str, bool]]] = {}
     # (heading, function of the displayed values) for the batch's "danh sách trích ngang".
     list_columns: ClassVar[list[tuple[str, Any]]] = []
+    # Where the kind's templates live when not under templates/kinds/<code>/ (a kind shipped elsewhere).
+    template_dir: ClassVar[str | None] = None
 
     # --- fields --------------------------------------------------------------------------------
     @classmethod
@@ -103,27 +231,31 @@ class DossierKind:
 
     @classmethod
     def meta(cls, name: str) -> dict:
-        return cls.Data.model_fields[name].json_schema_extra or {}
+        return meta(cls.Data, name)
 
     @classmethod
     def label(cls, name: str) -> str:
         return cls.meta(name).get("x-label", name)
 
     @classmethod
+    def error_label(cls, key: str) -> str:
+        """'solutions.1.benefit_vnd' -> 'Giải pháp 2 – Giá trị làm lợi (đồng)'."""
+        parts = key.split(".")
+        if parts[0] not in cls.Data.model_fields:
+            return key
+        if len(parts) == 3 and parts[1].isdigit() and row_model(cls.Data, parts[0]):
+            rows = row_model(cls.Data, parts[0])
+            inner = meta(rows, parts[2]).get("x-label", parts[2]) if parts[2] in rows.model_fields else parts[2]
+            return f"{cls.label(parts[0])} – dòng {int(parts[1]) + 1} – {inner}"
+        return cls.label(parts[0])
+
+    @classmethod
     def widget(cls, name: str) -> str:
-        plain = _plain(cls.Data, name)
-        meta = cls.meta(name)
-        if get_origin(plain) is list:
-            return "checkboxes"
-        if get_origin(plain) is Literal:
-            return "select"
-        if plain is date:
-            return "date"
-        if plain is bool:
-            return "checkbox"
-        if plain is int:
-            return "money" if name.endswith("_vnd") else "number"
-        return "textarea" if meta.get("x-long-text") else "text"
+        return widget(cls.Data, name)
+
+    @classmethod
+    def row_model(cls, name: str):
+        return row_model(cls.Data, name)
 
     @classmethod
     def json_schema(cls) -> dict:
@@ -131,6 +263,8 @@ class DossierKind:
         schema["title"] = cls.title
         schema["x-kind"] = cls.code
         schema["x-required-at-submit"] = [n for n in cls.field_names() if cls.meta(n).get("x-required-at-submit")]
+        schema["x-attachment-types"] = {code: {"label": label, "required": required}
+                                        for code, (label, required) in cls.attachment_types.items()}
         return schema
 
     # --- validation ----------------------------------------------------------------------------
@@ -138,13 +272,20 @@ class DossierKind:
     def translate(cls, error: ValidationError) -> Errors:
         errors: Errors = {}
         for item in error.errors():
-            name = str(item["loc"][0]) if item["loc"] else "data"
-            if item["type"] == "string_pattern_mismatch" and name in cls.Data.model_fields:
-                message = cls.meta(name).get("x-pattern-message", _MESSAGES["string_pattern_mismatch"])
+            loc = [str(part) for part in item["loc"]]
+            if not loc:
+                loc = ["data"]
+            name = loc[0]
+            model = cls.Data
+            key = name
+            if len(loc) >= 3 and name in cls.Data.model_fields and row_model(cls.Data, name):
+                model, key, name = row_model(cls.Data, name), ".".join(loc[:3]), loc[2]
+            if item["type"] == "string_pattern_mismatch" and name in model.model_fields:
+                message = meta(model, name).get("x-pattern-message", _MESSAGES["string_pattern_mismatch"])
             else:
                 template = _MESSAGES.get(item["type"], "Giá trị không hợp lệ.")
                 message = template.format(**(item.get("ctx") or {}))
-            errors.setdefault(name, []).append(message)
+            errors.setdefault(key, []).append(message)
         return errors
 
     @classmethod
@@ -159,23 +300,33 @@ class DossierKind:
         return model.model_dump(mode="json", exclude_none=True), {}
 
     @classmethod
-    def check_for_submit(cls, data: dict, on: date, rule_set) -> Errors:
+    def check_for_submit(cls, data: dict, ctx: RuleContext) -> Errors:
         """All rules that must hold at submission; `data` is already clean."""
         errors: Errors = {}
         for name in cls.field_names():
-            meta = cls.meta(name)
-            if meta.get("x-required-at-submit") and data.get(name) in (None, "", []):
-                errors.setdefault(name, []).append(meta.get("x-missing-message", _MESSAGES["missing"]))
+            field_meta = cls.meta(name)
+            if field_meta.get("x-required-at-submit") and data.get(name) in (None, "", []):
+                errors.setdefault(name, []).append(field_meta.get("x-missing-message", MISSING))
+            rows = cls.row_model(name)
+            for index, row in enumerate(data.get(name) or [] if rows else []):
+                for inner in rows.model_fields:
+                    if meta(rows, inner).get("x-required-at-submit") and row.get(inner) in (None, "", []):
+                        errors.setdefault(f"{name}.{index}.{inner}", []).append(MISSING)
         values = cls.Data.model_validate(data)
-        for name, message in cls.rules(values, on, rule_set.params if rule_set else {}):
-            if name not in errors:
-                errors.setdefault(name, []).append(message)
+        for key, message in cls.rules(values, ctx):
+            if key not in errors:
+                errors.setdefault(key, []).append(message)
         return errors
 
     @classmethod
-    def rules(cls, values, on: date, params: dict):
-        """Yield (field, message) for each broken rule; fields still missing are skipped by the caller."""
-        yield from person_rules(values, on)
+    def rules(cls, values, ctx: RuleContext):
+        """Yield (field, message) for each broken rule; fields reported missing are skipped."""
+        yield from person_rules(values, ctx.on)
+
+    @classmethod
+    def dedup_key(cls, data: dict) -> str | None:
+        """A key that at most one active dossier may hold across the whole system (None: no such rule)."""
+        return None
 
     # --- presentation --------------------------------------------------------------------------
     @classmethod
@@ -185,18 +336,18 @@ class DossierKind:
 
     @classmethod
     def requested_amount(cls, data: dict) -> int | None:
+        """The money asked for, or None for a kind that asks for none (an award)."""
         return data.get("requested_amount_vnd")
 
     @classmethod
-    def choice_label(cls, name: str, value) -> str:
-        labels = cls.meta(name).get("x-choice-labels", {})
-        if isinstance(value, list):
-            return "; ".join(labels.get(v, v) for v in value)
-        return labels.get(value, value)
-
-    @classmethod
-    def display(cls, data: dict) -> dict[str, str]:
-        return {name: display_value(cls, name, data.get(name)) for name in cls.field_names()}
+    def display(cls, data: dict) -> dict:
+        shown = {name: display_value(cls.Data, name, data.get(name)) for name in cls.field_names()}
+        for name in cls.field_names():
+            rows = cls.row_model(name)
+            if rows:
+                shown[name + "_rows"] = [{inner: display_value(rows, inner, row.get(inner)) for inner in rows.model_fields}
+                                         for row in data.get(name) or []]
+        return shown
 
     @classmethod
     def display_rows(cls, data: dict) -> list[tuple[str, str]]:
@@ -210,37 +361,10 @@ class DossierKind:
     # --- web form ------------------------------------------------------------------------------
     @classmethod
     def parse_form(cls, form) -> tuple[dict, Errors]:
-        """Turn the posted form (dd/mm/yyyy dates, "1.500.000" amounts) into API-shaped data."""
-        data: dict = {}
-        errors: Errors = {}
-        for name in cls.field_names():
-            widget = cls.widget(name)
-            if widget == "checkboxes":
-                data[name] = form.getlist(name)
-                continue
-            if widget == "checkbox":
-                data[name] = form.get(name) in {"on", "1", "true", "yes"}
-                continue
-            raw = (form.get(name) or "").strip()
-            if raw == "":
-                continue
-            if widget == "date":
-                parsed = parse_screen_date(raw)
-                if parsed is None:
-                    errors[name] = ["Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."]
-                else:
-                    data[name] = parsed.isoformat()
-            elif widget in ("money", "number"):
-                parsed = parse_money(raw)
-                if parsed is None:
-                    errors[name] = ["Phải là số nguyên, ví dụ 1.500.000."]
-                else:
-                    data[name] = parsed
-            else:
-                data[name] = raw
+        data, errors = parse_fields(cls.Data, form)
         # Report the shape errors of the other fields too, so that one round shows every mistake.
-        for name, messages in cls.clean(data)[1].items():
-            errors.setdefault(name, messages)
+        for key, messages in cls.clean(data)[1].items():
+            errors.setdefault(key, messages)
         return data, errors
 
 
@@ -259,19 +383,3 @@ def person_rules(values: PersonData, on: date):
         yield "member_since", "Ngày vào Công đoàn không được sau ngày lập hồ sơ."
     if values.member_since and values.birth_date and values.member_since <= values.birth_date:
         yield "member_since", "Ngày vào Công đoàn phải sau ngày sinh."
-
-
-def display_value(kind, name: str, value) -> str:
-    """A field's value as people read it: dd/mm/yyyy, 1.500.000 đ, labels instead of codes."""
-    if value is None or value == "" or value == []:
-        return ""
-    widget = kind.widget(name)
-    if widget == "date":
-        return format_date(value)
-    if widget == "money":
-        return format_money(value)
-    if widget == "checkbox":
-        return "Có" if value else "Không"
-    if widget in ("select", "checkboxes"):
-        return kind.choice_label(name, value)
-    return str(value)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from .base import GENDERS, DossierKind, PersonData, add_years, field
+from pydantic import BaseModel, Field
+
+from .base import GENDERS, MAX_VND, DossierKind, PersonData, RuleContext, add_years, field
 from .kinds import register
 
 DIAGNOSIS_GROUPS = {
@@ -29,8 +31,6 @@ HARDSHIP_CRITERIA = {
     "parent_lost_job": "Cha hoặc mẹ mất việc làm hoặc việc làm không ổn định",
     "single_mother": "Nữ đoàn viên đơn thân nuôi con",
 }
-
-MAX_VND = 10**13
 
 
 class ChildHeartData(PersonData):
@@ -50,6 +50,16 @@ class ChildHeartData(PersonData):
     special_case: bool | None = field("Trường hợp đặc biệt (Thường trực Hội đồng quản lý Quỹ xem xét)", required=False)
 
 
+class ChildHeartCaps(BaseModel):
+    congenital_heart: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)")
+    cleft: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)")
+
+
+class ChildHeartParams(BaseModel):
+    max_age_years: int = Field(gt=0, le=18, description="Trẻ phải dưới số tuổi này vào ngày nộp hồ sơ")
+    caps_vnd: ChildHeartCaps
+
+
 def age_limit_reached(birth_date: date, on: date, max_age: int) -> bool:
     """True from the `max_age`-th birthday on: the birthday itself is too late."""
     return on >= add_years(birth_date, max_age)
@@ -62,7 +72,13 @@ class ChildHeart(DossierKind):
     short_title = "Trẻ em tim bẩm sinh / hở môi vòm miệng"
     request_phrase = "hỗ trợ kinh phí phẫu thuật cho con của đoàn viên"
     Data = ChildHeartData
-    # The kind's columns in the batch's "danh sách trích ngang": (heading, function of the displayed values).
+    Params = ChildHeartParams
+    attachment_types = {
+        "surgery_indication": ("Giấy chỉ định phẫu thuật", True),
+        "birth_certificate": ("Giấy khai sinh của trẻ", True),
+        "hardship_evidence": ("Giấy tờ chứng minh hoàn cảnh", False),
+        "cost_estimate": ("Dự toán chi phí của bệnh viện", False),
+    }
     list_columns = [
         ("Họ và tên trẻ", lambda shown: shown["child_full_name"]),
         ("Ngày sinh của trẻ", lambda shown: shown["child_birth_date"]),
@@ -73,9 +89,10 @@ class ChildHeart(DossierKind):
     ]
 
     @classmethod
-    def rules(cls, values: ChildHeartData, on: date, params: dict):
-        yield from super().rules(values, on, params)
-        max_age = params["max_age_years"]
+    def rules(cls, values: ChildHeartData, ctx: RuleContext):
+        yield from super().rules(values, ctx)
+        on, params = ctx.on, ctx.params
+        max_age = params.max_age_years
         if values.child_birth_date:
             if values.child_birth_date > on:
                 yield "child_birth_date", "Ngày sinh của trẻ không được sau ngày lập hồ sơ."
@@ -92,7 +109,7 @@ class ChildHeart(DossierKind):
             yield "requested_amount_vnd", "Số tiền đề nghị không được lớn hơn chi phí dự kiến."
         if requested and values.diagnosis_group and not values.special_case:
             cap_key = "congenital_heart" if values.diagnosis_group == "congenital_heart" else "cleft"
-            cap = params["caps_vnd"][cap_key]
+            cap = getattr(params.caps_vnd, cap_key)
             if requested > cap:
                 yield "requested_amount_vnd", (
                     f"Mức hỗ trợ tối đa cho {DIAGNOSIS_GROUPS[values.diagnosis_group].lower()} là "
@@ -103,4 +120,3 @@ class ChildHeart(DossierKind):
         child = data.get("child_full_name") or "(chưa nhập tên trẻ)"
         parent = data.get("full_name")
         return f"{child} (con của {parent})" if parent else child
-

@@ -30,6 +30,12 @@ class RuleSet(db.Model):
 
     jurisdiction: Mapped[Organisation] = relationship()
 
+    def parsed_params(self):
+        """The parameters as the kind's Params model (validated when the rule set was added)."""
+        from .kinds import KINDS
+
+        return KINDS[self.kind].Params.model_validate(self.params)
+
     def in_force_on(self, day: date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
 

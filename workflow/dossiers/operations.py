@@ -13,6 +13,7 @@ from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..states import DossierWorkflow, ReasonRequired
 from . import documents
+from .base import RuleContext
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier, DossierEvent
 from .permissions import can_create, can_edit, can_view, visible_dossiers_filter
@@ -117,7 +118,7 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     if rule_set is None:
         raise Invalid("Chưa có quy định áp dụng.", {"kind": [
             f"Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày {on:%d/%m/%Y}; liên hệ quản trị."]})
-    errors = kind.check_for_submit(dossier.data, on, rule_set)
+    errors = kind.check_for_submit(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
     if errors:
         raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
     dossier.submitted_on = on

@@ -74,9 +74,9 @@ def _screen_values(kind, data: dict) -> dict:
         if widget in ("select", "checkboxes", "checkbox", "text", "textarea"):
             values[name] = value
         elif widget == "money":
-            values[name] = display_value(kind, name, value).removesuffix(" đ")
+            values[name] = display_value(kind.Data, name, value).removesuffix(" đ")
         else:
-            values[name] = display_value(kind, name, value)
+            values[name] = display_value(kind.Data, name, value)
     return values
 
 

@@ -51,6 +51,13 @@ RULE_SETS = [
          basis="Quyết định số 378/QĐ-TLĐ ngày 28/3/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
                "ban hành Chương trình “Vì trái tim và nụ cười trẻ thơ”",
          params={"max_age_years": 16, "caps_vnd": {"congenital_heart": 50_000_000, "cleft": 10_000_000}}),
+    dict(kind="creative_labour", jurisdiction="tld", valid_from=date(2014, 12, 24), valid_to=None,
+         basis="Quyết định số 1564/QĐ-TLĐ ngày 24/12/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
+               "ban hành Quy chế khen thưởng của tổ chức Công đoàn (Điều 16)",
+         params={"categories": {
+             "A": {"one_year_vnd": 80_000_000, "three_consecutive_years_vnd": 120_000_000},
+             "B": {"one_year_vnd": 150_000_000},
+             "C": {"one_year_vnd": 200_000_000}}}),
 ]
 
 

@@ -18,11 +18,15 @@ def _errors(*codes):
 
 
 def openapi_document() -> dict:
-    kind_data = {f"{code}_data": kind.Data.model_json_schema(ref_template="#/components/schemas/{model}")
-                 for code, kind in KINDS.items()}
+    kind_data, nested = {}, {}
+    for code, kind in KINDS.items():
+        schema = kind.Data.model_json_schema(ref_template="#/components/schemas/{model}")
+        nested.update(schema.pop("$defs", {}))  # row models (e.g. Solution) become components of their own
+        kind_data[f"{code}_data"] = schema
     id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
     secured = [{"bearer": []}]
     schemas = {
+        **nested,
         **kind_data,
         "Error": {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"},

@@ -383,3 +383,52 @@ def person_rules(values: PersonData, on: date):
         yield "member_since", "Ngày vào Công đoàn không được sau ngày lập hồ sơ."
     if values.member_since and values.birth_date and values.member_since <= values.birth_date:
         yield "member_since", "Ngày vào Công đoàn phải sau ngày sinh."
+
+
+def posted_values(model: type[BaseModel], form, prefix: str = "") -> dict:
+    """What was typed, as typed (rows as lists of dicts), so that a refused form loses nothing."""
+    values = {}
+    for name in model.model_fields:
+        key = prefix + name
+        kind_of = widget(model, name)
+        if kind_of == "rows":
+            values[name] = [posted_values(row_model(model, name), form, f"{key}-{i}-") for i in row_indexes(form, key)]
+        elif kind_of == "checkboxes":
+            values[name] = form.getlist(key)
+        elif kind_of == "checkbox":
+            values[name] = key in form
+        else:
+            values[name] = form.get(key, "")
+    return values
+
+
+def screen_values(model: type[BaseModel], data: dict) -> dict:
+    """Stored data as the form shows it: dd/mm/yyyy dates, 1.500.000 amounts."""
+    values = {}
+    for name in model.model_fields:
+        value = data.get(name)
+        if value is None:
+            continue
+        kind_of = widget(model, name)
+        if kind_of == "rows":
+            values[name] = [screen_values(row_model(model, name), row) for row in value]
+        elif kind_of == "money":
+            values[name] = display_value(model, name, value).removesuffix(" đ")
+        elif kind_of in ("date", "number"):
+            values[name] = display_value(model, name, value)
+        else:
+            values[name] = value
+    return values
+
+
+def change_rows(values: dict, action: str) -> dict:
+    """Apply an "add:<field>" or "remove:<field>:<index>" button of the form to the typed values."""
+    parts = action.split(":")
+    rows = values.get(parts[1]) if len(parts) > 1 else None
+    if not isinstance(rows, list):
+        return values
+    if parts[0] == "add":
+        rows.append({})
+    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(rows):
+        rows.pop(int(parts[2]))
+    return values

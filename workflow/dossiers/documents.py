@@ -53,6 +53,7 @@ def dossier_context(dossier: Dossier) -> dict:
         "shown": kind.display(data),
         "rows": kind.display_rows(data),
         "summary_template": kind.template("summary"),
+        "decision_template": kind.template("decision"),
         "union_request": _last_document(dossier, "submit"),
         "district_request": _last_document(dossier, "forward"),
     }
@@ -77,8 +78,8 @@ def batch_context(batch: Batch) -> dict:
     total = 0
     for index, dossier in enumerate(batch.dossiers, start=1):
         shown = kind.display(dossier.data)
-        requested = kind.requested_amount(dossier.data) or 0
-        total += requested
+        requested = kind.requested_amount(dossier.data)
+        total += requested or 0
         rows.append({
             "index": index,
             "full_name": shown["full_name"],
@@ -95,6 +96,7 @@ def batch_context(batch: Batch) -> dict:
         "rows": rows,
         "count": len(rows),
         "total": format_money(total),
+        "has_money": any(kind.requested_amount(d.data) is not None for d in batch.dossiers),
         "unions": sorted({d.organisation.name for d in batch.dossiers}),
         "bases": sorted({d.rule_set.basis for d in batch.dossiers if d.rule_set}),
         "decider_name": batch.organisation.parent.name,

@@ -15,7 +15,7 @@ from ..errors import Invalid, NotFound, OperationError
 from . import operations as ops
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
-from .base import display_value
+from .base import change_rows, meta, posted_values, row_model, screen_values, widget
 from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch, data_seen_by
 
 bp = Blueprint("dossiers", __name__)
@@ -46,38 +46,14 @@ def index():
 
 def _form_page(kind, dossier, values, errors, status=200, version=None):
     return render_template("dossiers/form.html", kind=kind, dossier=dossier, values=values, errors=errors,
-                           version=version or (dossier.version if dossier else None)), status
+                           version=version or (dossier.version if dossier else None),
+                           widget_of=widget, meta_of=meta, row_model_of=row_model), status
 
 
-def _posted_values(kind, form) -> dict:
-    """What was typed, as typed, so that a refused form loses nothing."""
-    values = {}
-    for name in kind.field_names():
-        widget = kind.widget(name)
-        if widget == "checkboxes":
-            values[name] = form.getlist(name)
-        elif widget == "checkbox":
-            values[name] = name in form
-        else:
-            values[name] = form.get(name, "")
-    return values
-
-
-def _screen_values(kind, data: dict) -> dict:
-    """Stored data as the form shows it (dd/mm/yyyy, 1.500.000)."""
-    values = {}
-    for name in kind.field_names():
-        value = data.get(name)
-        widget = kind.widget(name)
-        if value is None:
-            continue
-        if widget in ("select", "checkboxes", "checkbox", "text", "textarea"):
-            values[name] = value
-        elif widget == "money":
-            values[name] = display_value(kind.Data, name, value).removesuffix(" đ")
-        else:
-            values[name] = display_value(kind.Data, name, value)
-    return values
+def _rows_changed(kind, dossier):
+    """The form's "add a row" / "remove this row" buttons: show the form again, save nothing."""
+    values = change_rows(posted_values(kind.Data, request.form), request.form["_rows"])
+    return _form_page(kind, dossier, values, {}, version=request.form.get("version", type=int))
 
 
 @bp.route("/dossiers/new", methods=["GET", "POST"])
@@ -85,11 +61,13 @@ def _screen_values(kind, data: dict) -> dict:
 def create():
     if not can_create(current_user):
         abort(403)
-    kind = get_kind(request.values.get("kind", "child_heart"))
+    kind = get_kind(request.values.get("kind", ""))
     if kind is None:
-        abort(404)
+        return render_template("dossiers/choose_kind.html")
     if request.method == "GET":
         return _form_page(kind, None, {}, {})
+    if "_rows" in request.form:
+        return _rows_changed(kind, None)
     data, errors = kind.parse_form(request.form)
     if not errors:
         try:
@@ -99,7 +77,7 @@ def create():
             return redirect(url_for(".show", dossier_id=dossier.id))
         except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
-    return _form_page(kind, None, _posted_values(kind, request.form), errors, 422)
+    return _form_page(kind, None, posted_values(kind.Data, request.form), errors, 422)
 
 
 @bp.route("/dossiers/<int:dossier_id>/edit", methods=["GET", "POST"])
@@ -110,7 +88,9 @@ def edit(dossier_id):
         abort(403)
     kind = KINDS[dossier.kind]
     if request.method == "GET":
-        return _form_page(kind, dossier, _screen_values(kind, dossier.data), {})
+        return _form_page(kind, dossier, screen_values(kind.Data, dossier.data), {})
+    if "_rows" in request.form:
+        return _rows_changed(kind, dossier)
     data, errors = kind.parse_form(request.form)
     if not errors:
         try:
@@ -123,7 +103,7 @@ def edit(dossier_id):
             status = exc.status
     else:
         status = 422
-    return _form_page(kind, dossier, _posted_values(kind, request.form), errors, status,
+    return _form_page(kind, dossier, posted_values(kind.Data, request.form), errors, status,
                       version=request.form.get("version", type=int))
 
 

@@ -58,6 +58,14 @@ RULE_SETS = [
              "A": {"one_year_vnd": 80_000_000, "three_consecutive_years_vnd": 120_000_000},
              "B": {"one_year_vnd": 150_000_000},
              "C": {"one_year_vnd": 200_000_000}}}),
+    dict(kind="union_housing", jurisdiction="ldld-binh-phuoc", valid_from=date(2022, 1, 1), valid_to=None,
+         basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” từ Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước "
+               "(30.000.000 đồng mỗi căn, áp dụng từ năm 2022)",
+         params={"caps_vnd": {"new_build": 30_000_000, "repair": 30_000_000}, "min_member_years": None}),
+    dict(kind="accident_aid", jurisdiction="tld", valid_from=date(2025, 10, 16), valid_to=None,
+         basis="Kế hoạch chăm lo Tết Bính Ngọ 2026 của Tổng Liên đoàn Lao động Việt Nam "
+               "(1.300.000 đồng mỗi suất: 1.000.000 đồng tiền mặt và 300.000 đồng hiện vật)",
+         params={"occasions": {"Tết Bính Ngọ 2026": 1_300_000}}),
 ]
 
 

@@ -328,6 +328,11 @@ class DossierKind:
         """A key that at most one active dossier may hold across the whole system (None: no such rule)."""
         return None
 
+    @classmethod
+    def dedup_error(cls, data: dict) -> tuple[str, str]:
+        """(field, message) when another active dossier holds the same key."""
+        return "data", "Đã có một hồ sơ như vậy trong hệ thống."
+
     # --- presentation --------------------------------------------------------------------------
     @classmethod
     def subject(cls, data: dict) -> str:

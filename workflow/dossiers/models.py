@@ -101,6 +101,10 @@ class Dossier(db.Model):
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
     rule_set: Mapped[RuleSet | None] = relationship()
+    # Set from submission until rejected or withdrawn, for kinds that allow one active dossier per key
+    # (one accident aid per person per occasion); unique across every union.
+    dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
+
     batches: Mapped[list[Batch]] = relationship(secondary=batch_dossier, back_populates="dossiers", order_by="Batch.id")
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"

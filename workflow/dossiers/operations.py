@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import clock
@@ -121,10 +122,28 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     errors = kind.check_for_submit(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
     if errors:
         raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
+    _hold_dedup_key(kind, dossier)
     dossier.submitted_on = on
     dossier.submitted_data = dict(dossier.data)
     dossier.round += 1
     dossier.rule_set = rule_set
+
+
+def _hold_dedup_key(kind, dossier: Dossier) -> None:
+    key = kind.dedup_key(dossier.data)
+    if key is None:
+        dossier.dedup_key = None
+        return
+    field, message = kind.dedup_error(dossier.data)
+    taken = db.session.scalar(sa.select(Dossier.id).where(Dossier.dedup_key == key, Dossier.id != dossier.id))
+    if taken is not None:
+        raise Invalid(message, {field: [message]})
+    dossier.dedup_key = key
+    try:
+        with db.session.begin_nested():  # the unique index decides between two unions submitting at once
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Invalid(message, {field: [message]}) from exc
 
 
 def _prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
@@ -158,6 +177,8 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
         _prepare_accept(dossier, granted_amount_vnd)
     from_state = dossier.state
     _send(machine, event, comment)
+    if dossier.state in ("rejected", "withdrawn"):
+        dossier.dedup_key = None  # the person may be helped through another dossier
     document = documents.issue_for_event(actor, dossier, event, comment, on)
     snapshot = dict(dossier.data) if event == "submit" else None
     _record(actor, dossier, event, from_state, comment, document, snapshot)

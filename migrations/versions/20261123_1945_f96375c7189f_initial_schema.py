@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9d0028b6fd93
+Revision ID: f96375c7189f
 Revises: 
-Create Date: 2026-11-23 19:34:28.575629
+Create Date: 2026-11-23 19:45:13.130860
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '9d0028b6fd93'
+revision = 'f96375c7189f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -122,11 +122,13 @@ def upgrade():
     sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('rule_set_id', sa.Integer(), nullable=True),
     sa.Column('granted_amount_vnd', sa.BigInteger(), nullable=True),
+    sa.Column('dedup_key', sa.String(length=200), nullable=True),
     sa.CheckConstraint("state IN ('draft', 'submitted', 'returned', 'approved', 'forwarded', 'accepted', 'rejected', 'withdrawn')", name=op.f('ck_dossier_state')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_dossier_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_dossier_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['rule_set_id'], ['rule_set.id'], name=op.f('fk_dossier_rule_set_id_rule_set')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dossier')),
+    sa.UniqueConstraint('dedup_key', name=op.f('uq_dossier_dedup_key'))
     )
     with op.batch_alter_table('dossier', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dossier_kind'), ['kind'], unique=False)

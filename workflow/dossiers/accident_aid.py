@@ -1,0 +1,90 @@
+"""Aid to a member after a labour accident, an occupational disease, a critical illness or another
+special hardship, paid on an occasion (Tết, Tháng Công nhân) whose cap per person the plan sets (e.g.
+the Confederation's Tết Bính Ngọ 2026 plan: 1,300,000 đ, of which 1,000,000 đ in cash). One aid per
+person (citizen ID) per occasion across every union of the system.
+"""
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .base import MAX_VND, DossierKind, PersonData, RuleContext, field
+from .kinds import register
+
+CASE_TYPES = {
+    "labour_accident": "Tai nạn lao động",
+    "occupational_disease": "Bệnh nghề nghiệp",
+    "critical_illness": "Bệnh hiểm nghèo",
+    "special_hardship": "Hoàn cảnh đặc biệt khó khăn",
+}
+
+
+def normalise_occasion(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+class AccidentAidData(PersonData):
+    case_type: Literal[tuple(CASE_TYPES)] | None = field("Trường hợp", choices=CASE_TYPES)  # type: ignore[valid-type]
+    occurred_on: date | None = field("Ngày xảy ra (tai nạn, phát hiện bệnh)")
+    description: str | None = field("Hoàn cảnh, diễn biến", max_length=2000, long=True)
+    capacity_loss_pct: int | None = field("Tỷ lệ suy giảm khả năng lao động (%)", required=False, ge=0, le=100)
+    occasion: str | None = field("Dịp hỗ trợ", max_length=100)
+    requested_amount_vnd: int | None = field("Số tiền đề nghị hỗ trợ (đồng)", gt=0, le=MAX_VND)
+
+
+class AccidentAidParams(BaseModel):
+    occasions: dict[str, int] = Field(min_length=1, description="Dịp hỗ trợ và mức tối đa mỗi người (đồng)")
+
+
+@register
+class AccidentAid(DossierKind):
+    code = "accident_aid"
+    title = "Hỗ trợ công nhân lao động bị tai nạn lao động, bệnh nghề nghiệp, hoàn cảnh đặc biệt khó khăn"
+    short_title = "TNLĐ, BNN, hoàn cảnh khó khăn"
+    request_phrase = "hỗ trợ đoàn viên bị tai nạn lao động, bệnh nghề nghiệp, có hoàn cảnh đặc biệt khó khăn"
+    Data = AccidentAidData
+    Params = AccidentAidParams
+    attachment_types = {
+        "application": ("Đơn đề nghị hỗ trợ", True),
+        "capacity_assessment": ("Biên bản giám định mức suy giảm khả năng lao động", False),  # required when a % is given
+        "accident_report": ("Biên bản điều tra tai nạn lao động", False),
+        "discharge_paper": ("Giấy ra viện", False),
+    }
+    list_columns = [
+        ("Trường hợp", lambda shown: shown["case_type"]),
+        ("Ngày xảy ra", lambda shown: shown["occurred_on"]),
+        ("Tỷ lệ suy giảm KNLĐ", lambda shown: f'{shown["capacity_loss_pct"]}%' if shown["capacity_loss_pct"] else ""),
+        ("Hoàn cảnh tóm tắt", lambda shown: shown["description"][:200]),
+        ("Dịp", lambda shown: shown["occasion"]),
+    ]
+
+    @classmethod
+    def rules(cls, values: AccidentAidData, ctx: RuleContext):
+        yield from super().rules(values, ctx)
+        if values.occurred_on and values.occurred_on > ctx.on:
+            yield "occurred_on", "Ngày xảy ra không được sau ngày nộp hồ sơ."
+        if values.occasion:
+            caps = {normalise_occasion(name): (name, cap) for name, cap in ctx.params.occasions.items()}
+            match = caps.get(normalise_occasion(values.occasion))
+            if match is None:
+                yield "occasion", "Dịp hỗ trợ phải là một trong: " + "; ".join(ctx.params.occasions) + "."
+            elif values.requested_amount_vnd and values.requested_amount_vnd > match[1]:
+                yield "requested_amount_vnd", (
+                    f"Mức hỗ trợ tối đa dịp {match[0]} là " + f"{match[1]:,}".replace(",", ".") + " đồng mỗi người.")
+
+    @classmethod
+    def dedup_key(cls, data: dict) -> str | None:
+        if data.get("citizen_id") and data.get("occasion"):
+            return f"{cls.code}:{data['citizen_id']}:{normalise_occasion(data['occasion'])}"
+        return None
+
+    @classmethod
+    def dedup_error(cls, data: dict) -> tuple[str, str]:
+        # Says that an aid exists, never where or for whom beyond what the officer typed.
+        return "citizen_id", (f"Người có số CCCD này đã có hồ sơ hỗ trợ dịp “{data.get('occasion')}” trong hệ thống; "
+                              "mỗi người chỉ được hỗ trợ một lần mỗi dịp.")
+
+

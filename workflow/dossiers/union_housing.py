@@ -1,0 +1,94 @@
+"""Support to build or repair a member's house ("Mái ấm Công đoàn").
+
+No national cap was found (shared/reference/domain-research.md §A.2): each provincial federation runs
+its own fund with its own cap per house and, in some provinces, a minimum membership (5 years in
+Khánh Hòa, QĐ 50/QĐ-LĐ 2019, and in HCMC's export-zone union). Both are rule-set parameters of the
+province; the land must be lawful and undisputed (Khánh Hòa QĐ 50/QĐ-LĐ 2019).
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .base import MAX_VND, DossierKind, PersonData, RuleContext, field
+from .kinds import register
+
+SUPPORT_TYPES = {"new_build": "Xây mới", "repair": "Sửa chữa"}
+HOUSE_CONDITIONS = {
+    "no_house": "Chưa có nhà ở",
+    "temporary": "Nhà tạm",
+    "dilapidated": "Nhà dột nát",
+    "severely_damaged": "Nhà hư hỏng nặng",
+    "disaster": "Nhà bị thiên tai, hỏa hoạn",
+}
+
+
+class UnionHousingData(PersonData):
+    support_type: Literal["new_build", "repair"] | None = field("Hình thức hỗ trợ", choices=SUPPORT_TYPES)
+    house_condition: Literal[tuple(HOUSE_CONDITIONS)] | None = field(  # type: ignore[valid-type]
+        "Hiện trạng nhà ở", choices=HOUSE_CONDITIONS)
+    house_address: str | None = field("Địa chỉ nhà", max_length=300, long=True)
+    land_document: str | None = field("Giấy tờ về đất (loại, số)", max_length=200)
+    land_undisputed: bool | None = field("Đất hợp pháp, không tranh chấp, không nằm trong quy hoạch")
+    estimated_cost_vnd: int | None = field("Tổng dự toán (đồng)", gt=0, le=MAX_VND)
+    own_contribution_vnd: int | None = field("Gia đình tự lo (đồng)", ge=0, le=MAX_VND)
+    requested_amount_vnd: int | None = field("Số tiền đề nghị hỗ trợ (đồng)", gt=0, le=MAX_VND)
+    member_years: int | None = field("Số năm là đoàn viên", ge=0, le=60)
+    household_size: int | None = field("Số nhân khẩu", ge=1, le=30)
+
+
+class HousingCaps(BaseModel):
+    new_build: int = Field(gt=0, description="Mức hỗ trợ tối đa xây mới (đồng/căn)")
+    repair: int = Field(gt=0, description="Mức hỗ trợ tối đa sửa chữa (đồng/căn)")
+
+
+class UnionHousingParams(BaseModel):
+    caps_vnd: HousingCaps
+    min_member_years: int | None = Field(default=None, ge=0, description="Số năm là đoàn viên tối thiểu, nếu có")
+
+
+def _money(value: int) -> str:
+    return f"{value:,}".replace(",", ".") + " đồng"
+
+
+@register
+class UnionHousing(DossierKind):
+    code = "union_housing"
+    title = "Hỗ trợ nhà “Mái ấm Công đoàn”"
+    short_title = "Mái ấm Công đoàn"
+    request_phrase = "hỗ trợ nhà “Mái ấm Công đoàn” cho đoàn viên"
+    Data = UnionHousingData
+    Params = UnionHousingParams
+    attachment_types = {
+        "application": ("Đơn đề nghị có xác nhận của địa phương", False),
+        "land_document": ("Giấy tờ về quyền sử dụng đất", False),
+        "house_photo": ("Ảnh hiện trạng nhà ở", True),
+        "cost_estimate": ("Dự toán xây dựng, sửa chữa", False),
+    }
+    list_columns = [
+        ("Số năm là đoàn viên", lambda shown: shown["member_years"]),
+        ("Địa chỉ nhà", lambda shown: shown["house_address"]),
+        ("Hiện trạng nhà", lambda shown: shown["house_condition"]),
+        ("Hình thức", lambda shown: shown["support_type"]),
+        ("Tổng dự toán", lambda shown: shown["estimated_cost_vnd"]),
+    ]
+
+    @classmethod
+    def rules(cls, values: UnionHousingData, ctx: RuleContext):
+        yield from super().rules(values, ctx)
+        if values.land_undisputed is False:
+            yield "land_undisputed", "Chỉ hỗ trợ khi đất ở hợp pháp, không có tranh chấp và không nằm trong quy hoạch."
+        requested, estimated = values.requested_amount_vnd, values.estimated_cost_vnd
+        if requested and estimated and requested > estimated:
+            yield "requested_amount_vnd", "Số tiền đề nghị không được lớn hơn tổng dự toán."
+        if values.own_contribution_vnd and estimated and values.own_contribution_vnd > estimated:
+            yield "own_contribution_vnd", "Phần gia đình tự lo không được lớn hơn tổng dự toán."
+        if requested and values.support_type:
+            cap = getattr(ctx.params.caps_vnd, values.support_type)
+            if requested > cap:
+                yield "requested_amount_vnd", (
+                    f"Mức hỗ trợ tối đa ({SUPPORT_TYPES[values.support_type].lower()}) là {_money(cap)} mỗi căn.")
+        minimum = ctx.params.min_member_years
+        if minimum is not None and values.member_years is not None and values.member_years < minimum:
+            yield "member_years", f"Cần là đoàn viên từ {minimum} năm trở lên."

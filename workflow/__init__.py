@@ -6,6 +6,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .config import Config
 from .extensions import csrf, db, login_manager, migrate
@@ -46,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
     login_manager.session_protection = "strong"
 
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .dossiers.routes import bp as dossiers_bp
@@ -53,7 +55,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
+
+    from .dossiers.templates_loader import KindTemplateLoader
+
+    app.jinja_loader = ChoiceLoader([KindTemplateLoader(), FileSystemLoader(str(ROOT / "templates"))])
 
     from . import cli, web
 

@@ -1,8 +1,12 @@
+import json
+
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .auth.models import ROLES, User
+from .dossiers.rules import add_rule_set
+from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
 from .pdf import storage
@@ -39,6 +43,30 @@ def init_app(app: Flask) -> None:
             user.set_password(password)
             db.session.add(user)
         click.echo(f"Created {role} {username} in {org.name}.")
+
+    @app.cli.command("add-rule-set")
+    @click.option("--kind", required=True, help="A kind's code, e.g. child_heart (kinds are known at run time)")
+    @click.option("--jurisdiction", "org_code", required=True, help="Organisation code, e.g. ldld-binh-phuoc")
+    @click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
+    @click.option("--to", "valid_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
+    @click.option("--basis", required=True, help="The regulation: number, date, issuer")
+    @click.option("--params", "params_json", required=True, help='JSON, e.g. \'{"occasions": {"Tết 2027": 1500000}}\'')
+    def add_rule_set_command(kind, org_code, valid_from, valid_to, basis, params_json):
+        """Add a rule set for a kind from a start date (earlier dossiers keep theirs)."""
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.code == org_code))
+        if org is None:
+            raise click.ClickException(f"No organisation with code {org_code!r}.")
+        try:
+            params = json.loads(params_json)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"--params is not JSON: {exc}") from exc
+        try:
+            with unit_of_work():
+                rule_set = add_rule_set(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
+                                        valid_to=valid_to.date() if valid_to else None, basis=basis, params=params)
+        except OperationError as exc:
+            raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.message)
+        click.echo(f"Rule set {rule_set.id} for {kind} in {org.name} from {rule_set.valid_from:%d/%m/%Y}.")
 
     @app.cli.command("collect-garbage")
     @click.option("--dry-run", is_flag=True)

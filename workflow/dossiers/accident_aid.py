@@ -9,9 +9,9 @@ import unicodedata
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .base import MAX_VND, DossierKind, PersonData, RuleContext, field
+from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
 from .kinds import register
 
 CASE_TYPES = {
@@ -35,7 +35,7 @@ class AccidentAidData(PersonData):
     requested_amount_vnd: int | None = field("Số tiền đề nghị hỗ trợ (đồng)", gt=0, le=MAX_VND)
 
 
-class AccidentAidParams(BaseModel):
+class AccidentAidParams(ParamsModel):
     occasions: dict[str, int] = Field(min_length=1, description="Dịp hỗ trợ và mức tối đa mỗi người (đồng)")
 
 

@@ -39,6 +39,12 @@ class FieldsModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class ParamsModel(BaseModel):
+    """A rule set's parameters: a misspelt key is an error, not a silently ignored limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
 GENDERS = {"male": "Nam", "female": "Nữ"}
 MAX_VND = 10**13
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .base import GENDERS, MAX_VND, DossierKind, PersonData, RuleContext, add_years, field
+from .base import DossierKind, GENDERS, MAX_VND, ParamsModel, PersonData, RuleContext, add_years, field
 from .kinds import register
 
 DIAGNOSIS_GROUPS = {
@@ -50,12 +50,12 @@ class ChildHeartData(PersonData):
     special_case: bool | None = field("Trường hợp đặc biệt (Thường trực Hội đồng quản lý Quỹ xem xét)", required=False)
 
 
-class ChildHeartCaps(BaseModel):
+class ChildHeartCaps(ParamsModel):
     congenital_heart: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)")
     cleft: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)")
 
 
-class ChildHeartParams(BaseModel):
+class ChildHeartParams(ParamsModel):
     max_age_years: int = Field(gt=0, le=18, description="Trẻ phải dưới số tuổi này vào ngày nộp hồ sơ")
     caps_vnd: ChildHeartCaps
 

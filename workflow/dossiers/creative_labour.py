@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .base import MAX_VND, DossierKind, FieldsModel, PersonData, RuleContext, field
+from .base import DossierKind, FieldsModel, MAX_VND, ParamsModel, PersonData, RuleContext, field
 from .kinds import register
 
 CATEGORIES = {
@@ -55,12 +55,12 @@ class CreativeLabourData(PersonData):
                                              missing_message="Nhập ít nhất một giải pháp.")
 
 
-class CategoryThreshold(BaseModel):
+class CategoryThreshold(ParamsModel):
     one_year_vnd: int = Field(gt=0, description="Tổng giá trị làm lợi trong một năm (đồng)")
     three_consecutive_years_vnd: int | None = Field(default=None, gt=0, description="Hoặc tổng trong ba năm liên tục")
 
 
-class CreativeLabourParams(BaseModel):
+class CreativeLabourParams(ParamsModel):
     categories: dict[Literal["A", "B", "C"], CategoryThreshold]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from ..extensions import db
 from ..orgs.models import Organisation
@@ -24,3 +25,65 @@ def rule_set_for(kind: str, organisation: Organisation, on: date) -> RuleSet | N
     if not candidates:
         return None
     return min(candidates, key=lambda r: (ancestors.index(r.jurisdiction_id), -r.valid_from.toordinal(), -r.id))
+
+
+def rule_set_scope(actor) -> list[Organisation]:
+    """The organisations an admin may set rules for: their own and everything under it."""
+    scope, frontier = [], [actor.organisation]
+    while frontier:
+        org = frontier.pop(0)
+        scope.append(org)
+        frontier.extend(org.children)
+    return scope
+
+
+def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, params) -> RuleSet:
+    """Add the limits a kind is judged by from `valid_from` on, for an organisation and all under it.
+
+    Earlier rule sets stay as they are: a dossier keeps the rule set it was submitted under.
+    `actor` None is the server operator (the CLI), who may set rules anywhere."""
+    from ..errors import Forbidden, Invalid
+    from .kinds import KINDS
+
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("Chỉ quản trị hệ thống được thêm bộ quy định.")
+    errors: dict[str, list[str]] = {}
+    kind_class = KINDS.get(kind) if isinstance(kind, str) else None
+    if kind_class is None:
+        errors["kind"] = ["Chọn một loại hồ sơ."]
+    jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
+    if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
+        errors["jurisdiction_id"] = ["Chọn một tổ chức thuộc phạm vi quản lý của bạn."]
+    if not isinstance(valid_from, date):
+        errors["valid_from"] = ["Nhập ngày bắt đầu áp dụng (dd/mm/yyyy)."]
+    elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
+        errors["valid_to"] = ["Ngày hết hiệu lực phải sau ngày bắt đầu."]
+    if not isinstance(basis, str) or len(basis.strip()) < 5:
+        errors["basis"] = ["Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định)."]
+    if kind_class is not None:
+        try:
+            params = kind_class.Params.model_validate(params).model_dump(mode="json")
+        except ValidationError as exc:
+            for item in exc.errors():
+                path = ".".join(str(p) for p in item["loc"]) or "params"
+                errors.setdefault("params", []).append(f"{path}: {_PARAM_MESSAGES.get(item['type'], item['msg'])}")
+    if errors:
+        raise Invalid("Bộ quy định chưa hợp lệ.", errors)
+    rule_set = RuleSet(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,
+                       basis=basis.strip(), params=params)
+    db.session.add(rule_set)
+    db.session.flush()
+    return rule_set
+
+
+_PARAM_MESSAGES = {
+    "missing": "thiếu giá trị",
+    "int_type": "phải là số nguyên",
+    "int_parsing": "phải là số nguyên",
+    "greater_than": "phải lớn hơn 0",
+    "greater_than_equal": "không được âm",
+    "extra_forbidden": "không có tham số này",
+    "dict_type": "phải là một đối tượng",
+    "model_type": "phải là một đối tượng",
+    "too_short": "cần ít nhất một mục",
+}

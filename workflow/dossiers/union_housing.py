@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from .base import MAX_VND, DossierKind, PersonData, RuleContext, field
+from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
 from .kinds import register
 
 SUPPORT_TYPES = {"new_build": "Xây mới", "repair": "Sửa chữa"}
@@ -38,12 +38,12 @@ class UnionHousingData(PersonData):
     household_size: int | None = field("Số nhân khẩu", ge=1, le=30)
 
 
-class HousingCaps(BaseModel):
+class HousingCaps(ParamsModel):
     new_build: int = Field(gt=0, description="Mức hỗ trợ tối đa xây mới (đồng/căn)")
     repair: int = Field(gt=0, description="Mức hỗ trợ tối đa sửa chữa (đồng/căn)")
 
 
-class UnionHousingParams(BaseModel):
+class UnionHousingParams(ParamsModel):
     caps_vnd: HousingCaps
     min_member_years: int | None = Field(default=None, ge=0, description="Số năm là đoàn viên tối thiểu, nếu có")
 

@@ -1,0 +1,94 @@
+"""Rule sets as data: added by the admin (screen) or the operator (CLI) with a start date; the set in force
+on the submission date judges a dossier, and a later change never alters one already judged."""
+import io
+import json
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from workflow.dossiers.models import RuleSet
+from workflow.extensions import db
+
+
+def admin_form(page):
+    body = page.get("/admin/rule-sets/new?kind=child_heart").get_data(as_text=True)
+    assert page.get("/admin/rule-sets/new?kind=child_heart").status_code == 200
+    return body
+
+
+def test_admin_adds_a_rule_set_on_screen_and_it_applies_from_its_date(browser, api, today, app):
+    page = browser("admin")
+    body = admin_form(page)
+    assert "&#34;max_age_years&#34;: 16" in body or '"max_age_years": 16' in body  # prefilled with the rules in force
+    province = re.search(r'<option value="(\d+)"[^>]*>Liên đoàn Lao động tỉnh Bình Phước', body).group(1)
+    params = {"max_age_years": 16, "caps_vnd": {"congenital_heart": 70_000_000, "cleft": 15_000_000}}
+
+    bad = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "31/02/2018",
+                                             "basis": "QĐ 12/QĐ-LĐLĐ", "params": '{"max_age_years": 16, "caps_vnd": {"heart": 1}}'})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "Nhập ngày bắt đầu áp dụng" in text and "caps_vnd.congenital_heart: thiếu giá trị" in text
+    assert "caps_vnd.heart: không có tham số này" in text and "QĐ 12/QĐ-LĐLĐ" in text  # typed text kept
+
+    ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "01/02/2018",
+                                            "basis": "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Phước",
+                                            "params": json.dumps(params)})
+    assert ok.status_code == 302
+    listing = page.get("/admin/rule-sets").get_data(as_text=True)
+    assert "Quyết định số 12/QĐ-LĐLĐ" in listing and "từ 01/02/2018" in listing
+
+    today(date(2018, 1, 31))
+    old_rule = api.create(requested_amount_vnd=60_000_000, estimated_cost_vnd=90_000_000)
+    assert "requested_amount_vnd" in api.fire("officer", old_rule, "submit").json["errors"]
+    today(date(2018, 2, 1))
+    new_rule = api.fire_ok("officer", old_rule, "submit")
+    assert new_rule["rule_basis"] == "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Phước"
+
+
+def test_others_cannot_reach_the_admin_screens(browser, demo_data, today):
+    for user in ("officer", "reviewer", "liaison"):
+        assert browser(user).get("/admin/rule-sets").status_code == 404
+        assert browser(user).post("/admin/rule-sets/new", {"kind": "child_heart"}).status_code == 404
+
+
+def test_admin_cannot_set_rules_outside_their_federation(browser, app, demo_data, today):
+    with app.app_context():
+        from workflow.orgs.models import Organisation
+        national = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "tld"))
+    response = browser("admin").post("/admin/rule-sets/new", {
+        "kind": "child_heart", "jurisdiction_id": str(national), "valid_from": "01/01/2019", "basis": "Thử nghiệm",
+        "params": json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 1, "cleft": 1}})})
+    assert response.status_code == 422
+
+
+def test_a_later_rule_set_never_alters_a_dossier_already_judged(api, app, today):
+    judged = api.approved(requested_amount_vnd=50_000_000)
+    api.forwarded(judged)
+    judged = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{judged['id']}").json, "accept",
+                         granted_amount_vnd=50_000_000)
+    decision_bytes = api.get("officer", judged["documents"][-1]["url"]).data
+    result = app.test_cli_runner().invoke(args=[
+        "add-rule-set", "--kind", "child_heart", "--jurisdiction", "ldld-binh-phuoc", "--from", "06/01/2018",
+        "--basis", "Quy định mới của LĐLĐ tỉnh Bình Phước", "--params",
+        json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 30_000_000, "cleft": 10_000_000}})])
+    assert result.exit_code == 0, result.output
+    today(date(2018, 1, 6))
+    after = api.get("officer", f"/api/v1/dossiers/{judged['id']}").json
+    assert after["rule_basis"].startswith("Quyết định số 378/QĐ-TLĐ")
+    assert api.get("officer", judged["documents"][-1]["url"]).data == decision_bytes
+    text = " ".join(PdfReader(io.BytesIO(decision_bytes)).pages[0].extract_text().split())
+    assert "378/QĐ-TLĐ" in text  # the document shows the basis it was judged on
+    fresh = api.create(requested_amount_vnd=50_000_000)
+    errors = api.fire("officer", fresh, "submit").json["errors"]
+    assert "30.000.000" in errors["requested_amount_vnd"][0]
+
+
+def test_cli_refuses_bad_params(app, demo_data):
+    result = app.test_cli_runner().invoke(args=[
+        "add-rule-set", "--kind", "accident_aid", "--jurisdiction", "ldld-binh-phuoc", "--from", "2027-01-01",
+        "--basis", "Kế hoạch Tết Đinh Mùi 2027", "--params", '{"occasions": {}}'])
+    assert result.exit_code != 0 and "occasions" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet).where(RuleSet.valid_from == date(2027, 1, 1))) == 0

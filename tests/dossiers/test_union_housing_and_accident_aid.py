@@ -146,3 +146,42 @@ def pdf_text(api, user, url):
     response = api.get(user, url)
     assert response.status_code == 200
     return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages).split())
+
+
+def test_housing_form_on_screen_keeps_input_and_names_errors(browser, api, in_2026):
+    page = browser("officer")
+    form = {"kind": "union_housing", "full_name": "Lê Thị Mai", "support_type": "new_build",
+            "estimated_cost_vnd": "230.000.000", "requested_amount_vnd": "ba mươi triệu", "member_years": "-2",
+            "land_undisputed": "on", "house_address": "Thôn Phú Thịnh"}
+    response = page.post("/dossiers/new?kind=union_housing", form)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "Phải là số nguyên, ví dụ 1.500.000." in body and "Phải là số nguyên." in body
+    assert 'value="ba mươi triệu"' in body and 'value="230.000.000"' in body and 'name="land_undisputed" id="f-land_undisputed" checked' in body
+    saved = page.post("/dossiers/new?kind=union_housing", {**form, "requested_amount_vnd": "30.000.000", "member_years": "13"})
+    assert saved.status_code == 302
+    detail = page.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Xây mới" in detail and "230.000.000 đ" in detail
+
+
+def test_two_unions_submitting_the_same_person_at_once_one_wins(api, app, in_2026):
+    import threading
+
+    first = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid()}).json
+    second = api.post("officer3", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid()}).json
+    headers = {"officer": api.headers("officer"), "officer3": api.headers("officer3")}
+    results = []
+    barrier = threading.Barrier(2)
+
+    def submit(user, dossier):
+        client = app.test_client()
+        barrier.wait()
+        results.append(client.post(f"/api/v1/dossiers/{dossier['id']}/transitions",
+                                   json={"event": "submit", "version": dossier["version"]}, headers=headers[user]).status_code)
+
+    threads = [threading.Thread(target=submit, args=args) for args in (("officer", first), ("officer3", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [200, 422]

@@ -36,9 +36,6 @@ class RuleSet(db.Model):
 
         return KINDS[self.kind].Params.model_validate(self.params)
 
-    def in_force_on(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
 
 batch_dossier = sa.Table(
     "batch_dossier",

@@ -43,7 +43,7 @@ USERS = [
     ("reviewer", "Đặng Minh Quân", "reviewer", "ldld-phu-rieng"),
     ("reviewer2", "Vũ Thị Thu Hà", "reviewer", "ldld-bu-dang"),
     ("liaison", "Hồ Ngọc Ẩn", "liaison", "ldld-binh-phuoc"),
-    ("admin", "Quản trị hệ thống", "admin", "ldld-binh-phuoc"),
+    ("admin", "Trịnh Minh Khoa", "admin", "ldld-binh-phuoc"),
 ]
 
 RULE_SETS = [

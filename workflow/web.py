@@ -1,4 +1,6 @@
 """Pieces shared by every page: filters, labels, error pages, security headers."""
+import json
+
 from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -7,7 +9,8 @@ from .states import EVENTS, STATES
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money)
+    app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
+                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1))
 
     @app.context_processor
     def labels():

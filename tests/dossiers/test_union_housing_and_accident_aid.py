@@ -185,3 +185,12 @@ def test_two_unions_submitting_the_same_person_at_once_one_wins(api, app, in_202
     for t in threads:
         t.join()
     assert sorted(results) == [200, 422]
+
+
+def test_forms_show_the_limits_in_force(browser, in_2026):
+    page = browser("officer")
+    assert "Tết Bính Ngọ 2026 (tối đa 1.300.000 đ)" in page.get("/dossiers/new?kind=accident_aid").get_data(as_text=True)
+    assert "Tối đa 30.000.000 đ (xây mới)" in page.get("/dossiers/new?kind=union_housing").get_data(as_text=True)
+    assert "Tối đa 50.000.000 đ (tim bẩm sinh)" in page.get("/dossiers/new?kind=child_heart").get_data(as_text=True)
+    assert "A: 80.000.000 đồng trong một năm hoặc 120.000.000 đồng trong ba năm liên tục" in page.get(
+        "/dossiers/new?kind=creative_labour").get_data(as_text=True)

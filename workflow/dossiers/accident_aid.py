@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
+from ..formatting import format_money
 from .kinds import register
 
 CASE_TYPES = {
@@ -60,6 +61,11 @@ class AccidentAid(DossierKind):
         ("Hoàn cảnh tóm tắt", lambda shown: shown["description"][:200]),
         ("Dịp", lambda shown: shown["occasion"]),
     ]
+
+    @classmethod
+    def form_hints(cls, params: AccidentAidParams) -> dict[str, str]:
+        return {"occasion": "Các dịp đang áp dụng: " + "; ".join(
+            f"{name} (tối đa {format_money(cap)})" for name, cap in params.occasions.items()) + "."}
 
     @classmethod
     def rules(cls, values: AccidentAidData, ctx: RuleContext):

@@ -330,6 +330,11 @@ class DossierKind:
         yield from person_rules(values, ctx.on)
 
     @classmethod
+    def form_hints(cls, params) -> dict[str, str]:
+        """Short notes under form fields from the rule set in force today (caps, occasions)."""
+        return {}
+
+    @classmethod
     def dedup_key(cls, data: dict) -> str | None:
         """A key that at most one active dossier may hold across the whole system (None: no such rule)."""
         return None

@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import DossierKind, GENDERS, MAX_VND, ParamsModel, PersonData, RuleContext, add_years, field
+from ..formatting import format_money
 from .kinds import register
 
 DIAGNOSIS_GROUPS = {
@@ -114,6 +115,14 @@ class ChildHeart(DossierKind):
                 yield "requested_amount_vnd", (
                     f"Mức hỗ trợ tối đa cho {DIAGNOSIS_GROUPS[values.diagnosis_group].lower()} là "
                     f"{cap:,} đồng".replace(",", ".") + " (trừ trường hợp đặc biệt).")
+
+    @classmethod
+    def form_hints(cls, params: ChildHeartParams) -> dict[str, str]:
+        return {
+            "child_birth_date": f"Trẻ phải dưới {params.max_age_years} tuổi vào ngày nộp hồ sơ.",
+            "requested_amount_vnd": f"Tối đa {format_money(params.caps_vnd.congenital_heart)} (tim bẩm sinh), "
+                                    f"{format_money(params.caps_vnd.cleft)} (khe hở môi, vòm miệng), trừ trường hợp đặc biệt.",
+        }
 
     @classmethod
     def subject(cls, data: dict) -> str:

@@ -148,6 +148,16 @@ class CreativeLabour(DossierKind):
         yield "solutions", message + "."
 
     @classmethod
+    def form_hints(cls, params: CreativeLabourParams) -> dict[str, str]:
+        parts = []
+        for category, threshold in sorted(params.categories.items()):
+            text = f"{category}: {_money(threshold.one_year_vnd)} trong một năm"
+            if threshold.three_consecutive_years_vnd:
+                text += f" hoặc {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục"
+            parts.append(text)
+        return {"solutions": "Giá trị làm lợi của các giải pháp được công nhận cần đạt: " + "; ".join(parts) + "."}
+
+    @classmethod
     def requested_amount(cls, data: dict) -> None:
         return None  # an award, not money
 

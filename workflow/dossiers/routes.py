@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from .. import clock
 from ..extensions import db
 from ..formatting import parse_money
 from ..pdf.bundle import bundle_response
@@ -16,6 +17,7 @@ from . import operations as ops
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
 from .base import change_rows, meta, posted_values, row_model, screen_values, widget
+from .rules import rule_set_for
 from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch, data_seen_by
 
 bp = Blueprint("dossiers", __name__)
@@ -45,8 +47,10 @@ def index():
 
 
 def _form_page(kind, dossier, values, errors, status=200, version=None):
+    rule_set = rule_set_for(kind.code, current_user.organisation, clock.today())
     return render_template("dossiers/form.html", kind=kind, dossier=dossier, values=values, errors=errors,
                            version=version or (dossier.version if dossier else None),
+                           hints=kind.form_hints(rule_set.parsed_params()) if rule_set else {},
                            widget_of=widget, meta_of=meta, row_model_of=row_model), status
 
 

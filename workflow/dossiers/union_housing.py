@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
+from ..formatting import format_money
 from .kinds import register
 
 SUPPORT_TYPES = {"new_build": "Xây mới", "repair": "Sửa chữa"}
@@ -73,6 +74,14 @@ class UnionHousing(DossierKind):
         ("Hình thức", lambda shown: shown["support_type"]),
         ("Tổng dự toán", lambda shown: shown["estimated_cost_vnd"]),
     ]
+
+    @classmethod
+    def form_hints(cls, params: UnionHousingParams) -> dict[str, str]:
+        hints = {"requested_amount_vnd": f"Tối đa {format_money(params.caps_vnd.new_build)} (xây mới), "
+                                         f"{format_money(params.caps_vnd.repair)} (sửa chữa) mỗi căn."}
+        if params.min_member_years:
+            hints["member_years"] = f"Cần từ {params.min_member_years} năm là đoàn viên trở lên."
+        return hints
 
     @classmethod
     def rules(cls, values: UnionHousingData, ctx: RuleContext):

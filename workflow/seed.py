@@ -55,9 +55,9 @@ RULE_SETS = [
          basis="Quyết định số 1564/QĐ-TLĐ ngày 24/12/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
                "ban hành Quy chế khen thưởng của tổ chức Công đoàn (Điều 16)",
          params={"categories": {
-             "A": {"one_year_vnd": 80_000_000, "three_consecutive_years_vnd": 120_000_000},
-             "B": {"one_year_vnd": 150_000_000},
-             "C": {"one_year_vnd": 200_000_000}}}),
+             "A": {"total_vnd": 80_000_000, "three_consecutive_years_vnd": 120_000_000},
+             "B": {"total_vnd": 150_000_000},
+             "C": {"total_vnd": 200_000_000}}}),
     dict(kind="union_housing", jurisdiction="ldld-binh-phuoc", valid_from=date(2022, 1, 1), valid_to=None,
          basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” từ Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước "
                "(30.000.000 đồng mỗi căn, áp dụng từ năm 2022)",

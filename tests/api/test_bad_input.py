@@ -57,3 +57,19 @@ def test_the_federations_see_what_was_submitted_not_the_unions_unsent_edits(api,
     assert api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["data"]["diagnosis"] == "Thông liên thất (VSD)"
     page = browser("reviewer").get(f"/dossiers/{dossier['id']}").get_data(as_text=True)
     assert "Bản nháp chưa nộp" not in page and "Thông liên thất (VSD)" in page
+
+
+@pytest.mark.parametrize("comment", [5, ["Thiếu"], {"a": 1}, True])
+def test_comment_must_be_text(api, comment):
+    dossier = api.fire_ok("officer", api.create(), "submit")
+    response = api.post("reviewer", f"/api/v1/dossiers/{dossier['id']}/transitions",
+                        {"event": "return", "version": dossier["version"], "comment": comment})
+    assert response.status_code == 422 and "comment" in response.json["errors"]
+
+
+def test_booleans_are_not_amounts(api):
+    from ..conftest import valid_child_heart
+
+    response = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "data": valid_child_heart(requested_amount_vnd=True)})
+    assert response.status_code == 422
+    assert response.json["errors"] == {"requested_amount_vnd": ["Phải là số nguyên."]}

@@ -1,5 +1,6 @@
 """creative_labour (QĐ 1564/QĐ-TLĐ 2014 Điều 16) at its thresholds, through the API and the pages."""
 import io
+import itertools
 import re
 from datetime import date
 
@@ -9,12 +10,15 @@ from pypdf import PdfReader
 SUBMISSION = date(2018, 1, 5)
 
 
+_numbers = itertools.count(1)
+
+
 def solution(year=2017, benefit=80_000_000, recognised=True, **changes):
     row = {"title": "Cải tiến máy cạo mủ bán tự động", "solution_type": "technical_improvement", "role": "author",
            "applied_on": f"{year}-03-01", "year": year, "benefit_vnd": benefit}
     if recognised:
         row.update(recognised_by="Hội đồng sáng kiến Công ty TNHH MTV Cao su Phú Riềng",
-                   recognition_number=f"{year % 100:02d}/QĐ-HĐSK", recognition_date=f"{year}-12-20")
+                   recognition_number=f"{next(_numbers):02d}/QĐ-HĐSK", recognition_date=f"{year}-12-20")
     row.update(changes)
     return row
 
@@ -44,15 +48,15 @@ def submit_errors(api, data):
 @pytest.mark.parametrize("category,rows,ok", [
     ("A", [solution(benefit=80_000_000)], True),
     ("A", [solution(benefit=79_999_999)], False),
-    ("A", [solution(benefit=50_000_000), solution(benefit=30_000_000, title="Giải pháp thứ hai")], True),  # one year
-    ("A", [solution(2015, 40_000_000), solution(2016, 40_000_000), solution(2017, 40_000_000)], True),
-    ("A", [solution(2015, 40_000_000), solution(2016, 40_000_000), solution(2017, 39_999_999)], False),
-    ("A", [solution(2014, 40_000_000), solution(2015, 40_000_000), solution(2017, 40_000_000)], False),  # not consecutive
+    ("A", [solution(benefit=50_000_000), solution(benefit=30_000_000, title="Giải pháp thứ hai")], True),
+    ("A", [solution(2014, 40_000_000), solution(2017, 39_999_999)], False),
+    ("A", [solution(2014, 40_000_000), solution(2017, 40_000_000)], True),  # the total, whatever the years
     ("B", [solution(benefit=150_000_000)], True),
     ("B", [solution(benefit=149_999_999)], False),
-    ("B", [solution(2015, 60_000_000), solution(2016, 60_000_000), solution(2017, 60_000_000)], False),  # no 3-year rule for B
+    ("B", [solution(2015, 50_000_000), solution(2016, 50_000_000), solution(2017, 50_000_000)], True),
     ("C", [solution(benefit=200_000_000)], True),
     ("C", [solution(benefit=199_999_999)], False),
+    ("C", [solution(benefit=100_000_000), solution(benefit=99_999_999, recognised=False)], False),
 ])
 def test_thresholds(api, category, rows, ok):
     errors = submit_errors(api, nominee(category, rows))
@@ -133,3 +137,49 @@ def test_rows_are_added_and_removed_in_the_form(browser, api):
                                   "applied_on": "2017-03-01"}]
     edit = page.get(f"/dossiers/{number}/edit").get_data(as_text=True)
     assert 'value="80.000.000"' in edit and 'value="01/03/2017"' in edit
+
+
+def test_a_recognition_counts_once(api):
+    twice = solution(benefit=40_000_000)
+    errors = submit_errors(api, nominee("A", [twice, dict(twice, title="Cùng giải pháp, tên khác")]))
+    assert errors["solutions.1.recognition_number"][0].startswith("Trùng quyết định công nhận với giải pháp ở dòng 1")
+    assert "40.000.000 đồng" in errors["solutions"][0]  # judged on 40,000,000, not 80,000,000
+
+
+def test_three_consecutive_years_alternative_when_the_province_sets_it_apart(api, app, today):
+    import json
+
+    result = app.test_cli_runner().invoke(args=[
+        "add-rule-set", "--kind", "creative_labour", "--jurisdiction", "ldld-binh-phuoc", "--from", "2018-01-01",
+        "--basis", "Quy định thử nghiệm của LĐLĐ tỉnh", "--params", json.dumps({"categories": {
+            "A": {"total_vnd": 200_000_000, "three_consecutive_years_vnd": 120_000_000},
+            "B": {"total_vnd": 150_000_000}, "C": {"total_vnd": 200_000_000}}})])
+    assert result.exit_code == 0, result.output
+    three = [solution(2015, 40_000_000), solution(2016, 40_000_000), solution(2017, 40_000_000)]
+    assert "solutions" not in submit_errors(api, nominee("A", three))
+    short = [solution(2015, 40_000_000), solution(2016, 40_000_000), solution(2017, 39_999_999)]
+    assert "solutions" in submit_errors(api, nominee("A", short))
+    gap = [solution(2014, 40_000_000), solution(2015, 40_000_000), solution(2017, 40_000_000)]
+    assert "solutions" in submit_errors(api, nominee("A", gap))
+
+
+def test_every_category_needs_a_threshold(app, demo_data):
+    result = app.test_cli_runner().invoke(args=[
+        "add-rule-set", "--kind", "creative_labour", "--jurisdiction", "ldld-binh-phuoc", "--from", "2018-01-01",
+        "--basis", "Thiếu đối tượng C", "--params", '{"categories": {"A": {"total_vnd": 1}, "B": {"total_vnd": 1}}}'])
+    assert result.exit_code != 0 and "categories.C" in result.output
+
+
+def test_benefit_year_not_before_the_solution_was_applied(api):
+    errors = submit_errors(api, nominee("A", [solution(2015, 80_000_000, applied_on="2017-03-01")]))
+    assert "solutions.0.year" in errors
+
+
+def test_errors_land_on_the_card_that_was_typed(browser):
+    page = browser("officer")
+    response = page.post("/dossiers/new?kind=creative_labour", {
+        "solutions-0-title": "", "solutions-1-title": "Giải pháp thật", "solutions-1-benefit_vnd": "abc"})
+    body = response.get_data(as_text=True)
+    card = body[body.index('name="solutions-1-title"'):]
+    assert 'value="Giải pháp thật"' in card[:200]
+    assert "Phải là số nguyên, ví dụ 1.500.000." in card[:card.index("Xóa dòng 2")]

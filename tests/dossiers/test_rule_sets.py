@@ -92,3 +92,34 @@ def test_cli_refuses_bad_params(app, demo_data):
     assert result.exit_code != 0 and "occasions" in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet).where(RuleSet.valid_from == date(2027, 1, 1))) == 0
+
+
+def _post(page, **changes):
+    form = {"kind": "child_heart", "valid_from": "01/03/2018", "basis": "Quyết định số 15/QĐ-LĐLĐ",
+            "params": json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 60_000_000, "cleft": 10_000_000}})}
+    form.update(changes)
+    return page.post("/admin/rule-sets/new", form)
+
+
+def test_admin_rule_set_refusals(browser, app, demo_data, today):
+    with app.app_context():
+        from workflow.orgs.models import Organisation
+        ids = dict(db.session.execute(sa.select(Organisation.code, Organisation.id)).all())
+    page = browser("admin")
+    province, district = str(ids["ldld-binh-phuoc"]), str(ids["ldld-phu-rieng"])
+    cases = [
+        ({"jurisdiction_id": district}, "Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh"),
+        ({"jurisdiction_id": province, "valid_from": "04/01/2018"}, "không áp dụng hồi tố"),
+        ({"jurisdiction_id": province, "basis": "x" * 301}, "tối đa 300 ký tự"),
+        ({"jurisdiction_id": province, "params": '{"max_age_years": 16, "caps_vnd": {"congenital_heart": 1' + "0" * 5000 + ', "cleft": 1}}'},
+         "Không phải JSON hợp lệ."),
+        ({"jurisdiction_id": province, "params": '{"max_age_years": 1e400, "caps_vnd": {"congenital_heart": 1, "cleft": 1}}'},
+         "max_age_years: "),
+    ]
+    for changes, message in cases:
+        response = _post(page, **changes)
+        assert response.status_code == 422, changes
+        assert message in response.get_data(as_text=True), message
+    assert _post(page, jurisdiction_id=province).status_code == 302
+    again = _post(page, jurisdiction_id=province)
+    assert again.status_code == 422 and "Đã có bộ quy định của tổ chức này áp dụng từ ngày này" in again.get_data(as_text=True)

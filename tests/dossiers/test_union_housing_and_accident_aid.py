@@ -156,7 +156,7 @@ def test_housing_form_on_screen_keeps_input_and_names_errors(browser, api, in_20
     response = page.post("/dossiers/new?kind=union_housing", form)
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert "Phải là số nguyên, ví dụ 1.500.000." in body and "Phải là số nguyên." in body
+    assert "Phải là số nguyên, ví dụ 1.500.000." in body and "Phải lớn hơn hoặc bằng 0." in body
     assert 'value="ba mươi triệu"' in body and 'value="230.000.000"' in body and 'name="land_undisputed" id="f-land_undisputed" checked' in body
     saved = page.post("/dossiers/new?kind=union_housing", {**form, "requested_amount_vnd": "30.000.000", "member_years": "13"})
     assert saved.status_code == 302
@@ -192,5 +192,18 @@ def test_forms_show_the_limits_in_force(browser, in_2026):
     assert "Tết Bính Ngọ 2026 (tối đa 1.300.000 đ)" in page.get("/dossiers/new?kind=accident_aid").get_data(as_text=True)
     assert "Tối đa 30.000.000 đ (xây mới)" in page.get("/dossiers/new?kind=union_housing").get_data(as_text=True)
     assert "Tối đa 50.000.000 đ (tim bẩm sinh)" in page.get("/dossiers/new?kind=child_heart").get_data(as_text=True)
-    assert "A: 80.000.000 đồng trong một năm hoặc 120.000.000 đồng trong ba năm liên tục" in page.get(
+    assert "A: tổng 80.000.000 đồng hoặc 120.000.000 đồng trong ba năm liên tục" in page.get(
         "/dossiers/new?kind=creative_labour").get_data(as_text=True)
+
+
+def test_membership_years_cannot_exceed_the_time_since_joining(api, in_2026):
+    errors = submit_errors(api, "union_housing", housing(member_since="2025-06-01", member_years=1))
+    assert "member_years" in errors and "0 năm" in errors["member_years"][0]
+    assert submit_errors(api, "union_housing", housing(member_since="2025-01-10", member_years=1)) == {}
+
+
+def test_a_percentage_with_a_decimal_point_is_refused_on_screen(browser, in_2026):
+    response = browser("officer").post("/dossiers/new?kind=accident_aid", {"full_name": "Lê Thị Mai", "capacity_loss_pct": "3.5"})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'value="3.5"' in body and "Phải là số nguyên." in body

@@ -53,6 +53,9 @@ def new_rule_set():
     except json.JSONDecodeError as exc:
         params = None
         errors["params"] = [f"Không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno})."]
+    except ValueError:  # e.g. an integer of thousands of digits
+        params = None
+        errors["params"] = ["Không phải JSON hợp lệ."]
     if not errors:
         try:
             with unit_of_work():

@@ -7,13 +7,15 @@ templates/kinds/<code>/ (or in the kind's own `template_dir`).
 """
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..formatting import format_date, format_money, parse_money, parse_screen_date
 
@@ -37,6 +39,14 @@ def field(label: str, *, required: bool = True, choices: dict[str, str] | None =
 
 class FieldsModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, value, info):
+        # pydantic would read true as 1; an amount of "true" is a client's mistake.
+        if isinstance(value, bool) and _plain(cls, info.field_name) is int:
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
 
 
 class ParamsModel(BaseModel):
@@ -162,11 +172,16 @@ def _parse_value(model, name, raw: str, errors: Errors, key: str):
             errors[key] = ["Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."]
             return None
         return parsed.isoformat()
-    if kind_of in ("money", "number"):
+    if kind_of == "money":
         parsed = parse_money(raw)
         if parsed is None:
-            errors[key] = ["Phải là số nguyên, ví dụ 1.500.000." if kind_of == "money" else "Phải là số nguyên."]
+            errors[key] = ["Phải là số nguyên, ví dụ 1.500.000."]
         return parsed
+    if kind_of == "number":  # a count or a percentage: a dot is a decimal point here, not a separator
+        if re.fullmatch(r"-?[0-9]{1,9}", raw):
+            return int(raw)
+        errors[key] = ["Phải là số nguyên."]
+        return None
     return raw
 
 
@@ -178,13 +193,12 @@ def parse_fields(model: type[BaseModel], form, prefix: str = "") -> tuple[dict, 
         key = prefix + name
         kind_of = widget(model, name)
         if kind_of == "rows":
+            # Positions, not the posted numbers, so that errors land on the card the form redraws.
             rows = []
-            for index in row_indexes(form, key):
+            for position, index in enumerate(row_indexes(form, key)):
                 row, row_errors = parse_fields(row_model(model, name), form, f"{key}-{index}-")
-                if any(v not in (None, "", False, []) for v in row.values()) or row_errors:
-                    position = len(rows)
-                    errors.update({f"{key}.{position}.{k.rsplit('-', 1)[-1]}": v for k, v in row_errors.items()})
-                    rows.append(row)
+                errors.update({f"{key}.{position}.{k.rsplit('-', 1)[-1]}": v for k, v in row_errors.items()})
+                rows.append(row)
             data[name] = rows
         elif kind_of == "checkboxes":
             data[name] = form.getlist(key)
@@ -197,6 +211,13 @@ def parse_fields(model: type[BaseModel], form, prefix: str = "") -> tuple[dict, 
                 if value is not None:
                     data[name] = value
     return data, errors
+
+
+def without_blank_rows(model: type[BaseModel], data: dict) -> dict:
+    """Rows the form showed but nobody filled in are not data."""
+    return {name: [row for row in value if any(v not in (None, "", False, []) for v in row.values())]
+            if row_model(model, name) and isinstance(value, list) else value
+            for name, value in data.items()}
 
 
 def row_indexes(form, key: str) -> list[int]:
@@ -381,6 +402,8 @@ class DossierKind:
         # Report the shape errors of the other fields too, so that one round shows every mistake.
         for key, messages in cls.clean(data)[1].items():
             errors.setdefault(key, messages)
+        if not errors:
+            data = without_blank_rows(cls.Data, data)
         return data, errors
 
 
@@ -448,3 +471,9 @@ def change_rows(values: dict, action: str) -> dict:
     elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(rows):
         rows.pop(int(parts[2]))
     return values
+
+
+def full_years(since: date, on: date) -> int:
+    """Whole years from `since` to `on` (an anniversary counts on its day)."""
+    years = on.year - since.year
+    return years if add_years(since, years) <= on else years - 1

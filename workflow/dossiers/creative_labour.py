@@ -1,12 +1,11 @@
 """Nomination for the Confederation's "Lao động sáng tạo" award (Bằng Lao động sáng tạo).
 
 QĐ 1564/QĐ-TLĐ ngày 24/12/2014, Điều 16: a member with solutions applied in practice and recognised by
-a competent body, whose benefit ("giá trị làm lợi") reaches the threshold of the nominee's category:
-A (qualification up to college, no leadership post) 80,000,000 đ, or 120,000,000 đ over three
+a competent body, whose total benefit ("tổng giá trị làm lợi") reaches the threshold of the nominee's
+category: A (qualification up to college, no leadership post) 80,000,000 đ, or 120,000,000 đ over three
 consecutive years; B (university or above, no leadership post) 150,000,000 đ; C (managers)
-200,000,000 đ. We read the base threshold as the recognised solutions' benefit within one year (the
-award is yearly, and the three-year alternative for A would mean nothing if the whole sum counted);
-only recognised solutions (body, number and date of the recognition) count.
+200,000,000 đ. Only recognised solutions (body, number and date of the recognition) count, each
+recognition once; the figure judged is the one the documents print.
 """
 from __future__ import annotations
 
@@ -56,32 +55,42 @@ class CreativeLabourData(PersonData):
 
 
 class CategoryThreshold(ParamsModel):
-    one_year_vnd: int = Field(gt=0, description="Tổng giá trị làm lợi trong một năm (đồng)")
-    three_consecutive_years_vnd: int | None = Field(default=None, gt=0, description="Hoặc tổng trong ba năm liên tục")
+    total_vnd: int = Field(gt=0, description="Tổng giá trị làm lợi của các giải pháp được công nhận (đồng)")
+    three_consecutive_years_vnd: int | None = Field(
+        default=None, gt=0, description="Hoặc: tổng trong ba năm liên tục, năm nào cũng có giải pháp được công nhận")
+
+
+class Categories(ParamsModel):
+    A: CategoryThreshold
+    B: CategoryThreshold
+    C: CategoryThreshold
 
 
 class CreativeLabourParams(ParamsModel):
-    categories: dict[Literal["A", "B", "C"], CategoryThreshold]
+    categories: Categories
 
 
 def _money(value: int) -> str:
     return f"{value:,}".replace(",", ".") + " đồng"
 
 
-def best_year(solutions: list[Solution]) -> tuple[int, int]:
-    """(year, benefit) of the year with the largest recognised benefit."""
-    by_year: dict[int, int] = {}
+def counted(solutions: list[Solution]) -> list[Solution]:
+    """The recognised solutions, each recognition once (a solution typed twice is not twice the benefit)."""
+    seen, result = set(), []
     for s in solutions:
-        by_year[s.year] = by_year.get(s.year, 0) + (s.benefit_vnd or 0)
-    year = max(by_year, key=lambda y: (by_year[y], y))
-    return year, by_year[year]
+        key = (s.recognised_by or "").casefold().strip(), (s.recognition_number or "").casefold().replace(" ", "")
+        if s.recognised and key not in seen:
+            seen.add(key)
+            result.append(s)
+    return result
 
 
 def best_three_consecutive_years(solutions: list[Solution]) -> tuple[int, int] | None:
-    """(first year, benefit) of the best run of three consecutive years, each with a recognised solution."""
+    """(first year, benefit) of the best run of three consecutive years, each with a counted solution."""
     by_year: dict[int, int] = {}
     for s in solutions:
-        by_year[s.year] = by_year.get(s.year, 0) + (s.benefit_vnd or 0)
+        if s.year is not None:
+            by_year[s.year] = by_year.get(s.year, 0) + (s.benefit_vnd or 0)
     runs = [(y, by_year[y] + by_year[y + 1] + by_year[y + 2]) for y in by_year if y + 1 in by_year and y + 2 in by_year]
     return max(runs, key=lambda r: r[1]) if runs else None
 
@@ -114,6 +123,7 @@ class CreativeLabour(DossierKind):
     def rules(cls, values: CreativeLabourData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         solutions = values.solutions or []
+        seen = {}
         for index, s in enumerate(solutions):
             if s.recognition_date and s.recognition_date > ctx.on:
                 yield f"solutions.{index}.recognition_date", "Ngày công nhận không được sau ngày nộp hồ sơ."
@@ -121,37 +131,46 @@ class CreativeLabour(DossierKind):
                 yield f"solutions.{index}.applied_on", "Ngày áp dụng không được sau ngày nộp hồ sơ."
             if s.year and s.year > ctx.on.year:
                 yield f"solutions.{index}.year", "Năm làm lợi không được sau năm nộp hồ sơ."
+            elif s.year and s.applied_on and s.year < s.applied_on.year:
+                yield f"solutions.{index}.year", "Năm làm lợi không được trước năm bắt đầu áp dụng giải pháp."
             partly = [bool(s.recognised_by), bool(s.recognition_number), bool(s.recognition_date)]
             if any(partly) and not all(partly):
                 yield f"solutions.{index}.recognition_number", (
                     "Ghi đủ cơ quan, số và ngày công nhận (hoặc để trống cả ba nếu chưa được công nhận).")
+            if s.recognised:
+                key = (s.recognised_by.casefold().strip(), s.recognition_number.casefold().replace(" ", ""))
+                if key in seen:
+                    yield f"solutions.{index}.recognition_number", (
+                        f"Trùng quyết định công nhận với giải pháp ở dòng {seen[key] + 1}; mỗi giải pháp chỉ kê một lần.")
+                seen.setdefault(key, index)
         if not solutions:
             return
-        recognised = [s for s in solutions if s.recognised and s.year is not None]
+        recognised = counted(solutions)
         if not recognised:
             yield "solutions", "Cần ít nhất một giải pháp đã được cơ quan có thẩm quyền công nhận (có số và ngày quyết định)."
             return
         if values.category is None:
             return
-        threshold = ctx.params.categories[values.category]
-        year, benefit = best_year(recognised)
-        if benefit >= threshold.one_year_vnd:
+        threshold = getattr(ctx.params.categories, values.category)
+        total = sum(s.benefit_vnd or 0 for s in recognised)
+        if total >= threshold.total_vnd:
             return
         if threshold.three_consecutive_years_vnd:
             run = best_three_consecutive_years(recognised)
             if run and run[1] >= threshold.three_consecutive_years_vnd:
                 return
-        message = (f"Giá trị làm lợi của các giải pháp được công nhận cao nhất trong một năm là {_money(benefit)} "
-                   f"(năm {year}), chưa đạt {_money(threshold.one_year_vnd)} của đối tượng {values.category}")
+        message = (f"Tổng giá trị làm lợi của các giải pháp được công nhận là {_money(total)}, "
+                   f"chưa đạt {_money(threshold.total_vnd)} của đối tượng {values.category}")
         if threshold.three_consecutive_years_vnd:
-            message += f", cũng chưa đạt {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục"
+            message += f" (hoặc {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục)"
         yield "solutions", message + "."
 
     @classmethod
     def form_hints(cls, params: CreativeLabourParams) -> dict[str, str]:
         parts = []
-        for category, threshold in sorted(params.categories.items()):
-            text = f"{category}: {_money(threshold.one_year_vnd)} trong một năm"
+        for category in ("A", "B", "C"):
+            threshold = getattr(params.categories, category)
+            text = f"{category}: tổng {_money(threshold.total_vnd)}"
             if threshold.three_consecutive_years_vnd:
                 text += f" hoặc {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục"
             parts.append(text)
@@ -164,6 +183,9 @@ class CreativeLabour(DossierKind):
     @classmethod
     def display(cls, data: dict) -> dict:
         shown = super().display(data)
-        total = sum(s.get("benefit_vnd") or 0 for s in data.get("solutions") or [])
-        shown["total_benefit"] = _money(total).replace(" đồng", " đ")
+        try:
+            solutions = [Solution.model_validate(row) for row in data.get("solutions") or []]
+        except ValueError:
+            solutions = []
+        shown["total_benefit"] = _money(sum(s.benefit_vnd or 0 for s in counted(solutions))).replace(" đồng", " đ")
         return shown

@@ -18,6 +18,7 @@ class RuleSet(db.Model):
     """Limits behind a kind's rules, for a jurisdiction (an organisation and everything under it) and a period."""
 
     __tablename__ = "rule_set"
+    __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)

@@ -169,6 +169,8 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
         return batch.dossiers[0]
     machine = _machine_for(actor, dossier, event)
     _check_version(dossier, version)
+    if comment is not None and not isinstance(comment, str):
+        raise Invalid("Lý do không hợp lệ.", {"comment": ["Lý do phải là một đoạn văn bản."]})
     comment = (comment or "").strip() or None
     on = clock.today()
     if event == "submit":

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from pydantic import ValidationError
 
+from .. import clock
 from ..extensions import db
 from ..orgs.models import Organisation
 from .models import RuleSet
@@ -25,6 +26,9 @@ def rule_set_for(kind: str, organisation: Organisation, on: date) -> RuleSet | N
     if not candidates:
         return None
     return min(candidates, key=lambda r: (ancestors.index(r.jurisdiction_id), -r.valid_from.toordinal(), -r.id))
+
+
+RULE_SETTING_LEVELS = {"confederation", "province"}
 
 
 def rule_set_scope(actor) -> list[Organisation]:
@@ -54,19 +58,27 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
     jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
     if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
         errors["jurisdiction_id"] = ["Chọn một tổ chức thuộc phạm vi quản lý của bạn."]
+    elif jurisdiction.level not in RULE_SETTING_LEVELS:
+        # Funds and limits are set by the Confederation and the provincial federations, not per union.
+        errors["jurisdiction_id"] = ["Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh ban hành bộ quy định."]
     if not isinstance(valid_from, date):
         errors["valid_from"] = ["Nhập ngày bắt đầu áp dụng (dd/mm/yyyy)."]
+    elif actor is not None and valid_from < clock.today():
+        errors["valid_from"] = ["Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố."]
     elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
         errors["valid_to"] = ["Ngày hết hiệu lực phải sau ngày bắt đầu."]
-    if not isinstance(basis, str) or len(basis.strip()) < 5:
-        errors["basis"] = ["Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định)."]
+    elif jurisdiction is not None and kind_class is not None and db.session.scalar(sa.select(RuleSet.id).where(
+            RuleSet.kind == kind, RuleSet.jurisdiction_id == jurisdiction.id, RuleSet.valid_from == valid_from)):
+        errors["valid_from"] = ["Đã có bộ quy định của tổ chức này áp dụng từ ngày này; chọn ngày khác."]
+    if not isinstance(basis, str) or not 5 <= len(basis.strip()) <= 300:
+        errors["basis"] = ["Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định), tối đa 300 ký tự."]
     if kind_class is not None:
         try:
             params = kind_class.Params.model_validate(params).model_dump(mode="json")
         except ValidationError as exc:
             for item in exc.errors():
                 path = ".".join(str(p) for p in item["loc"]) or "params"
-                errors.setdefault("params", []).append(f"{path}: {_PARAM_MESSAGES.get(item['type'], item['msg'])}")
+                errors.setdefault("params", []).append(f"{path}: {_PARAM_MESSAGES.get(item['type'], 'giá trị không hợp lệ')}")
     if errors:
         raise Invalid("Bộ quy định chưa hợp lệ.", errors)
     rule_set = RuleSet(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
+from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field, full_years
 from ..formatting import format_money
 from .kinds import register
 
@@ -98,6 +98,11 @@ class UnionHousing(DossierKind):
             if requested > cap:
                 yield "requested_amount_vnd", (
                     f"Mức hỗ trợ tối đa ({SUPPORT_TYPES[values.support_type].lower()}) là {_money(cap)} mỗi căn.")
+        if values.member_years is not None and values.member_since and values.member_since <= ctx.on:
+            possible = full_years(values.member_since, ctx.on)
+            if values.member_years > possible:
+                yield "member_years", (f"Số năm là đoàn viên không được lớn hơn số năm kể từ ngày vào Công đoàn "
+                                       f"({possible} năm tính đến ngày nộp).")
         minimum = ctx.params.min_member_years
         if minimum is not None and values.member_years is not None and values.member_years < minimum:
             yield "member_years", f"Cần là đoàn viên từ {minimum} năm trở lên."

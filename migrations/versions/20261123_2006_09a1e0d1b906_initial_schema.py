@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f96375c7189f
+Revision ID: 09a1e0d1b906
 Revises: 
-Create Date: 2026-11-23 19:45:13.130860
+Create Date: 2026-11-23 20:06:26.537239
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = 'f96375c7189f'
+revision = '09a1e0d1b906'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -60,7 +60,8 @@ def upgrade():
     sa.Column('params', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['jurisdiction_id'], ['organisation.id'], name=op.f('fk_rule_set_jurisdiction_id_organisation')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_set'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_set')),
+    sa.UniqueConstraint('kind', 'jurisdiction_id', 'valid_from', name=op.f('uq_rule_set_kind_jurisdiction_id_valid_from'))
     )
     with op.batch_alter_table('rule_set', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_rule_set_kind'), ['kind'], unique=False)

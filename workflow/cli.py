@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .auth.models import ROLES, User
+from .dossiers.models import Attachment
 from .dossiers.rules import add_rule_set
 from .errors import OperationError
 from .extensions import db
@@ -72,7 +73,8 @@ def init_app(app: Flask) -> None:
     @click.option("--dry-run", is_flag=True)
     def collect_garbage_command(dry_run):
         """Remove stored files that no document row refers to (left by an interrupted request)."""
-        referenced = set(db.session.scalars(sa.select(Document.sha256)))
+        referenced = set(db.session.scalars(sa.select(Document.sha256))) | set(
+            db.session.scalars(sa.select(Attachment.sha256)))
         orphans = storage.all_stored() - referenced
         for sha256 in sorted(orphans):
             click.echo(f"{'would remove' if dry_run else 'removed'} {sha256}")

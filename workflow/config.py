@@ -27,6 +27,8 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+    MAX_DOSSIER_ATTACHMENT_BYTES = int(os.environ.get("MAX_DOSSIER_ATTACHMENT_BYTES", 50 * 1024 * 1024))
     API_TOKEN_LIFETIME = timedelta(hours=12)
     # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).
     PASSWORD_HASH_METHOD = "scrypt"

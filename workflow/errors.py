@@ -26,5 +26,9 @@ class Invalid(OperationError):
     status = 422
 
 
+class TooLarge(OperationError):
+    status = 413
+
+
 STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
                  "trước khi thao tác tiếp.")

@@ -12,16 +12,16 @@ from ..dossiers import operations as ops
 from ..errors import Invalid, NotFound, OperationError
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Batch
-from ..dossiers.permissions import can_download, can_view_batch
+from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
 from ..pdf.bundle import bundle_response
 from ..pdf.models import Document
-from ..pdf.serve import pdf_response
+from ..pdf.serve import attachment_response, pdf_response
 from ..states import EVENTS, STATES
 from ..transaction import unit_of_work
 from . import bp
 from .openapi import openapi_document
-from .serializers import batch_json, document_json, dossier_json, iso
+from .serializers import attachment_json, batch_json, document_json, dossier_json, iso
 
 
 def error(status: int, message: str, errors: dict | None = None):
@@ -142,6 +142,40 @@ def transition(dossier_id):
 def dossier_documents(dossier_id):
     dossier = ops.get_dossier(g.api_user, dossier_id)
     return {"documents": [document_json(d) for d in dossier.documents]}
+
+
+@bp.post("/dossiers/<int:dossier_id>/attachments")
+@token_required
+def upload_attachment(dossier_id):
+    upload = request.files.get("file")
+    with unit_of_work():
+        dossier = ops.get_dossier(g.api_user, dossier_id)
+        if upload is None:
+            raise Invalid("Thiếu tệp.", {"file": ["Gửi tệp trong trường 'file' (multipart/form-data)."]})
+        attachment = ops.add_attachment(g.api_user, dossier, request.form.get("attachment_type"), upload.filename,
+                                        upload.read())
+    return attachment_json(attachment), 201
+
+
+@bp.get("/dossiers/<int:dossier_id>/attachments")
+@token_required
+def list_attachments(dossier_id):
+    dossier = ops.get_dossier(g.api_user, dossier_id)
+    return {"attachments": [attachment_json(a) for a in attachments_seen_by(g.api_user, dossier)]}
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@token_required
+def get_attachment(attachment_id):
+    return attachment_response(ops.get_attachment(g.api_user, attachment_id))
+
+
+@bp.delete("/attachments/<int:attachment_id>")
+@token_required
+def delete_attachment(attachment_id):
+    with unit_of_work():
+        ops.remove_attachment(g.api_user, ops.get_attachment(g.api_user, attachment_id))
+    return "", 204
 
 
 @bp.get("/documents/<int:document_id>")

@@ -3,7 +3,7 @@ from datetime import datetime
 from flask import url_for
 
 from ..dossiers.kinds import KINDS
-from ..dossiers.permissions import allowed_events, can_download, data_seen_by
+from ..dossiers.permissions import allowed_events, attachments_seen_by, can_download, data_seen_by
 
 
 def iso(value):
@@ -28,6 +28,23 @@ def document_json(document) -> dict:
         "size": document.size,
         "page_count": document.page_count,
         "url": url_for("api.get_document", document_id=document.id),
+    }
+
+
+def attachment_json(attachment) -> dict:
+    kind = KINDS[attachment.dossier.kind]
+    return {
+        "id": attachment.id,
+        "attachment_type": attachment.attachment_type,
+        "label": kind.attachment_types[attachment.attachment_type][0],
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "page_count": attachment.page_count,
+        "sha256": attachment.sha256,
+        "round": attachment.round,
+        "uploaded_at": iso(attachment.uploaded_at),
+        "url": url_for("api.get_attachment", attachment_id=attachment.id),
     }
 
 
@@ -71,6 +88,7 @@ def dossier_json(dossier, user, *, full: bool = True) -> dict:
             "data": data,
             "rule_basis": dossier.rule_set.basis if dossier.rule_set else None,
             "documents": [document_json(d) for d in dossier.documents],
+            "attachments": [attachment_json(a) for a in attachments_seen_by(user, dossier)],
             "history": [event_json(row, user) for row in dossier.events],
         })
     return result

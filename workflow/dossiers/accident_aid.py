@@ -63,6 +63,13 @@ class AccidentAid(DossierKind):
     ]
 
     @classmethod
+    def required_attachments(cls, data: dict) -> dict[str, str]:
+        required = super().required_attachments(data)
+        if data.get("capacity_loss_pct") is not None:
+            required["capacity_assessment"] = cls.attachment_types["capacity_assessment"][0]
+        return required
+
+    @classmethod
     def form_hints(cls, params: AccidentAidParams) -> dict[str, str]:
         return {"occasion": "Các dịp đang áp dụng: " + "; ".join(
             f"{name} (tối đa {format_money(cap)})" for name, cap in params.occasions.items()) + "."}

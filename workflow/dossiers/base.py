@@ -351,6 +351,11 @@ class DossierKind:
         yield from person_rules(values, ctx.on)
 
     @classmethod
+    def required_attachments(cls, data: dict) -> dict[str, str]:
+        """code -> label of the attachment types this dossier must have at submit."""
+        return {code: label for code, (label, required) in cls.attachment_types.items() if required}
+
+    @classmethod
     def form_hints(cls, params) -> dict[str, str]:
         """Short notes under form fields from the rule set in force today (caps, occasions)."""
         return {}

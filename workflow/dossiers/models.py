@@ -103,6 +103,7 @@ class Dossier(db.Model):
     # (one accident aid per person per occasion); unique across every union.
     dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
 
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="dossier", order_by="Attachment.id")
     batches: Mapped[list[Batch]] = relationship(secondary=batch_dossier, back_populates="dossiers", order_by="Batch.id")
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
@@ -153,3 +154,25 @@ class DossierEvent(db.Model):
     actor: Mapped[User] = relationship()
     organisation: Mapped[Organisation] = relationship()
     document = relationship("Document", foreign_keys=[document_id])
+
+
+class Attachment(db.Model):
+    """A supporting paper. It belongs to the round it will be submitted in; once that round is submitted
+    it is frozen (a returned dossier gets new files in a new round, the old ones stay in the history)."""
+
+    __tablename__ = "attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), index=True)
+    attachment_type: Mapped[str] = mapped_column(sa.String(40))
+    filename: Mapped[str] = mapped_column(sa.String(120))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int]
+    page_count: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    round: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="attachments")
+    uploaded_by: Mapped[User] = relationship()

@@ -9,15 +9,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from flask import current_app
+
 from .. import clock
-from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound
+from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ..pdf import storage
 from ..extensions import db
 from ..states import DossierWorkflow, ReasonRequired
-from . import documents
+from . import documents, uploads
 from .base import RuleContext
 from .kinds import KINDS, get_kind
-from .models import Batch, Dossier, DossierEvent
-from .permissions import can_create, can_edit, can_view, visible_dossiers_filter
+from .models import Attachment, Batch, Dossier, DossierEvent
+from .permissions import attachments_seen_by, can_create, can_edit, can_view, visible_dossiers_filter
 from .rules import rule_set_for
 
 
@@ -214,3 +217,56 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
         _record(actor, dossier, "forward", "approved", None, document)
     db.session.flush()
     return batch
+
+
+def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | None, data: bytes) -> Attachment:
+    """Attach a supporting paper to an editable dossier: checked by content and size, stored by SHA-256."""
+    if not can_edit(actor, dossier):
+        if actor.role == "officer" and dossier.organisation_id == actor.organisation_id:
+            raise Conflict("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi.")
+        raise Forbidden("Bạn không có quyền thêm tệp vào hồ sơ này.")
+    kind = KINDS[dossier.kind]
+    if not isinstance(attachment_type, str) or attachment_type not in kind.attachment_types:
+        raise Invalid("Loại tệp không hợp lệ.", {"attachment_type": [
+            "Chọn một trong: " + "; ".join(label for label, _ in kind.attachment_types.values()) + "."]})
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"]
+    if len(data) > limit:
+        raise TooLarge(f"Tệp lớn hơn {limit // (1024 * 1024)} MB.", {"file": [f"Mỗi tệp tối đa {limit // (1024 * 1024)} MB."]})
+    total_limit = current_app.config["MAX_DOSSIER_ATTACHMENT_BYTES"]
+    if sum(a.size for a in dossier.attachments) + len(data) > total_limit:
+        raise TooLarge("Vượt dung lượng tệp của hồ sơ.", {"file": [
+            f"Tổng dung lượng tệp của một hồ sơ tối đa {total_limit // (1024 * 1024)} MB."]})
+    if not data:
+        raise Invalid("Tệp rỗng.", {"file": ["Chọn một tệp để tải lên."]})
+    found = uploads.inspect(data)
+    attachment = Attachment(
+        dossier=dossier, attachment_type=attachment_type, filename=uploads.safe_filename(filename, found.content_type),
+        content_type=found.content_type, size=len(data), page_count=found.page_count, sha256=storage.store(data),
+        round=dossier.round + 1, uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def remove_attachment(actor, attachment: Attachment) -> None:
+    """Take back a file of the round not yet submitted; submitted rounds are frozen."""
+    dossier = attachment.dossier
+    if not can_edit(actor, dossier) or attachment.round <= dossier.round:
+        raise Conflict("Tệp đã nộp cùng hồ sơ, không thể xóa.")
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def missing_attachments(dossier: Dossier) -> list[str]:
+    """Labels of the required attachment types the dossier has no file of (any round counts)."""
+    kind = KINDS[dossier.kind]
+    present = {a.attachment_type for a in dossier.attachments}
+    return [label for code, label in kind.required_attachments(dossier.data).items() if code not in present]
+
+
+def get_attachment(actor, attachment_id: int) -> Attachment:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not can_view(actor, attachment.dossier) or attachment not in attachments_seen_by(
+            actor, attachment.dossier):
+        raise NotFound("Không tìm thấy tệp.")
+    return attachment

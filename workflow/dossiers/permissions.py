@@ -39,6 +39,13 @@ def data_seen_by(user, dossier: Dossier) -> dict:
     return dossier.submitted_data or {}
 
 
+def attachments_seen_by(user, dossier: Dossier) -> list:
+    """The union sees every file; the federations only those of the rounds submitted to them."""
+    if user.role == "officer" and dossier.organisation_id == user.organisation_id:
+        return list(dossier.attachments)
+    return [a for a in dossier.attachments if a.round <= dossier.round]
+
+
 def can_create(user) -> bool:
     return user.role == "officer"
 

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..formatting import parse_money
 from ..pdf.bundle import bundle_response
 from ..pdf.models import Document
-from ..pdf.serve import pdf_response
+from ..pdf.serve import attachment_response, pdf_response
 from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
 from ..transaction import unit_of_work
 from ..errors import Invalid, NotFound, OperationError
@@ -18,7 +18,8 @@ from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
 from .base import change_rows, meta, posted_values, row_model, screen_values, widget
 from .rules import rule_set_for
-from .permissions import allowed_events, can_create, can_download, can_edit, can_view_batch, data_seen_by
+from .permissions import (allowed_events, attachments_seen_by, can_create, can_download, can_edit, can_view_batch,
+                          data_seen_by)
 
 bp = Blueprint("dossiers", __name__)
 
@@ -114,6 +115,7 @@ def edit(dossier_id):
 def _detail_page(dossier, error=None, errors=None, form=None, status=200):
     return render_template(
         "dossiers/detail.html", dossier=dossier, kind=KINDS[dossier.kind], events=allowed_events(current_user, dossier),
+        attachments=attachments_seen_by(current_user, dossier), missing=ops.missing_attachments(dossier),
         can_edit=can_edit(current_user, dossier), needs_reason=EVENTS_NEEDING_REASON, error=error,
         errors=errors or {}, form=form or {}), status
 
@@ -188,3 +190,49 @@ def batch_bundle(batch_id):
     if batch is None or not can_view_batch(current_user, batch):
         abort(404)
     return bundle_response(batch)
+
+
+@bp.post("/dossiers/<int:dossier_id>/attachments")
+@login_required
+def upload_attachment(dossier_id):
+    dossier = _load(dossier_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Invalid("Chưa chọn tệp.", {"file": ["Chọn một tệp để tải lên."]})
+        with unit_of_work():
+            attachment = ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),
+                                            upload.filename, upload.read())
+    except OperationError as exc:
+        db.session.expire_all()
+        return _detail_page(_load(dossier_id), error=exc.message + " " + " ".join(
+            m for ms in exc.errors.values() for m in ms), status=exc.status)
+    flash(f"Đã tải lên {attachment.filename}.", "success")
+    return redirect(url_for(".show", dossier_id=dossier_id) + "#tep-dinh-kem")
+
+
+@bp.post("/attachments/<int:attachment_id>/delete")
+@login_required
+def delete_attachment(attachment_id):
+    try:
+        attachment = ops.get_attachment(current_user, attachment_id)
+    except NotFound:
+        abort(404)
+    dossier_id = attachment.dossier_id
+    try:
+        with unit_of_work():
+            ops.remove_attachment(current_user, attachment)
+    except OperationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".show", dossier_id=dossier_id)), 303
+    flash("Đã xóa tệp.", "success")
+    return redirect(url_for(".show", dossier_id=dossier_id) + "#tep-dinh-kem")
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(attachment_id):
+    try:
+        return attachment_response(ops.get_attachment(current_user, attachment_id))
+    except NotFound:
+        abort(404)

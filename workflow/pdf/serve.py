@@ -11,3 +11,10 @@ def pdf_response(document):
                          download_name=document.filename, etag=document.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def attachment_response(attachment):
+    response = send_file(BytesIO(storage.read(attachment.sha256)), mimetype=attachment.content_type,
+                         download_name=attachment.filename, etag=attachment.sha256, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

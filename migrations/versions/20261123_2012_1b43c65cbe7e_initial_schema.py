@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 09a1e0d1b906
+Revision ID: 1b43c65cbe7e
 Revises: 
-Create Date: 2026-11-23 20:06:26.537239
+Create Date: 2026-11-23 20:12:00.582983
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '09a1e0d1b906'
+revision = '1b43c65cbe7e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -135,6 +135,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_dossier_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_dossier_org_state', ['organisation_id', 'state'], unique=False)
 
+    op.create_table('attachment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=False),
+    sa.Column('attachment_type', sa.String(length=40), nullable=False),
+    sa.Column('filename', sa.String(length=120), nullable=False),
+    sa.Column('content_type', sa.String(length=40), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('page_count', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('round', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_attachment_dossier_id_dossier')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['user_account.id'], name=op.f('fk_attachment_uploaded_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
+    )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachment_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachment_sha256'), ['sha256'], unique=False)
+
     op.create_table('batch_dossier',
     sa.Column('batch_id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.Integer(), nullable=False),
@@ -216,6 +236,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_batch_dossier_dossier_id'))
 
     op.drop_table('batch_dossier')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachment_sha256'))
+        batch_op.drop_index(batch_op.f('ix_attachment_dossier_id'))
+
+    op.drop_table('attachment')
     with op.batch_alter_table('dossier', schema=None) as batch_op:
         batch_op.drop_index('ix_dossier_org_state')
         batch_op.drop_index(batch_op.f('ix_dossier_kind'))

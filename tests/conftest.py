@@ -2,6 +2,7 @@
 TEST_DATABASE_URL is set), the schema built by the migrations, and the demo data reset before each test."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -124,6 +125,16 @@ def today(monkeypatch):
     return set_today
 
 
+def tiny_pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 class Api:
     """A JSON API client for the demo users."""
 
@@ -152,9 +163,25 @@ class Api:
         assert response.status_code == 201, response.json
         return response.json
 
-    def fire(self, user, dossier, event, **extra):
+    def fire(self, user, dossier, event, attach=True, **extra):
+        """Fire an event; before a submit, upload a small PDF for each required attachment still missing."""
+        if event == "submit" and attach:
+            self.attach_required(user, dossier["id"])
         return self.post(user, f"/api/v1/dossiers/{dossier['id']}/transitions",
                          {"event": event, "version": dossier["version"], **extra})
+
+    def attach_required(self, user, dossier_id):
+        from workflow.dossiers.kinds import KINDS
+
+        current = self.get(user, f"/api/v1/dossiers/{dossier_id}").json
+        present = {a["attachment_type"] for a in current.get("attachments", [])}
+        for code in KINDS[current["kind"]].required_attachments(current["data"]):
+            if code not in present:
+                response = self.client.post(
+                    f"/api/v1/dossiers/{dossier_id}/attachments", headers=self.headers(user),
+                    data={"attachment_type": code, "file": (io.BytesIO(tiny_pdf()), f"{code}.pdf")},
+                    content_type="multipart/form-data")
+                assert response.status_code == 201, response.json
 
     def fire_ok(self, user, dossier, event, **extra):
         response = self.fire(user, dossier, event, **extra)

@@ -87,6 +87,7 @@ def test_a_failed_request_leaves_no_file_behind(app, api, monkeypatch):
     from workflow.pdf import storage
 
     dossier = api.create()
+    api.attach_required("officer", dossier["id"])
     with app.app_context():
         before = storage.all_stored()
 

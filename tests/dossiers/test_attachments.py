@@ -116,19 +116,45 @@ def test_wrong_type_and_wrong_user(api):
 def test_frozen_once_submitted_and_a_new_round_adds_files(api):
     dossier = api.create()
     first = upload(api, "officer", dossier, pdf_bytes()).json
+    upload(api, "officer", dossier, image_bytes(), name="khai-sinh.png", attachment_type="birth_certificate")
     dossier = api.fire_ok("officer", api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json, "submit")
     assert api.get("reviewer", first["url"]).status_code == 200
     assert upload(api, "officer", dossier, pdf_bytes(), attachment_type="birth_certificate").status_code == 409
     assert api.client.delete(first["url"], headers=api.headers("officer")).status_code == 409
     dossier = api.fire_ok("reviewer", dossier, "return", comment="Bổ sung giấy khai sinh.")
-    second = upload(api, "officer", dossier, image_bytes(), name="khai-sinh.png", attachment_type="birth_certificate").json
+    second = upload(api, "officer", dossier, image_bytes(), name="so-ho-ngheo.png", attachment_type="hardship_evidence").json
     assert second["round"] == 2
     assert api.get("reviewer", second["url"]).status_code == 404  # not yet submitted to the district
     assert api.client.delete(first["url"], headers=api.headers("officer")).status_code == 409  # round 1 is history
     dossier = api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json
     api.fire_ok("officer", dossier, "submit")
     assert api.get("reviewer", second["url"]).status_code == 200
-    assert [a["round"] for a in api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["attachments"]] == [1, 2]
+    assert [a["round"] for a in api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["attachments"]] == [1, 1, 2]
+
+
+def test_submit_names_the_missing_attachments(api):
+    dossier = api.create()
+    upload(api, "officer", dossier, pdf_bytes())
+    response = api.fire("officer", dossier, "submit", attach=False)
+    assert response.status_code == 422
+    assert response.json["errors"] == {"attachments": ["Thiếu tệp đính kèm bắt buộc: Giấy khai sinh của trẻ."]}
+    assert api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json["state"] == "draft"
+
+
+def test_an_assessment_is_required_when_a_capacity_loss_is_given(api, today):
+    from datetime import date
+
+    from .test_union_housing_and_accident_aid import aid
+
+    today(date(2026, 1, 10))
+    dossier = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid(capacity_loss_pct=35)}).json
+    upload(api, "officer", dossier, pdf_bytes(), attachment_type="application")
+    errors = api.fire("officer", dossier, "submit", attach=False).json["errors"]
+    assert errors == {"attachments": ["Thiếu tệp đính kèm bắt buộc: Biên bản giám định mức suy giảm khả năng lao động."]}
+    without = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid(
+        capacity_loss_pct=None, citizen_id="070188005555")}).json
+    upload(api, "officer", without, pdf_bytes(), attachment_type="application")
+    assert api.fire("officer", without, "submit", attach=False).status_code == 200
 
 
 def test_the_current_round_may_take_a_file_back(api, app):

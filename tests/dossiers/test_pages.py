@@ -54,6 +54,9 @@ def test_the_whole_flow_through_the_pages(browser, api):
     assert "Thẩm định đạt" not in detail  # only the actions this user may take now
 
     version = lambda: api.get("officer", f"/api/v1/dossiers/{number}").json["version"]  # noqa: E731
+    refused = officer.post(f"/dossiers/{number}/events/submit", {"version": version()})
+    assert refused.status_code == 422 and "Thiếu tệp đính kèm bắt buộc: Giấy chỉ định phẫu thuật" in html(refused)
+    api.attach_required("officer", number)
     assert officer.post(f"/dossiers/{number}/events/submit", {"version": version()}).status_code == 302
 
     reviewer_page = html(reviewer.get(f"/dossiers/{number}"))

@@ -169,6 +169,8 @@ def test_two_unions_submitting_the_same_person_at_once_one_wins(api, app, in_202
 
     first = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid()}).json
     second = api.post("officer3", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid()}).json
+    api.attach_required("officer", first["id"])
+    api.attach_required("officer3", second["id"])
     headers = {"officer": api.headers("officer"), "officer3": api.headers("officer3")}
     results = []
     barrier = threading.Barrier(2)

@@ -269,7 +269,7 @@ class DossierKind:
         """'solutions.1.benefit_vnd' -> 'Giải pháp 2 – Giá trị làm lợi (đồng)'."""
         parts = key.split(".")
         if parts[0] not in cls.Data.model_fields:
-            return key
+            return {"attachments": "Tệp đính kèm", "kind": "Loại hồ sơ", "version": "Phiên bản"}.get(key, key)
         if len(parts) == 3 and parts[1].isdigit() and row_model(cls.Data, parts[0]):
             rows = row_model(cls.Data, parts[0])
             inner = meta(rows, parts[2]).get("x-label", parts[2]) if parts[2] in rows.model_fields else parts[2]

@@ -123,6 +123,9 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
         raise Invalid("Chưa có quy định áp dụng.", {"kind": [
             f"Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày {on:%d/%m/%Y}; liên hệ quản trị."]})
     errors = kind.check_for_submit(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
+    missing = missing_attachments(dossier)
+    if missing:
+        errors["attachments"] = ["Thiếu tệp đính kèm bắt buộc: " + "; ".join(missing) + "."]
     if errors:
         raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
     _hold_dedup_key(kind, dossier)

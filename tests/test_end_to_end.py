@@ -141,5 +141,5 @@ def test_batch_of_two_unions_lists_both_in_its_appendix(api):
     assert bundle.status_code == 200
     reader = PdfReader(io.BytesIO(bundle.data))
     titles = [item.title if not isinstance(item, list) else None for item in reader.outline]
-    assert titles[0].startswith("Tờ trình 03/TTr-LĐLĐ")
+    assert titles[0].startswith("Tờ trình số 03/TTr-LĐLĐ")
     assert sum(1 for t in titles if t and t.startswith("Hồ sơ số")) == 2

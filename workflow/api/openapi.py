@@ -111,6 +111,26 @@ def openapi_document() -> dict:
         "/batches/{id}/bundle.pdf": {"parameters": [id_param("id")],
                                      "get": {"summary": "The batch's bundle", "security": secured,
                                              "responses": {"200": {"description": "PDF", **pdf}, **_errors(401, 404)}}},
+        "/batches/{id}/bundle.zip": {"parameters": [id_param("id")],
+                                     "get": {"summary": "The batch's files and manifest.json of SHA-256 sums", "security": secured,
+                                             "responses": {"200": {"description": "ZIP", "content": {"application/zip": {
+                                                 "schema": {"type": "string", "format": "binary"}}}}, **_errors(401, 404)}}},
+        "/dossiers/{id}/attachments": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "A dossier's attachments", "security": secured,
+                    "responses": {"200": {"description": "Attachments", **_json({"type": "object"})}, **_errors(401, 404)}},
+            "post": {"summary": "Upload an attachment (PDF, JPEG or PNG, checked by content)", "security": secured,
+                     "requestBody": {"content": {"multipart/form-data": {"schema": {
+                         "type": "object", "required": ["file", "attachment_type"],
+                         "properties": {"file": {"type": "string", "format": "binary"}, "attachment_type": {"type": "string"}}}}}},
+                     "responses": {"201": {"description": "Attachment", **_json({"type": "object"})},
+                                   **_errors(401, 403, 404, 409, 413, 422)}}},
+        "/attachments/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "The uploaded file, byte for byte", "security": secured,
+                    "responses": {"200": {"description": "File"}, **_errors(401, 404)}},
+            "delete": {"summary": "Take back a file of the round not yet submitted", "security": secured,
+                       "responses": {"204": {"description": "Removed"}, **_errors(401, 404, 409)}}},
         "/kinds": {"get": {"summary": "Each dossier kind's JSON Schema",
                            "responses": {"200": {"description": "Kinds", **_json({"type": "object"})}}}},
     }

@@ -14,9 +14,8 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.models import Batch
 from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
-from ..pdf.bundle import bundle_response
 from ..pdf.models import Document
-from ..pdf.serve import attachment_response, pdf_response
+from ..pdf.serve import attachment_response, bundle_response, pdf_response
 from ..states import EVENTS, STATES
 from ..transaction import unit_of_work
 from . import bp
@@ -216,6 +215,12 @@ def get_batch(batch_id):
 @token_required
 def batch_bundle(batch_id):
     return bundle_response(_visible_batch(batch_id))
+
+
+@bp.get("/batches/<int:batch_id>/bundle.zip")
+@token_required
+def batch_bundle_zip(batch_id):
+    return bundle_response(_visible_batch(batch_id), "zip")
 
 
 @bp.get("/kinds")

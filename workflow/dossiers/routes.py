@@ -7,9 +7,8 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..extensions import db
 from ..formatting import parse_money
-from ..pdf.bundle import bundle_response
 from ..pdf.models import Document
-from ..pdf.serve import attachment_response, pdf_response
+from ..pdf.serve import attachment_response, bundle_response, pdf_response
 from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
 from ..transaction import unit_of_work
 from ..errors import Invalid, NotFound, OperationError
@@ -183,13 +182,13 @@ def download(document_id):
     return pdf_response(document)
 
 
-@bp.get("/batches/<int:batch_id>/bundle.pdf")
+@bp.get("/batches/<int:batch_id>/bundle.<any(pdf, zip):fmt>")
 @login_required
-def batch_bundle(batch_id):
+def batch_bundle(batch_id, fmt):
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(current_user, batch):
         abort(404)
-    return bundle_response(batch)
+    return bundle_response(batch, fmt)
 
 
 @bp.post("/dossiers/<int:dossier_id>/attachments")

@@ -1,41 +1,154 @@
-"""The PDF a district sends up: the batch's Tờ trình and list, then each dossier's documents, merged from
-the stored files (never re-rendered), with a bookmark per dossier and per document."""
-from io import BytesIO
+"""What a district sends up for a batch: one PDF and one ZIP of the same files.
 
-from flask import send_file
+The PDF is the batch's Tờ trình with its landscape list, a table of contents, then for each dossier
+its documents and attachments (images placed on A4 pages), with a bookmark per dossier and per part.
+It is merged from the stored PDFs with pypdf, never re-rendered; only the table of contents is new.
+The ZIP holds the stored files byte for byte and manifest.json with the path and SHA-256 of each.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+import img2pdf
+from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
+from ..formatting import format_datetime, official_date_line
 from . import storage
+from .render import html_to_pdf, render_document_html
+
+A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+_A4_LAYOUT = img2pdf.get_layout_fun(A4, border=(img2pdf.mm_to_pt(10), img2pdf.mm_to_pt(10)), fit=img2pdf.FitMode.into)
 
 
-def build_bundle(batch, subject_of) -> bytes:
+@dataclass
+class Part:
+    title: str
+    sha256: str
+    content_type: str
+    pages: int
+    zip_name: str
+
+
+@dataclass
+class Section:
+    title: str
+    folder: str
+    parts: list[Part] = field(default_factory=list)
+
+
+def _ascii_slug(text: str, limit: int = 60) -> str:
+    plain = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:limit] or "tep"
+
+
+def bundle_contents(batch, kinds) -> tuple[Part, list[Section]]:
+    """The batch's Tờ trình, then each dossier's parts as they stood when the batch was sent."""
+    head_doc = batch.document
+    head = Part(f"Tờ trình số {head_doc.number} và danh sách trích ngang", head_doc.sha256, "application/pdf",
+                head_doc.page_count, f"00_{_ascii_slug(head_doc.number)}_to-trinh.pdf")
+    sections = []
+    for dossier in batch.dossiers:
+        kind = kinds[dossier.kind]
+        subject = kind.subject(dossier.submitted_data or dossier.data)
+        section = Section(f"Hồ sơ số {dossier.id}: {subject}", f"HS-{dossier.id:05d}_{_ascii_slug(subject, 40)}")
+        position = 1
+        for document in dossier.documents:
+            if document.issued_at <= batch.created_at:
+                section.parts.append(Part(f"{document.title} (số {document.number})", document.sha256, "application/pdf",
+                                          document.page_count, f"{position:02d}_{_ascii_slug(document.number)}.pdf"))
+                position += 1
+        for attachment in dossier.attachments:
+            if attachment.uploaded_at <= batch.created_at and attachment.round <= dossier.round:
+                label = kind.attachment_types.get(attachment.attachment_type, (attachment.attachment_type,))[0]
+                extension = attachment.filename.rsplit(".", 1)[-1]
+                section.parts.append(Part(f"{label}: {attachment.filename}", attachment.sha256, attachment.content_type,
+                                          attachment.page_count,
+                                          f"{position:02d}_{attachment.attachment_type}_{_ascii_slug(attachment.filename.rsplit('.', 1)[0], 40)}.{extension}"))
+                position += 1
+        sections.append(section)
+    return head, sections
+
+
+def _as_pdf(part: Part) -> bytes:
+    data = storage.read(part.sha256)
+    if part.content_type == "application/pdf":
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        if image.mode not in ("RGB", "L", "CMYK") or "transparency" in image.info:
+            flat = io.BytesIO()
+            image.convert("RGB").save(flat, "PNG")  # img2pdf refuses an alpha channel
+            data = flat.getvalue()
+    return img2pdf.convert(data, layout_fun=_A4_LAYOUT)
+
+
+def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tuple[bytes, int]:
+    page = head.pages + toc_pages + 1
+    rows = []
+    for section in sections:
+        rows.append({"title": section.title, "page": page, "level": 0})
+        for part in section.parts:
+            rows.append({"title": part.title, "page": page, "level": 1})
+            page += part.pages
+    html = render_document_html("documents/bundle_toc.html", {
+        "number": batch.document.number, "issuer_name": batch.organisation.name, "rows": rows,
+        "head_title": head.title, "head_pages": head.pages, "toc_page": head.pages + 1,
+        "date_line": official_date_line(batch.organisation.place_name, batch.document.issued_on),
+        "built_at": format_datetime(batch.created_at)})
+    rendered = html_to_pdf(html)
+    return rendered.data, rendered.page_count
+
+
+def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
+    head, sections = bundle_contents(batch, kinds)
+    toc_pages, toc = 1, None
+    for _ in range(3):  # page numbers depend on the TOC's own length
+        toc, pages = _toc_pdf(batch, head, sections, toc_pages)
+        if pages == toc_pages:
+            break
+        toc_pages = pages
     writer = PdfWriter()
     writer.page_mode = "/UseOutlines"
-    if batch.document is not None:
-        writer.append(PdfReader(BytesIO(storage.read(batch.document.sha256))),
-                      outline_item=f"Tờ trình {batch.document.number} và danh sách trích ngang", import_outline=False)
-    for dossier in batch.dossiers:
-        start = len(writer.pages)
-        parent = None
-        for document in dossier.documents:
-            if document.issued_at > batch.created_at:
-                continue  # decisions taken after the batch was sent are not part of what was sent
-            reader = PdfReader(BytesIO(storage.read(document.sha256)))
-            if parent is None:
-                writer.append(reader, import_outline=False)
-                parent = writer.add_outline_item(title=f"Hồ sơ số {dossier.id}: {subject_of(dossier)}", page_number=start)
-                writer.add_outline_item(title=f"{document.title} ({document.number})", page_number=start, parent=parent)
-            else:
-                page = len(writer.pages)
-                writer.append(reader, import_outline=False)
-                writer.add_outline_item(title=f"{document.title} ({document.number})", page_number=page, parent=parent)
-    out = BytesIO()
+    writer.append(PdfReader(io.BytesIO(storage.read(head.sha256))), import_outline=False)
+    writer.add_outline_item(title=head.title, page_number=0)
+    toc_start = len(writer.pages)
+    writer.append(PdfReader(io.BytesIO(toc)), import_outline=False)
+    writer.add_outline_item(title="Mục lục", page_number=toc_start)
+    for done, section in enumerate(sections, start=1):
+        starts = []
+        for part in section.parts:
+            starts.append(len(writer.pages))
+            writer.append(PdfReader(io.BytesIO(_as_pdf(part))), import_outline=False)
+        # Bookmarks once the pages exist: a destination needs its page.
+        parent = writer.add_outline_item(title=section.title, page_number=starts[0])
+        for part, start in zip(section.parts, starts):
+            writer.add_outline_item(title=part.title, page_number=start, parent=parent)
+        if progress:
+            progress(done, len(sections))
+    out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
-def bundle_response(batch):
-    from ..dossiers.kinds import KINDS
-
-    data = build_bundle(batch, lambda d: KINDS[d.kind].subject(d.data))
-    return send_file(BytesIO(data), mimetype="application/pdf", download_name=f"bo-ho-so-{batch.id}.pdf")
+def build_bundle_zip(batch, kinds) -> bytes:
+    head, sections = bundle_contents(batch, kinds)
+    files = [(head.zip_name, head)] + [(f"{s.folder}/{p.zip_name}", p) for s in sections for p in s.parts]
+    out = io.BytesIO()
+    manifest = {"batch": {"id": batch.id, "number": batch.document.number, "kind": batch.kind,
+                          "organisation": batch.organisation.name, "created_at": batch.created_at.isoformat() + "Z"},
+                "files": []}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path, part in files:
+            data = storage.read(part.sha256)
+            assert hashlib.sha256(data).hexdigest() == part.sha256, f"stored file {part.sha256} is damaged"
+            archive.writestr(path, data)
+            manifest["files"].append({"path": path, "sha256": part.sha256, "size": len(data), "title": part.title})
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return out.getvalue()

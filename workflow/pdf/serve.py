@@ -18,3 +18,15 @@ def attachment_response(attachment):
                          download_name=attachment.filename, etag=attachment.sha256, max_age=0)
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def bundle_response(batch, fmt: str = "pdf"):
+    from ..dossiers.kinds import KINDS
+    from .bundle import build_bundle_pdf, build_bundle_zip
+
+    number = batch.document.number.replace("/", "-")
+    if fmt == "zip":
+        return send_file(BytesIO(build_bundle_zip(batch, KINDS)), mimetype="application/zip",
+                         download_name=f"bo-ho-so_{number}.zip", as_attachment=True)
+    return send_file(BytesIO(build_bundle_pdf(batch, KINDS)), mimetype="application/pdf",
+                     download_name=f"bo-ho-so_{number}.pdf")

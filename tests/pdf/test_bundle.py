@@ -1,0 +1,87 @@
+"""The province's bundle: merged from the stored files, with a table of contents and bookmarks per dossier
+and per part; the ZIP carries the same files byte for byte with a manifest of SHA-256 sums."""
+import hashlib
+import io
+import json
+import zipfile
+
+from PIL import Image
+from pypdf import PdfReader
+
+from ..dossiers.test_attachments import image_bytes, pdf_bytes, upload
+
+
+def outline_of(reader):
+    """[(title, page index, [(child title, page index)])] of a two-level outline."""
+    result, items = [], list(reader.outline)
+    for index, item in enumerate(items):
+        if isinstance(item, list):
+            continue
+        children = items[index + 1] if index + 1 < len(items) and isinstance(items[index + 1], list) else []
+        result.append((item.title, reader.get_destination_page_number(item),
+                       [(c.title, reader.get_destination_page_number(c)) for c in children]))
+    return result
+
+
+def two_unions_batch(api):
+    first = api.create()
+    upload(api, "officer", first, pdf_bytes(3), name="chỉ định.pdf")
+    upload(api, "officer", first, image_bytes("JPEG", (1200, 800)), name="khai sinh.jpg", attachment_type="birth_certificate")
+    first = api.fire_ok("reviewer", api.fire_ok("officer", first, "submit"), "approve")
+    second = api.create("officer2", full_name="Trần Thị Lệ Thủy", child_full_name="Trần Gia Hưng")
+    upload(api, "officer2", second, image_bytes("PNG", (300, 900)), name="chi-dinh.png")
+    second = api.fire_ok("reviewer", api.fire_ok("officer2", second, "submit"), "approve")
+    return api.forwarded(first, second), first, second
+
+
+def test_bundle_pages_and_bookmarks_match_its_parts(api):
+    batch, first, second = two_unions_batch(api)
+    response = api.get("liaison", batch["bundle_url"])
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.data))
+    outline = outline_of(reader)
+    head_pages = batch["documents"][0]["page_count"]
+    assert outline[0][0] == "Tờ trình số 03/TTr-LĐLĐ và danh sách trích ngang" and outline[0][1] == 0
+    assert outline[1][0] == "Mục lục" and outline[1][1] == head_pages
+    dossiers = outline[2:]
+    assert [d[0] for d in dossiers] == [f"Hồ sơ số {first['id']}: Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh)",
+                                        f"Hồ sơ số {second['id']}: Trần Gia Hưng (con của Trần Thị Lệ Thủy)"]
+    first_parts = [title for title, _ in dossiers[0][2]]
+    assert first_parts[0].startswith("Tờ trình đề nghị") and first_parts[1].startswith("Biên bản thẩm định")
+    assert first_parts[2:] == ["Giấy chỉ định phẫu thuật: chỉ định.pdf", "Giấy khai sinh của trẻ: khai sinh.jpg"]
+    # each part starts where the previous one ended: TTr 1 page, BB pages, a 3-page PDF, then the image on one page
+    starts = [page for _, page in dossiers[0][2]]
+    assert starts[3] - starts[2] == 3 and dossiers[1][1] == starts[3] + 1
+    assert len(reader.pages) == dossiers[1][2][-1][1] + 1
+    image_page = reader.pages[starts[3]]
+    assert round(float(image_page.mediabox.width)) == 595 and round(float(image_page.mediabox.height)) == 842  # A4
+    toc = " ".join(reader.pages[head_pages].extract_text().split())
+    assert "MỤC LỤC BỘ HỒ SƠ" in toc.upper() and "Giấy khai sinh của trẻ: khai sinh.jpg" in toc
+    assert f"Hồ sơ số {second['id']}" in toc and str(dossiers[1][1] + 1) in toc
+
+
+def test_zip_holds_the_same_files_and_their_sums(api):
+    batch, first, second = two_unions_batch(api)
+    response = api.get("reviewer", batch["bundle_url"].replace(".pdf", ".zip"))
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["batch"]["number"] == "03/TTr-LĐLĐ"
+    paths = [f["path"] for f in manifest["files"]]
+    assert sorted(paths + ["manifest.json"]) == sorted(archive.namelist())
+    for entry in manifest["files"]:
+        data = archive.read(entry["path"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["size"]
+    documents = api.get("reviewer", f"/api/v1/dossiers/{first['id']}").json
+    stored = {d["sha256"] for d in documents["documents"]} | {a["sha256"] for a in documents["attachments"]}
+    assert stored <= {f["sha256"] for f in manifest["files"]}  # the original bytes, not copies re-made
+    assert paths[0].startswith("00_") and any(p.endswith(".jpg") for p in paths)
+    Image.open(io.BytesIO(archive.read(next(p for p in paths if p.endswith(".jpg"))))).verify()
+
+
+def test_only_the_forwarding_district_and_the_deciding_province_get_the_bundle(api, browser):
+    batch, _, _ = two_unions_batch(api)
+    for user, status in [("reviewer", 200), ("liaison", 200), ("officer", 404), ("officer2", 404), ("reviewer2", 404),
+                         ("officer3", 404), ("admin", 404)]:
+        assert api.get(user, batch["bundle_url"].replace(".pdf", ".zip")).status_code == status, user
+        assert browser(user).get(f"/batches/{batch['id']}/bundle.zip").status_code == status, user

@@ -108,7 +108,8 @@ def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tupl
 
 def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
     head, sections = bundle_contents(batch, kinds)
-    toc_pages, toc = 1, None
+    lines = 2 + sum(1 + len(s.parts) for s in sections)
+    toc_pages, toc = 1 + max(0, lines - 28) // 40, None  # a first guess, usually right: one render
     for _ in range(3):  # page numbers depend on the TOC's own length
         toc, pages = _toc_pdf(batch, head, sections, toc_pages)
         if pages == toc_pages:

@@ -1,0 +1,126 @@
+"""Build the province's bundle for a batch of N dossiers (default 100), each with its step documents and two
+attachments, and compare with pypdf merging the same files alone.
+
+    .venv/bin/python bench/bundle.py [N]
+
+Prints the time and peak memory (tracemalloc, Python allocations) of building the bundle PDF and the ZIP,
+beside a plain pypdf merge of the same stored files. Target: <= 3 s and <= 300 MB for the PDF.
+"""
+from __future__ import annotations
+
+import io
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from PIL import Image  # noqa: E402
+from pypdf import PdfReader, PdfWriter  # noqa: E402
+
+from bench.pdf import DATA  # noqa: E402
+from workflow import clock, create_app  # noqa: E402
+from workflow.auth.models import User  # noqa: E402
+from workflow.dossiers import operations  # noqa: E402
+from workflow.dossiers.kinds import KINDS  # noqa: E402
+from workflow.extensions import db  # noqa: E402
+from workflow.pdf import storage  # noqa: E402
+from workflow.pdf.bundle import build_bundle_pdf, build_bundle_zip, bundle_contents  # noqa: E402
+
+
+def scan_jpeg() -> bytes:
+    """A phone photo of a paper: 1600 x 1200 JPEG with some content."""
+    image = Image.new("RGB", (1600, 1200), (245, 242, 235))
+    for y in range(0, 1200, 40):
+        image.paste((40, 40, 40), (120, y + 10, 1480, y + 14))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def scan_pdf(pages=2) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def measure(function, runs=3):
+    """Median wall time of `runs` plain runs, then the peak of Python allocations in one traced run
+    (tracemalloc slows the code several times, so it is not timed)."""
+    times, result = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return statistics.median(times), peak, result
+
+
+def main(n: int) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="bench-bundle-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
+                      "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "SERVER_NAME": "localhost"})
+    clock.today = lambda: date(2018, 1, 5)
+    photo, scan = scan_jpeg(), scan_pdf()
+    with app.app_context():
+        from workflow.seed import seed_demo
+
+        upgrade()
+        seed_demo()
+        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+        reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
+        started = time.perf_counter()
+        ids = []
+        for i in range(n):
+            dossier = operations.create_dossier(officer, "child_heart", {**DATA, "citizen_id": f"0700850{i:05d}"})
+            operations.add_attachment(officer, dossier, "surgery_indication", "chi-dinh.pdf", scan)
+            operations.add_attachment(officer, dossier, "birth_certificate", f"khai-sinh-{i}.jpg", photo)
+            operations.fire(officer, dossier, "submit", version=dossier.version)
+            operations.fire(reviewer, dossier, "approve", version=dossier.version)
+            db.session.commit()
+            ids.append(dossier.id)
+        batch = operations.forward_dossiers(reviewer, ids)
+        db.session.commit()
+        print(f"set-up: {n} dossiers with 2 documents and 2 attachments each, forwarded in "
+              f"{time.perf_counter() - started:.1f} s")
+
+        head, sections = bundle_contents(batch, KINDS)
+        files = [head] + [p for s in sections for p in s.parts]
+
+        def pypdf_alone():
+            writer = PdfWriter()
+            for part in files:
+                if part.content_type == "application/pdf":
+                    writer.append(PdfReader(io.BytesIO(storage.read(part.sha256))))
+            out = io.BytesIO()
+            writer.write(out)
+            return out.getvalue()
+
+        pdf_time, pdf_peak, pdf = measure(lambda: build_bundle_pdf(batch, KINDS))
+        zip_time, zip_peak, archive = measure(lambda: build_bundle_zip(batch, KINDS))
+        alone_time, alone_peak, _ = measure(pypdf_alone)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    mb = 1024 * 1024
+    print(f"files: {len(files)} ({sum(1 for f in files if f.content_type != 'application/pdf')} images)")
+    print(f"bundle PDF : {pdf_time:6.2f} s  peak {pdf_peak / mb:6.1f} MB  ({pages} pages, {len(pdf) / mb:.1f} MB)"
+          "   target <= 3 s, <= 300 MB")
+    print(f"bundle ZIP : {zip_time:6.2f} s  peak {zip_peak / mb:6.1f} MB  ({len(archive) / mb:.1f} MB)")
+    print(f"pypdf alone: {alone_time:6.2f} s  peak {alone_peak / mb:6.1f} MB  (merging the stored PDFs only, no images,"
+          " no TOC, no bookmarks)")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)

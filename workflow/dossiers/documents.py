@@ -13,7 +13,6 @@ STEP_DOCUMENTS = {
     "submit": ("TTr", "owner", "documents/submit.html", "Tờ trình đề nghị {request}"),
     "return": ("TB", "reviewer", "documents/return.html", "Thông báo trả hồ sơ đề nghị {request}"),
     "approve": ("BB", "reviewer", "documents/approve.html", "Biên bản thẩm định hồ sơ đề nghị {request}"),
-    "accept": ("QĐ", "decider", "documents/accept.html", "Quyết định {request}"),
     "reject": ("TB", "decider", "documents/reject.html", "Thông báo kết quả xét hồ sơ đề nghị {request}"),
     "refer_back": ("TB", "decider", "documents/refer_back.html", "Thông báo chuyển lại hồ sơ đề nghị {request}"),
 }
@@ -69,7 +68,7 @@ def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on
     context.update(reason=comment, actor_name=actor.full_name)
     return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
                           issuer=_org_for(dossier, issuer_role), template=template, context=context,
-                          actor=actor, on=on, dossier=dossier)
+                          actor=actor, on=on, dossiers=[dossier])
 
 
 def batch_context(batch: Batch) -> dict:
@@ -109,3 +108,27 @@ def issue_for_batch(actor, batch: Batch, on: date):
     return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
                           issuer=batch.organisation, template=template, context={"batch": batch_context(batch)},
                           actor=actor, on=on, batch=batch)
+
+
+def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date):
+    """One Quyết định for the dossiers the province accepts together, listing each and its amount."""
+    kind = KINDS[dossiers[0].kind]
+    first = dossier_context(dossiers[0])
+    decisions = []
+    for dossier in dossiers:
+        data = dossier.submitted_data or dossier.data
+        decisions.append({"subject": kind.subject(data), "union_name": dossier.organisation.name,
+                          "requested": format_money(kind.requested_amount(data)),
+                          "granted": format_money(dossier.granted_amount_vnd), "shown": kind.display(data)})
+    context = {
+        **first,
+        "decisions": decisions,
+        "total_granted": format_money(sum(d.granted_amount_vnd or 0 for d in dossiers)),
+        "has_money": any(d.granted_amount_vnd is not None for d in dossiers),
+        "unions": sorted({d.organisation.name for d in dossiers}),
+        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}),
+        "reason": comment,
+    }
+    return issue_document(doc_type="QĐ", title=f"Quyết định {kind.request_phrase}",
+                          issuer=dossiers[0].organisation.parent.parent, template="documents/accept.html",
+                          context=context, actor=actor, on=on, dossiers=dossiers, batch=dossiers[0].batch)

@@ -61,7 +61,7 @@ class Batch(db.Model):
     created_by: Mapped[User] = relationship()
     # The batch's Tờ trình: the one document issued for the batch itself rather than for a dossier.
     document = relationship(
-        "Document", primaryjoin="and_(Document.batch_id == Batch.id, Document.dossier_id.is_(None))",
+        "Document", primaryjoin="and_(Document.batch_id == Batch.id, Document.doc_type == 'TTr')",
         uselist=False, viewonly=True)
     # Fixed once forwarded: a dossier referred back and forwarded again joins a new batch as well.
     dossiers: Mapped[list[Dossier]] = relationship(secondary=batch_dossier, back_populates="batches",
@@ -108,7 +108,7 @@ class Dossier(db.Model):
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
     )
-    documents = relationship("Document", back_populates="dossier", order_by="Document.id", foreign_keys="Document.dossier_id")
+    documents = relationship("Document", secondary="document_dossier", back_populates="dossiers", order_by="Document.id")
 
     @property
     def reviewing_org_id(self) -> int | None:

@@ -187,7 +187,10 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
     _send(machine, event, comment)
     if dossier.state in ("rejected", "withdrawn"):
         dossier.dedup_key = None  # the person may be helped through another dossier
-    document = documents.issue_for_event(actor, dossier, event, comment, on)
+    if event == "accept":
+        document = documents.issue_decision(actor, [dossier], comment, on)
+    else:
+        document = documents.issue_for_event(actor, dossier, event, comment, on)
     snapshot = dict(dossier.data) if event == "submit" else None
     _record(actor, dossier, event, from_state, comment, document, snapshot)
     db.session.flush()

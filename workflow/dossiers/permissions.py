@@ -69,6 +69,7 @@ def can_view_batch(user, batch) -> bool:
 
 
 def can_download(user, document) -> bool:
-    if document.batch_id is not None and document.dossier_id is None:
-        return can_view_batch(user, document.batch)
-    return document.dossier is not None and can_view(user, document.dossier)
+    if document.dossiers:
+        # A decision on several dossiers goes to every union it names, as its "Nơi nhận" says.
+        return any(can_view(user, dossier) for dossier in document.dossiers)
+    return document.batch is not None and can_view_batch(user, document.batch)

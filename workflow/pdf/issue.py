@@ -26,7 +26,7 @@ def issuer_context(org: Organisation) -> dict:
 
 
 def issue_document(*, doc_type: str, title: str, issuer: Organisation, template: str, context: dict,
-                   actor, on: date, dossier=None, batch=None) -> Document:
+                   actor, on: date, dossiers=(), batch=None) -> Document:
     """Number, render, store and record one official document, inside the caller's transaction."""
     scope = sequence_scope(doc_type)
     sequence = next_sequence(issuer.id, on.year, scope)
@@ -43,7 +43,7 @@ def issue_document(*, doc_type: str, title: str, issuer: Organisation, template:
         doc_type=doc_type, title=title, organisation_id=issuer.id, year=on.year, sequence_scope=scope,
         sequence=sequence, number=number, issued_on=on, issued_by_id=actor.id, template=template,
         sha256=storage.store(pdf.data), size=len(pdf.data), page_count=pdf.page_count,
-        dossier=dossier, batch=batch,
+        dossiers=list(dossiers), batch=batch,
     )
     db.session.add(document)
     db.session.flush()

@@ -10,6 +10,15 @@ from ..extensions import db
 from ..orgs.models import Organisation
 
 
+# The dossiers a document concerns: one for most steps, several for a decision taken on many at once.
+document_dossier = sa.Table(
+    "document_dossier",
+    db.metadata,
+    sa.Column("document_id", sa.ForeignKey("document.id"), primary_key=True),
+    sa.Column("dossier_id", sa.ForeignKey("dossier.id"), primary_key=True, index=True),
+)
+
+
 class Document(db.Model):
     """An issued official document. Its bytes live in storage under their SHA-256 and never change."""
 
@@ -32,12 +41,11 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     size: Mapped[int]
     page_count: Mapped[int]
-    dossier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dossier.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship()
     issued_by: Mapped[User] = relationship()
-    dossier = relationship("Dossier", back_populates="documents", foreign_keys=[dossier_id])
+    dossiers = relationship("Dossier", secondary=document_dossier, back_populates="documents", order_by="Dossier.id")
     batch = relationship("Batch", foreign_keys=[batch_id])
 
     @property

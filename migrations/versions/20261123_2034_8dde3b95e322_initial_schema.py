@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1b43c65cbe7e
+Revision ID: 8dde3b95e322
 Revises: 
-Create Date: 2026-11-23 20:12:00.582983
+Create Date: 2026-11-23 20:34:40.970680
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '1b43c65cbe7e'
+revision = '8dde3b95e322'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -181,10 +181,8 @@ def upgrade():
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('page_count', sa.Integer(), nullable=False),
-    sa.Column('dossier_id', sa.Integer(), nullable=True),
     sa.Column('batch_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_document_batch_id_batch')),
-    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_document_dossier_id_dossier')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['user_account.id'], name=op.f('fk_document_issued_by_id_user_account')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_document_organisation_id_organisation')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document')),
@@ -192,8 +190,17 @@ def upgrade():
     )
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_document_dossier_id'), ['dossier_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_sha256'), ['sha256'], unique=False)
+
+    op.create_table('document_dossier',
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['document.id'], name=op.f('fk_document_dossier_document_id_document')),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_document_dossier_dossier_id_dossier')),
+    sa.PrimaryKeyConstraint('document_id', 'dossier_id', name=op.f('pk_document_dossier'))
+    )
+    with op.batch_alter_table('document_dossier', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_dossier_dossier_id'), ['dossier_id'], unique=False)
 
     op.create_table('dossier_event',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,9 +233,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_dossier_event_dossier_id'))
 
     op.drop_table('dossier_event')
+    with op.batch_alter_table('document_dossier', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_dossier_dossier_id'))
+
+    op.drop_table('document_dossier')
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_sha256'))
-        batch_op.drop_index(batch_op.f('ix_document_dossier_id'))
         batch_op.drop_index(batch_op.f('ix_document_batch_id'))
 
     op.drop_table('document')

@@ -11,7 +11,7 @@ from ..auth.routes import authenticate
 from ..dossiers import operations as ops
 from ..errors import Invalid, NotFound, OperationError
 from ..dossiers.kinds import KINDS
-from ..dossiers.models import Batch
+from ..dossiers.models import Batch, Dossier
 from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
 from ..pdf.models import Document
@@ -209,6 +209,26 @@ def create_batch():
 @token_required
 def get_batch(batch_id):
     return batch_json(_visible_batch(batch_id), g.api_user)
+
+
+@bp.post("/batches/<int:batch_id>/decisions")
+@token_required
+def decide(batch_id):
+    """Decide several dossiers of a received batch; a result per item."""
+    body = json_body()
+    with unit_of_work():
+        batch = _visible_batch(batch_id)
+        results, decision = ops.decide_in_batch(g.api_user, batch, body.get("event"), body.get("items"), body.get("comment"))
+        for result in results:
+            if result["ok"]:
+                result["dossier"] = dossier_json(db.session.get(Dossier, result["dossier_id"]), g.api_user, full=False)
+    return {"results": results, "decision": document_json(decision) if decision else None}
+
+
+@bp.get("/batches")
+@token_required
+def list_batches():
+    return {"batches": [batch_json(b, g.api_user) for b in db.session.scalars(ops.received_batches(g.api_user))]}
 
 
 @bp.get("/batches/<int:batch_id>/bundle.pdf")

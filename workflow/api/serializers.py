@@ -104,4 +104,6 @@ def batch_json(batch, user) -> dict:
         "dossiers": [dossier_json(d, user, full=False) for d in batch.dossiers],
         "documents": [document_json(batch.document)] if batch.document else [],
         "bundle_url": url_for("api.batch_bundle", batch_id=batch.id),
+        "zip_url": url_for("api.batch_bundle_zip", batch_id=batch.id),
+        "counts": batch.progress(),
     }

@@ -67,6 +67,21 @@ class Batch(db.Model):
     dossiers: Mapped[list[Dossier]] = relationship(secondary=batch_dossier, back_populates="batches",
                                                    order_by="Dossier.id")
 
+    def progress(self) -> dict:
+        """How far the province has got: pending (still forwarded), accepted, rejected, referred back."""
+        counts = {"total": len(self.dossiers), "pending": 0, "accepted": 0, "rejected": 0, "referred_back": 0}
+        for dossier in self.dossiers:
+            if dossier.batch is not self:
+                counts["referred_back"] += 1  # sent up again in a later batch
+            elif dossier.state == "forwarded":
+                counts["pending"] += 1
+            elif dossier.state in ("accepted", "rejected"):
+                counts[dossier.state] += 1
+            else:
+                counts["referred_back"] += 1
+        counts["status"] = "new" if counts["pending"] == counts["total"] else "done" if counts["pending"] == 0 else "in_progress"
+        return counts
+
 
 class Dossier(db.Model):
     __tablename__ = "dossier"

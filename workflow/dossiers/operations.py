@@ -7,16 +7,18 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import selectinload
 
 from flask import current_app
 
 from .. import clock
-from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
+from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, OperationError, TooLarge
 from ..pdf import storage
 from ..extensions import db
 from ..states import DossierWorkflow, ReasonRequired
 from . import documents, uploads
+from ..orgs.models import Organisation
 from .base import RuleContext
 from .kinds import KINDS, get_kind
 from .models import Attachment, Batch, Dossier, DossierEvent
@@ -276,3 +278,64 @@ def get_attachment(actor, attachment_id: int) -> Attachment:
             actor, attachment.dossier):
         raise NotFound("Không tìm thấy tệp.")
     return attachment
+
+
+DECISIONS = ("accept", "reject", "refer_back")
+
+
+def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment: str | None = None) -> tuple[list, object]:
+    """The province decides several dossiers of a batch at once. Each item stands alone: one refused (stale
+    version, amount over the request, already decided) does not undo the others. The accepted ones share one
+    Quyết định; each rejection or referral gets its own Thông báo. Returns (results, the Quyết định or None)."""
+    if event not in DECISIONS:
+        raise Invalid("Thao tác không hợp lệ.", {"event": ["Một trong: " + ", ".join(DECISIONS) + "."]})
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise Invalid("Chưa chọn hồ sơ.", {"items": ["Chọn ít nhất một hồ sơ."]})
+    if comment is not None and not isinstance(comment, str):
+        raise Invalid("Lý do không hợp lệ.", {"comment": ["Lý do phải là một đoạn văn bản."]})
+    members = {d.id: d for d in batch.dossiers}
+    on = clock.today()
+    results, accepted = [], []
+    for item in items:
+        dossier_id = item.get("dossier_id")
+        try:
+            dossier = members.get(dossier_id) if isinstance(dossier_id, int) else None
+            if dossier is None or not can_view(actor, dossier):
+                raise NotFound("Hồ sơ không thuộc đợt chuyển này.")
+            with db.session.begin_nested():  # undone alone if this item fails
+                machine = _machine_for(actor, dossier, event)
+                _check_version(dossier, item.get("version"))
+                if event == "accept":
+                    _prepare_accept(dossier, item.get("granted_amount_vnd"))
+                from_state = dossier.state
+                _send(machine, event, (comment or "").strip() or None)
+                if event == "accept":
+                    accepted.append((dossier, from_state))
+                else:
+                    document = documents.issue_for_event(actor, dossier, event, comment, on)
+                    _record(actor, dossier, event, from_state, comment, document)
+                db.session.flush()
+            results.append({"dossier_id": dossier_id, "ok": True})
+        except StaleDataError:
+            results.append({"dossier_id": dossier_id, "ok": False, "status": 409, "error": STALE_MESSAGE, "errors": {}})
+        except OperationError as exc:
+            results.append({"dossier_id": dossier_id, "ok": False, "status": exc.status, "error": exc.message,
+                            "errors": exc.errors})
+    decision = None
+    if accepted:
+        decision = documents.issue_decision(actor, [d for d, _ in accepted], comment, on)
+        for dossier, from_state in accepted:
+            _record(actor, dossier, "accept", from_state, comment, decision)
+        db.session.flush()
+    return results, decision
+
+
+def received_batches(actor):
+    """Batches the actor's federation forwarded (reviewer) or received (liaison), newest first."""
+    if actor.role == "reviewer":
+        condition = Batch.organisation_id == actor.organisation_id
+    elif actor.role == "liaison":
+        condition = Batch.organisation_id.in_(sa.select(Organisation.id).where(Organisation.parent_id == actor.organisation_id))
+    else:
+        condition = sa.false()
+    return sa.select(Batch).where(condition).options(selectinload(Batch.dossiers)).order_by(Batch.id.desc())

@@ -170,7 +170,8 @@ def show_batch(batch_id):
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(current_user, batch):
         abort(404)
-    return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind])
+    return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind], counts=batch.progress(),
+                           can_decide=current_user.role == "liaison")
 
 
 @bp.get("/documents/<int:document_id>")
@@ -235,3 +236,52 @@ def download_attachment(attachment_id):
         return attachment_response(ops.get_attachment(current_user, attachment_id))
     except NotFound:
         abort(404)
+
+
+@bp.get("/batches")
+@login_required
+def batches():
+    if current_user.role not in ("reviewer", "liaison"):
+        abort(404)
+    rows = db.session.scalars(ops.received_batches(current_user)).all()
+    return render_template("dossiers/batches.html", batches=[(b, b.progress()) for b in rows])
+
+
+def _decision_items(form) -> list[dict]:
+    items = []
+    for raw in form.getlist("dossier_id"):
+        if not raw.isdigit():
+            continue
+        dossier_id = int(raw)
+        granted = form.get(f"granted-{dossier_id}", "").strip()
+        items.append({"dossier_id": dossier_id, "version": form.get(f"version-{dossier_id}", type=int),
+                      "granted_amount_vnd": parse_money(granted) if granted else None, "granted_text": granted})
+    return items
+
+
+@bp.post("/batches/<int:batch_id>/decisions")
+@login_required
+def decide(batch_id):
+    """Two steps: the first post shows what will be decided; the second, with confirm=1, decides."""
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or not can_view_batch(current_user, batch):
+        abort(404)
+    event, comment = request.form.get("event"), request.form.get("comment", "")
+    items = _decision_items(request.form)
+    if not items:
+        flash("Chọn ít nhất một hồ sơ.", "error")
+        return redirect(url_for(".show_batch", batch_id=batch_id)), 303
+    members = {d.id: d for d in batch.dossiers}
+    if request.form.get("confirm") != "1":
+        return render_template("dossiers/decide_confirm.html", batch=batch, kind=KINDS[batch.kind], event=event,
+                               comment=comment, items=[(i, members.get(i["dossier_id"])) for i in items])
+    try:
+        with unit_of_work():
+            results, decision = ops.decide_in_batch(current_user, batch, event, items, comment)
+    except OperationError as exc:
+        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for(".show_batch", batch_id=batch_id)), 303
+    db.session.expire_all()
+    return render_template("dossiers/decide_results.html", batch=batch, kind=KINDS[batch.kind], event=event,
+                           results=[(r, db.session.get(Dossier, r["dossier_id"]) if isinstance(r["dossier_id"], int) else None)
+                                    for r in results], decision=decision)

@@ -9,9 +9,14 @@ import shutil
 import uuid
 from datetime import date
 
+import tempfile
+
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+
+# The background queue of this test run, apart from the demo's (see tests/pdf/test_bundle_consumer.py).
+os.environ["HUEY_SQLITE"] = os.path.join(tempfile.mkdtemp(prefix="workflow-huey-"), "huey.sqlite")
 
 from workflow import create_app
 from workflow.extensions import db
@@ -53,6 +58,9 @@ def app(tmp_path_factory):
     })
     with app.app_context():
         upgrade()
+    from workflow.jobs import huey
+
+    huey.immediate = True  # background tasks run inline; tests/pdf/test_bundle_consumer.py runs a real consumer
     yield app
     with app.app_context():
         db.engine.dispose()

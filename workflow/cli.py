@@ -11,7 +11,7 @@ from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
 from .pdf import storage
-from .pdf.models import Document
+from .pdf.models import BundleBuild, Document
 from .seed import seed_demo
 from .transaction import unit_of_work
 
@@ -74,7 +74,8 @@ def init_app(app: Flask) -> None:
     def collect_garbage_command(dry_run):
         """Remove stored files that no document row refers to (left by an interrupted request)."""
         referenced = set(db.session.scalars(sa.select(Document.sha256))) | set(
-            db.session.scalars(sa.select(Attachment.sha256)))
+            db.session.scalars(sa.select(Attachment.sha256))) | set(
+            db.session.scalars(sa.select(BundleBuild.sha256).where(BundleBuild.sha256.is_not(None))))
         orphans = storage.all_stored() - referenced
         for sha256 in sorted(orphans):
             click.echo(f"{'would remove' if dry_run else 'removed'} {sha256}")

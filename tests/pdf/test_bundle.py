@@ -85,3 +85,35 @@ def test_only_the_forwarding_district_and_the_deciding_province_get_the_bundle(a
                          ("officer3", 404), ("admin", 404)]:
         assert api.get(user, batch["bundle_url"].replace(".pdf", ".zip")).status_code == status, user
         assert browser(user).get(f"/batches/{batch['id']}/bundle.zip").status_code == status, user
+
+
+def test_a_large_batch_is_built_in_the_background_with_progress(api, app, browser):
+    app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 1
+    try:
+        batch, first, second = two_unions_batch(api)
+        response = api.get("liaison", batch["bundle_url"])  # huey runs inline in tests: built by now
+        assert response.status_code == 200 and response.mimetype == "application/pdf"
+        again = api.get("reviewer", batch["bundle_url"])
+        assert again.data == response.data  # the stored build, not a new one
+        outline = outline_of(PdfReader(io.BytesIO(response.data)))
+        assert len(outline) == 4  # Tờ trình, Mục lục, two dossiers
+        page = browser("reviewer").get(f"/batches/{batch['id']}/bundle.pdf")
+        assert page.status_code == 200 and page.data == response.data
+    finally:
+        app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5
+
+
+def test_progress_shows_while_the_build_waits(api, app, browser):
+    from workflow.jobs import huey
+
+    app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 1
+    huey.immediate = False  # queued, nobody consumes: the build waits
+    try:
+        batch, _, _ = two_unions_batch(api)
+        response = api.get("liaison", batch["bundle_url"])
+        assert response.status_code == 202 and response.json["status"] == "queued" and response.json["total"] == 2
+        shown = browser("liaison").get(f"/batches/{batch['id']}").get_data(as_text=True)
+        assert '<progress id="bundle-progress" value="0" max="2">' in shown and 'http-equiv="refresh"' in shown
+    finally:
+        huey.immediate = True
+        app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5

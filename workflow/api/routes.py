@@ -15,7 +15,8 @@ from ..dossiers.models import Batch, Dossier
 from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
 from ..pdf.models import Document
-from ..pdf.serve import attachment_response, bundle_response, pdf_response
+from ..pdf.serve import (attachment_response, bundle_in_background, bundle_response, pdf_response,
+                         stored_bundle_response)
 from ..states import EVENTS, STATES
 from ..transaction import unit_of_work
 from . import bp
@@ -234,7 +235,16 @@ def list_batches():
 @bp.get("/batches/<int:batch_id>/bundle.pdf")
 @token_required
 def batch_bundle(batch_id):
-    return bundle_response(_visible_batch(batch_id))
+    """Small batches are built at once; a large one is built in the background: 202 and its progress
+    until it is ready, then the stored PDF."""
+    batch = _visible_batch(batch_id)
+    build = bundle_in_background(batch, g.api_user)
+    if build is None:
+        return bundle_response(batch)
+    db.session.refresh(build)
+    if build.status == "done":
+        return stored_bundle_response(batch, build)
+    return {"status": build.status, "done": build.done, "total": build.total, "error": build.error}, 202
 
 
 @bp.get("/batches/<int:batch_id>/bundle.zip")

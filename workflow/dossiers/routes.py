@@ -1,14 +1,16 @@
 """Pages: parse the form, call one operation inside a unit of work, render."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..extensions import db
 from ..formatting import parse_money
-from ..pdf.models import Document
-from ..pdf.serve import attachment_response, bundle_response, pdf_response
+from ..pdf.models import BundleBuild, Document
+from ..pdf.serve import (attachment_response, bundle_in_background, bundle_response, pdf_response,
+                         stored_bundle_response)
 from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
 from ..transaction import unit_of_work
 from ..errors import Invalid, NotFound, OperationError
@@ -170,8 +172,10 @@ def show_batch(batch_id):
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(current_user, batch):
         abort(404)
+    build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id)
+                              .order_by(BundleBuild.id.desc()))
     return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind], counts=batch.progress(),
-                           can_decide=current_user.role == "liaison")
+                           can_decide=current_user.role == "liaison", build=build)
 
 
 @bp.get("/documents/<int:document_id>")
@@ -189,7 +193,14 @@ def batch_bundle(batch_id, fmt):
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(current_user, batch):
         abort(404)
-    return bundle_response(batch, fmt)
+    build = bundle_in_background(batch, current_user) if fmt == "pdf" else None
+    if build is None:
+        return bundle_response(batch, fmt)
+    db.session.refresh(build)
+    if build.status == "done":
+        return stored_bundle_response(batch, build)
+    flash("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ.", "info")
+    return redirect(url_for(".show_batch", batch_id=batch_id))
 
 
 @bp.post("/dossiers/<int:dossier_id>/attachments")

@@ -153,3 +153,50 @@ def build_bundle_zip(batch, kinds) -> bytes:
             manifest["files"].append({"path": path, "sha256": part.sha256, "size": len(data), "title": part.title})
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return out.getvalue()
+
+
+def request_bundle_build(batch, actor):
+    """The stored bundle of a batch if one is built or being built, else a new background build."""
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from .models import BundleBuild
+
+    build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id,
+                                                           BundleBuild.status.in_(("queued", "running", "done")))
+                              .order_by(BundleBuild.id.desc()))
+    if build is None:
+        build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
+        db.session.add(build)
+        db.session.flush()
+    return build
+
+
+def run_bundle_build(build_id: int) -> None:
+    """The background task: build, store, and report progress as it goes (committed, so pages can show it)."""
+    from ..auth.models import utcnow
+    from ..dossiers.kinds import KINDS
+    from ..dossiers.models import Batch
+    from ..extensions import db
+    from .models import BundleBuild
+
+    build = db.session.get(BundleBuild, build_id)
+    if build is None or build.status == "done":
+        return
+    build.status = "running"
+    db.session.commit()
+
+    def progress(done, total):
+        build.done, build.total = done, total
+        db.session.commit()
+
+    try:
+        data = build_bundle_pdf(db.session.get(Batch, build.batch_id), KINDS, progress)
+        build.sha256 = storage.store(data)
+        storage.forget_new_files()  # kept: the row below refers to it
+        build.status, build.finished_at = "done", utcnow()
+    except Exception as exc:  # reported on the page; the build can be asked for again
+        db.session.rollback()
+        build = db.session.get(BundleBuild, build_id)
+        build.status, build.error, build.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+    db.session.commit()

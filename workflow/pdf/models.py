@@ -63,3 +63,20 @@ class DocumentCounter(db.Model):
     year: Mapped[int] = mapped_column(primary_key=True)
     sequence_scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     last_sequence: Mapped[int] = mapped_column(default=0)
+
+
+class BundleBuild(db.Model):
+    """A bundle built in the background: its progress, then the stored PDF (by SHA-256)."""
+
+    __tablename__ = "bundle_build"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")  # queued, running, done, failed
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

@@ -30,3 +30,28 @@ def bundle_response(batch, fmt: str = "pdf"):
                          download_name=f"bo-ho-so_{number}.zip", as_attachment=True)
     return send_file(BytesIO(build_bundle_pdf(batch, KINDS)), mimetype="application/pdf",
                      download_name=f"bo-ho-so_{number}.pdf")
+
+
+def stored_bundle_response(batch, build):
+    number = batch.document.number.replace("/", "-")
+    return send_file(BytesIO(storage.read(build.sha256)), mimetype="application/pdf", etag=build.sha256,
+                     download_name=f"bo-ho-so_{number}.pdf", max_age=0)
+
+
+def bundle_in_background(batch, actor):
+    """For a large batch: the build record, queued on first request (after the commit, so the consumer
+    sees it). Returns None for a batch small enough to build while the user waits."""
+    from flask import current_app
+
+    from ..jobs import build_bundle_task
+    from ..transaction import unit_of_work
+    from .bundle import request_bundle_build
+
+    if len(batch.dossiers) <= current_app.config["BUNDLE_INLINE_MAX_DOSSIERS"]:
+        return None
+    with unit_of_work():
+        build = request_bundle_build(batch, actor)
+        queue = build.status == "queued" and build.done == 0 and build.sha256 is None
+    if queue:
+        build_bundle_task(build.id)
+    return build

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8dde3b95e322
+Revision ID: ca1e6b7e1f85
 Revises: 
-Create Date: 2026-11-23 20:34:40.970680
+Create Date: 2026-11-23 20:43:36.027907
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision = '8dde3b95e322'
+revision = 'ca1e6b7e1f85'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -165,6 +165,24 @@ def upgrade():
     with op.batch_alter_table('batch_dossier', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_batch_dossier_dossier_id'), ['dossier_id'], unique=False)
 
+    op.create_table('bundle_build',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('finished_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['batch_id'], ['batch.id'], name=op.f('fk_bundle_build_batch_id_batch')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_bundle_build_requested_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bundle_build'))
+    )
+    with op.batch_alter_table('bundle_build', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bundle_build_batch_id'), ['batch_id'], unique=False)
+
     op.create_table('document',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('doc_type', sa.String(length=10), nullable=False),
@@ -242,6 +260,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_document_batch_id'))
 
     op.drop_table('document')
+    with op.batch_alter_table('bundle_build', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bundle_build_batch_id'))
+
+    op.drop_table('bundle_build')
     with op.batch_alter_table('batch_dossier', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_batch_dossier_dossier_id'))
 

@@ -42,6 +42,18 @@ DATA = {
 }
 
 
+def blank_pdf() -> bytes:
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def main(n: int) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
@@ -54,6 +66,8 @@ def main(n: int) -> None:
         officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
         reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
         dossier = operations.create_dossier(officer, "child_heart", DATA)
+        for code in ("surgery_indication", "birth_certificate"):
+            operations.add_attachment(officer, dossier, code, f"{code}.pdf", blank_pdf())
         operations.fire(officer, dossier, "submit", version=dossier.version)
         db.session.commit()
 

@@ -58,6 +58,7 @@ def test_bundle_pages_and_bookmarks_match_its_parts(api):
     toc = " ".join(reader.pages[head_pages].extract_text().split())
     assert "MỤC LỤC BỘ HỒ SƠ" in toc.upper() and "Giấy khai sinh của trẻ: khai sinh.jpg" in toc
     assert f"Hồ sơ số {second['id']}" in toc and f"trang {dossiers[1][1] + 1}" in toc
+    assert f"Giấy khai sinh của trẻ: khai sinh.jpg (tr. {starts[3] + 1})" in toc
 
 
 def test_zip_holds_the_same_files_and_their_sums(api):

@@ -93,10 +93,11 @@ def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tupl
     page = head.pages + toc_pages + 1
     rows = []
     for section in sections:
-        rows.append({"title": section.title, "page": page, "level": 0})
+        parts = []
         for part in section.parts:
-            rows.append({"title": part.title, "page": page, "level": 1})
+            parts.append({"title": part.title, "page": page})
             page += part.pages
+        rows.append({"title": section.title, "page": parts[0]["page"], "parts": parts})
     html = render_document_html("documents/bundle_toc.html", {
         "number": batch.document.number, "issuer_name": batch.organisation.name, "rows": rows,
         "head_title": head.title, "head_pages": head.pages, "toc_page": head.pages + 1,
@@ -108,8 +109,7 @@ def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tupl
 
 def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
     head, sections = bundle_contents(batch, kinds)
-    lines = 2 + sum(1 + len(s.parts) for s in sections)
-    toc_pages, toc = 1 + max(0, lines - 28) // 40, None  # a first guess, usually right: one render
+    toc_pages, toc = 1 + max(0, len(sections) - 10) // 13, None  # a first guess, usually right: one render
     for _ in range(3):  # page numbers depend on the TOC's own length
         toc, pages = _toc_pdf(batch, head, sections, toc_pages)
         if pages == toc_pages:

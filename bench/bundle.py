@@ -24,7 +24,7 @@ from flask_migrate import upgrade  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
-from bench.pdf import DATA  # noqa: E402
+from bench.pdf import DATA, blank_pdf  # noqa: E402
 from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
 from workflow.dossiers import operations  # noqa: E402
@@ -41,15 +41,6 @@ def scan_jpeg() -> bytes:
         image.paste((40, 40, 40), (120, y + 10, 1480, y + 14))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
-    return out.getvalue()
-
-
-def scan_pdf(pages=2) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
     return out.getvalue()
 
 
@@ -74,7 +65,7 @@ def main(n: int) -> None:
                       "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "SERVER_NAME": "localhost"})
     clock.today = lambda: date(2018, 1, 5)
-    photo, scan = scan_jpeg(), scan_pdf()
+    photo, scan = scan_jpeg(), blank_pdf(2)
     with app.app_context():
         from workflow.seed import seed_demo
 

@@ -42,13 +42,15 @@ DATA = {
 }
 
 
-def blank_pdf() -> bytes:
+def blank_pdf(pages: int = 1) -> bytes:
+    """A scanned paper stands in as blank A4 pages."""
     from io import BytesIO
 
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -133,11 +133,12 @@ def today(monkeypatch):
     return set_today
 
 
-def tiny_pdf() -> bytes:
+def tiny_pdf(pages: int = 1) -> bytes:
     from pypdf import PdfWriter
 
     writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

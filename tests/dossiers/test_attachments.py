@@ -4,18 +4,12 @@ import io
 
 import pytest
 from PIL import Image
-from pypdf import PdfWriter
-
 from workflow.dossiers.uploads import safe_filename
 
+from ..conftest import tiny_pdf
 
-def pdf_bytes(pages=1) -> bytes:
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(width=595, height=842)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+
+pdf_bytes = tiny_pdf
 
 
 def image_bytes(fmt="PNG", size=(40, 30)) -> bytes:

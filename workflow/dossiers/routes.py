@@ -30,6 +30,13 @@ def dossier_helpers():
     return {"data_of": lambda dossier: data_seen_by(current_user, dossier)}
 
 
+def _load_batch(batch_id: int) -> Batch:
+    batch = db.session.get(Batch, batch_id)
+    if batch is None or not can_view_batch(current_user, batch):
+        abort(404)
+    return batch
+
+
 def _load(dossier_id: int) -> Dossier:
     try:
         return ops.get_dossier(current_user, dossier_id)
@@ -169,9 +176,7 @@ def forward():
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def show_batch(batch_id):
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or not can_view_batch(current_user, batch):
-        abort(404)
+    batch = _load_batch(batch_id)
     build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id)
                               .order_by(BundleBuild.id.desc()))
     return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind], counts=batch.progress(),
@@ -190,9 +195,7 @@ def download(document_id):
 @bp.get("/batches/<int:batch_id>/bundle.<any(pdf, zip):fmt>")
 @login_required
 def batch_bundle(batch_id, fmt):
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or not can_view_batch(current_user, batch):
-        abort(404)
+    batch = _load_batch(batch_id)
     build = bundle_in_background(batch, current_user) if fmt == "pdf" else None
     if build is None:
         return bundle_response(batch, fmt)
@@ -274,9 +277,7 @@ def _decision_items(form) -> list[dict]:
 @login_required
 def decide(batch_id):
     """Two steps: the first post shows what will be decided; the second, with confirm=1, decides."""
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or not can_view_batch(current_user, batch):
-        abort(404)
+    batch = _load_batch(batch_id)
     event, comment = request.form.get("event"), request.form.get("comment", "")
     items = _decision_items(request.form)
     if not items:

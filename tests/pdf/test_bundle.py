@@ -115,6 +115,24 @@ def test_progress_shows_while_the_build_waits(api, app, browser):
         assert response.status_code == 202 and response.json["status"] == "queued" and response.json["total"] == 2
         shown = browser("liaison").get(f"/batches/{batch['id']}").get_data(as_text=True)
         assert '<progress id="bundle-progress" value="0" max="2">' in shown and 'http-equiv="refresh"' in shown
+        huey.flush()
+    finally:
+        huey.immediate = True
+        app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5
+
+
+def test_asking_again_while_it_waits_queues_nothing_more(api, app):
+    from workflow.jobs import huey
+
+    app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 1
+    huey.immediate = False
+    try:
+        batch, _, _ = two_unions_batch(api)
+        queued_before = huey.pending_count()
+        for _ in range(3):
+            assert api.get("liaison", batch["bundle_url"]).status_code == 202
+        assert huey.pending_count() == queued_before + 1
+        huey.flush()
     finally:
         huey.immediate = True
         app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5

@@ -156,7 +156,7 @@ def build_bundle_zip(batch, kinds) -> bytes:
 
 
 def request_bundle_build(batch, actor):
-    """The stored bundle of a batch if one is built or being built, else a new background build."""
+    """(the build, whether it is new): the batch's build that is done or under way, else a new one."""
     import sqlalchemy as sa
 
     from ..extensions import db
@@ -165,11 +165,12 @@ def request_bundle_build(batch, actor):
     build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id,
                                                            BundleBuild.status.in_(("queued", "running", "done")))
                               .order_by(BundleBuild.id.desc()))
-    if build is None:
-        build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
-        db.session.add(build)
-        db.session.flush()
-    return build
+    if build is not None:
+        return build, False
+    build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
+    db.session.add(build)
+    db.session.flush()
+    return build, True
 
 
 def run_bundle_build(build_id: int) -> None:

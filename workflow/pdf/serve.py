@@ -50,8 +50,7 @@ def bundle_in_background(batch, actor):
     if len(batch.dossiers) <= current_app.config["BUNDLE_INLINE_MAX_DOSSIERS"]:
         return None
     with unit_of_work():
-        build = request_bundle_build(batch, actor)
-        queue = build.status == "queued" and build.done == 0 and build.sha256 is None
-    if queue:
+        build, created = request_bundle_build(batch, actor)
+    if created:  # polling the same build queues nothing more
         build_bundle_task(build.id)
     return build

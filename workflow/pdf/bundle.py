@@ -109,7 +109,10 @@ def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tupl
 
 def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
     head, sections = bundle_contents(batch, kinds)
-    toc_pages, toc = 1 + max(0, len(sections) - 10) // 13, None  # a first guess, usually right: one render
+    # A guess of the contents' length from its text (about 4,200 characters a page after the heading),
+    # so that it is usually rendered once; the loop corrects a wrong guess.
+    characters = sum(len(s.title) + sum(len(p.title) + 10 for p in s.parts) for s in sections)
+    toc_pages, toc = -(-(characters + 2000) // 4200), None
     for _ in range(3):  # page numbers depend on the TOC's own length
         toc, pages = _toc_pdf(batch, head, sections, toc_pages)
         if pages == toc_pages:

@@ -88,3 +88,30 @@ def test_decide_on_screen_with_a_confirmation_step(api, browser):
     assert "Được chấp thuận" in body and "không vượt quá số tiền đề nghị" in body
     officer_view = browser("officer").get(f"/dossiers/{a['id']}").get_data(as_text=True)
     assert "Được chấp thuận" in officer_view and "01/QĐ-LĐLĐ" in officer_view
+
+
+def test_the_province_sees_what_was_forwarded_not_a_later_resubmission(api):
+    from .test_attachments import pdf_bytes, upload
+
+    dossier = api.approved()
+    api.forwarded(dossier)
+    dossier = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json, "refer_back",
+                          comment="Xác minh lại chi phí.")
+    dossier = api.fire_ok("reviewer", dossier, "return", comment="Bổ sung dự toán.")
+    dossier = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}",
+                        {"version": dossier["version"], "data": {"hospital": "Bệnh viện Tim Tâm Đức"}}).json
+    new_file = upload(api, "officer", dossier, pdf_bytes(), attachment_type="cost_estimate").json
+    api.fire_ok("officer", dossier, "submit")
+    seen = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
+    assert seen["data"]["hospital"] == "Bệnh viện Nhi Đồng 1"
+    assert new_file["id"] not in [a["id"] for a in seen["attachments"]]
+    assert api.get("liaison", new_file["url"]).status_code == 404
+    assert api.get("reviewer", new_file["url"]).status_code == 200
+
+
+def test_results_page_shows_nothing_of_dossiers_outside_the_batch(api, browser):
+    batch, (a, _, _) = three_in_a_batch(api)
+    outsider = api.fire_ok("officer3", api.create("officer3", full_name="Trần Bí Mật"), "submit")
+    response = browser("liaison").post(f"/batches/{batch['id']}/decisions", {
+        "event": "accept", "confirm": "1", "dossier_id": [str(outsider["id"])], f"version-{outsider['id']}": "1"})
+    assert response.status_code == 200 and "Trần Bí Mật" not in response.get_data(as_text=True)

@@ -41,7 +41,10 @@ def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
     if kind:
         query = query.where(Dossier.kind == kind)
     # Loaded with the rows so that a page of any length costs the same few queries.
-    return query.options(selectinload(Dossier.organisation), selectinload(Dossier.batches)).order_by(
+    options = [selectinload(Dossier.organisation), selectinload(Dossier.batches)]
+    if actor.role == "liaison":
+        options.append(selectinload(Dossier.events))  # the province sees what was forwarded (permissions.py)
+    return query.options(*options).order_by(
         Dossier.updated_at.desc(), Dossier.id.desc())
 
 
@@ -221,8 +224,8 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
         machine.send("forward")
     db.session.flush()
     document = documents.issue_for_batch(actor, batch, on)
-    for dossier in dossiers:
-        _record(actor, dossier, "forward", "approved", None, document)
+    for dossier in dossiers:  # the snapshot is what the province was sent
+        _record(actor, dossier, "forward", "approved", None, document, snapshot=dict(dossier.submitted_data or {}))
     db.session.flush()
     return batch
 
@@ -299,7 +302,7 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment:
     for item in items:
         dossier_id = item.get("dossier_id")
         try:
-            dossier = members.get(dossier_id) if isinstance(dossier_id, int) else None
+            dossier = members.get(dossier_id) if type(dossier_id) is int else None  # noqa: E721 (not bool)
             if dossier is None or not can_view(actor, dossier):
                 raise NotFound("Hồ sơ không thuộc đợt chuyển này.")
             with db.session.begin_nested():  # undone alone if this item fails
@@ -309,12 +312,12 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment:
                     _prepare_accept(dossier, item.get("granted_amount_vnd"))
                 from_state = dossier.state
                 _send(machine, event, (comment or "").strip() or None)
-                if event == "accept":
-                    accepted.append((dossier, from_state))
-                else:
+                if event != "accept":
                     document = documents.issue_for_event(actor, dossier, event, comment, on)
                     _record(actor, dossier, event, from_state, comment, document)
                 db.session.flush()
+            if event == "accept":  # only once its savepoint held
+                accepted.append((dossier, from_state))
             results.append({"dossier_id": dossier_id, "ok": True})
         except StaleDataError:
             results.append({"dossier_id": dossier_id, "ok": False, "status": 409, "error": STALE_MESSAGE, "errors": {}})

@@ -32,10 +32,18 @@ def can_view(user, dossier: Dossier) -> bool:
     return False
 
 
+def _last_forward(dossier: Dossier):
+    return next((row for row in reversed(dossier.events) if row.event == "forward"), None)
+
+
 def data_seen_by(user, dossier: Dossier) -> dict:
-    """The owning union sees its latest edits; the federations see what was submitted to them."""
+    """The owning union sees its latest edits; the district what was submitted to it; the province what was
+    forwarded to it (not a resubmission the district has not sent up yet)."""
     if user.role == "officer" and dossier.organisation_id == user.organisation_id:
         return dossier.data
+    if user.role == "liaison":
+        forward = _last_forward(dossier)
+        return (forward.data_snapshot if forward and forward.data_snapshot else None) or dossier.submitted_data or {}
     return dossier.submitted_data or {}
 
 
@@ -43,6 +51,9 @@ def attachments_seen_by(user, dossier: Dossier) -> list:
     """The union sees every file; the federations only those of the rounds submitted to them."""
     if user.role == "officer" and dossier.organisation_id == user.organisation_id:
         return list(dossier.attachments)
+    if user.role == "liaison":
+        forward = _last_forward(dossier)
+        return [a for a in dossier.attachments if forward is not None and a.round <= forward.round]
     return [a for a in dossier.attachments if a.round <= dossier.round]
 
 

@@ -295,5 +295,5 @@ def decide(batch_id):
         return redirect(url_for(".show_batch", batch_id=batch_id)), 303
     db.session.expire_all()
     return render_template("dossiers/decide_results.html", batch=batch, kind=KINDS[batch.kind], event=event,
-                           results=[(r, db.session.get(Dossier, r["dossier_id"]) if isinstance(r["dossier_id"], int) else None)
-                                    for r in results], decision=decision)
+                           results=[(r, members.get(r["dossier_id"]) if r["ok"] else None) for r in results],
+                           decision=decision)

@@ -37,20 +37,19 @@ def inspect(data: bytes) -> Inspected:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            # Only the decoders of accepted formats ever see the bytes (a phone's multi-picture JPEG opens as JPEG).
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as probe:
                 kind = probe.format
                 if probe.width * probe.height > MAX_IMAGE_PIXELS:
                     raise Image.DecompressionBombError("too many pixels")
                 probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:
                 image.load()  # decode every pixel: a truncated image fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
         raise Invalid("Tệp không hợp lệ.", {"file": [
             "Chỉ nhận tệp PDF, JPEG hoặc PNG còn nguyên vẹn (kiểm tra theo nội dung tệp, không theo tên)."]}) from exc
-    if kind not in ("JPEG", "PNG"):
-        raise Invalid("Tệp không hợp lệ.", {"file": ["Chỉ nhận tệp PDF, JPEG hoặc PNG."]})
-    return Inspected("image/jpeg" if kind == "JPEG" else "image/png", 1)
+    return Inspected("image/png" if kind == "PNG" else "image/jpeg", 1)
 
 
 def safe_filename(name: str | None, content_type: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 import json
 import re
 import unicodedata
@@ -24,6 +25,7 @@ from . import storage
 from .render import html_to_pdf, render_document_html
 
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
+STALE_BUILD_AFTER = timedelta(minutes=15)
 _A4_LAYOUT = img2pdf.get_layout_fun(A4, border=(img2pdf.mm_to_pt(10), img2pdf.mm_to_pt(10)), fit=img2pdf.FitMode.into)
 
 
@@ -141,35 +143,39 @@ def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
     return out.getvalue()
 
 
-def build_bundle_zip(batch, kinds) -> bytes:
+def build_bundle_zip(batch, kinds, out=None):
+    """Write the ZIP to `out` (a file, so that a large batch need not sit in memory), or return its bytes."""
     head, sections = bundle_contents(batch, kinds)
     files = [(head.zip_name, head)] + [(f"{s.folder}/{p.zip_name}", p) for s in sections for p in s.parts]
-    out = io.BytesIO()
+    target = out if out is not None else io.BytesIO()
     manifest = {"batch": {"id": batch.id, "number": batch.document.number, "kind": batch.kind,
                           "organisation": batch.organisation.name, "created_at": batch.created_at.isoformat() + "Z"},
                 "files": []}
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, part in files:
             data = storage.read(part.sha256)
             assert hashlib.sha256(data).hexdigest() == part.sha256, f"stored file {part.sha256} is damaged"
             archive.writestr(path, data)
             manifest["files"].append({"path": path, "sha256": part.sha256, "size": len(data), "title": part.title})
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    return out.getvalue()
+    return target if out is not None else target.getvalue()
 
 
 def request_bundle_build(batch, actor):
     """(the build, whether it is new): the batch's build that is done or under way, else a new one."""
     import sqlalchemy as sa
 
+    from ..auth.models import utcnow
     from ..extensions import db
     from .models import BundleBuild
 
     build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id,
                                                            BundleBuild.status.in_(("queued", "running", "done")))
                               .order_by(BundleBuild.id.desc()))
-    if build is not None:
+    if build is not None and (build.status == "done" or build.requested_at > utcnow() - STALE_BUILD_AFTER):
         return build, False
+    if build is not None:  # queued or running for too long: the worker died or the task was lost
+        build.status, build.error = "failed", "Quá thời gian chờ; đã tạo lại."
     build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
     db.session.add(build)
     db.session.flush()
@@ -178,6 +184,8 @@ def request_bundle_build(batch, actor):
 
 def run_bundle_build(build_id: int) -> None:
     """The background task: build, store, and report progress as it goes (committed, so pages can show it)."""
+    from flask import current_app
+
     from ..auth.models import utcnow
     from ..dossiers.kinds import KINDS
     from ..dossiers.models import Batch
@@ -199,8 +207,9 @@ def run_bundle_build(build_id: int) -> None:
         build.sha256 = storage.store(data)
         storage.forget_new_files()  # kept: the row below refers to it
         build.status, build.finished_at = "done", utcnow()
-    except Exception as exc:  # reported on the page; the build can be asked for again
+    except Exception:  # reported on the page; the build can be asked for again
+        current_app.logger.exception("bundle build %s failed", build_id)
         db.session.rollback()
         build = db.session.get(BundleBuild, build_id)
-        build.status, build.error, build.finished_at = "failed", f"{type(exc).__name__}: {exc}", utcnow()
+        build.status, build.error, build.finished_at = "failed", "Tạo bộ hồ sơ không thành công.", utcnow()
     db.session.commit()

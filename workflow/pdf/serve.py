@@ -1,3 +1,4 @@
+import tempfile
 from io import BytesIO
 
 from flask import send_file
@@ -26,8 +27,10 @@ def bundle_response(batch, fmt: str = "pdf"):
 
     number = batch.document.number.replace("/", "-")
     if fmt == "zip":
-        return send_file(BytesIO(build_bundle_zip(batch, KINDS)), mimetype="application/zip",
-                         download_name=f"bo-ho-so_{number}.zip", as_attachment=True)
+        spool = tempfile.TemporaryFile()  # closed by the response once sent
+        build_bundle_zip(batch, KINDS, spool)
+        spool.seek(0)
+        return send_file(spool, mimetype="application/zip", download_name=f"bo-ho-so_{number}.zip", as_attachment=True)
     return send_file(BytesIO(build_bundle_pdf(batch, KINDS)), mimetype="application/pdf",
                      download_name=f"bo-ho-so_{number}.pdf")
 

@@ -12,21 +12,17 @@ import io
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlalchemy as sa  # noqa: E402
-from flask_migrate import upgrade  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
-from bench.pdf import DATA, blank_pdf  # noqa: E402
-from workflow import clock, create_app  # noqa: E402
+from bench.pdf import DATA, blank_pdf, demo_app, prepare  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
 from workflow.dossiers import operations  # noqa: E402
 from workflow.dossiers.kinds import KINDS  # noqa: E402
@@ -61,17 +57,10 @@ def measure(function, runs=3):
 
 
 def main(n: int) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-bundle-"))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
-                      "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "SERVER_NAME": "localhost"})
-    clock.today = lambda: date(2018, 1, 5)
+    app = demo_app("bench-bundle-")
     photo, scan = scan_jpeg(), blank_pdf(2)
     with app.app_context():
-        from workflow.seed import seed_demo
-
-        upgrade()
-        seed_demo()
+        prepare()
         officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
         reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
         started = time.perf_counter()

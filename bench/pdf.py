@@ -56,15 +56,26 @@ def blank_pdf(pages: int = 1) -> bytes:
     return out.getvalue()
 
 
-def main(n: int) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
+def demo_app(prefix: str):
+    """An app on a fresh SQLite database and storage in a temporary folder, the calendar on 05/01/2018;
+    call `prepare()` inside its app context for the schema and the demo data."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
                       "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "SERVER_NAME": "localhost"})
     clock.today = lambda: date(2018, 1, 5)
+    return app
+
+
+def prepare() -> None:
+    upgrade()
+    seed_demo()
+
+
+def main(n: int) -> None:
+    app = demo_app("bench-pdf-")
     with app.app_context():
-        upgrade()
-        seed_demo()
+        prepare()
         officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
         reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
         dossier = operations.create_dossier(officer, "child_heart", DATA)

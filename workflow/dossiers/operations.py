@@ -341,4 +341,7 @@ def received_batches(actor):
         condition = Batch.organisation_id.in_(sa.select(Organisation.id).where(Organisation.parent_id == actor.organisation_id))
     else:
         condition = sa.false()
-    return sa.select(Batch).where(condition).options(selectinload(Batch.dossiers)).order_by(Batch.id.desc())
+    # Each listed dossier shows its organisation, batch and (for the province) what was forwarded.
+    dossiers = selectinload(Batch.dossiers).options(
+        selectinload(Dossier.organisation), selectinload(Dossier.batches), selectinload(Dossier.events))
+    return sa.select(Batch).where(condition).options(dossiers).order_by(Batch.id.desc())

@@ -20,9 +20,7 @@ LEVELS = {
 class Organisation(db.Model):
     __tablename__ = "organisation"
     __table_args__ = (
-        sa.CheckConstraint(
-            "level IN ('confederation', 'province', 'upper_grassroots', 'grassroots')", name="level"
-        ),
+        sa.CheckConstraint("level IN ({})".format(", ".join(f"'{level}'" for level in LEVELS)), name="level"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

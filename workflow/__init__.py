@@ -9,7 +9,7 @@ from flask import Flask
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .config import Config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, login_manager, mail, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
@@ -50,20 +51,25 @@ def create_app(config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
+    from .campaigns.routes import bp as campaigns_bp
     from .dossiers.routes import bp as dossiers_bp
+    from .notifications.routes import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(campaigns_bp)
+    app.register_blueprint(notifications_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
     from .dossiers.templates_loader import KindTemplateLoader
 
     app.jinja_loader = ChoiceLoader([KindTemplateLoader(), FileSystemLoader(str(ROOT / "templates"))])
 
-    from . import cli, web
+    from . import cli, i18n, web
 
+    i18n.init_app(app)
     cli.init_app(app)
     web.init_app(app)
     return app

@@ -45,3 +45,19 @@ class Config:
     # "organisation": one yearly sequence per issuing organisation (NĐ 30/2020 Điều 15);
     # "organisation_type": one yearly sequence per organisation and document type.
     DOCUMENT_SEQUENCE_SCOPE = os.environ.get("DOCUMENT_SEQUENCE_SCOPE", "organisation")
+
+    # E-mail notifications go out only when an SMTP server is named (off by default; the in-app list always works).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_ENABLED = bool(MAIL_SERVER)
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "ho-so-cong-doan@localhost")
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 30))
+
+    # Work older than this shows as overdue on the home pages (days a district has to review, a province to decide).
+    REVIEW_DUE_DAYS = int(os.environ.get("REVIEW_DUE_DAYS", 10))
+    DECISION_DUE_DAYS = int(os.environ.get("DECISION_DUE_DAYS", 15))
+    PAGE_SIZE = 50

@@ -13,11 +13,15 @@ def format_date(value) -> str:
     return value.strftime("%d/%m/%Y")
 
 
-def format_datetime(value: datetime | None) -> str:
-    """Stored datetimes are naive UTC; people read them in Vietnam's time."""
+def vietnam_time(value: datetime | None) -> datetime | None:
+    """Stored datetimes are naive UTC; people read them in Vietnam's time (naive, for spreadsheets)."""
     if value is None:
-        return ""
-    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
+        return None
+    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).replace(tzinfo=None)
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value and vietnam_time(value).strftime("%H:%M %d/%m/%Y") or ""
 
 
 def format_money(value) -> str:

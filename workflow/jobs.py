@@ -44,3 +44,11 @@ def build_bundle_task(build_id: int) -> None:
 
     with _app_context():
         run_bundle_build(build_id)
+
+
+@huey.task(retries=3, retry_delay=60)
+def send_mail_task(to: str, subject: str, body: str) -> None:
+    from flask_mailman import EmailMessage
+
+    with _app_context():
+        EmailMessage(subject=subject, body=body, to=[to]).send()

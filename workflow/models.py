@@ -3,7 +3,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .auth.models import ApiToken, User  # noqa: F401
+from .campaigns.models import Campaign, CampaignPhase  # noqa: F401
 from .dossiers.models import Batch, Dossier, DossierEvent, RuleSet  # noqa: F401
+from .notifications.models import Notification  # noqa: F401
 from .orgs.models import Organisation  # noqa: F401
 from .pdf.models import Document, DocumentCounter  # noqa: F401
 
@@ -19,3 +21,12 @@ def _refuse_changes_to_issued_rows(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj, include_collections=False)):
             raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")
+
+
+@event.listens_for(Session, "before_flush")
+def _index_dossiers_for_search(session, flush_context, instances):
+    from .dossiers.search import index_for_search
+
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Dossier):
+            index_for_search(obj)

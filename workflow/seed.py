@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .auth.models import User
+from .campaigns.models import Campaign, CampaignPhase
 from .dossiers.models import RuleSet
 from .extensions import db
 from .orgs.models import Organisation
@@ -69,6 +70,15 @@ RULE_SETS = [
 ]
 
 
+# The plan the demo's dossiers answer. Its number and date are made up for the demo; the phases are the seed
+# plan's (issue 5): phase I until 31/12/2017, phase II from 01/01/2018 to 31/03/2018.
+CAMPAIGNS = [
+    dict(title="Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên, người lao động năm 2017–2018",
+         plan_number="45/KH-LĐLĐ", plan_date=date(2017, 9, 15), issuer="ldld-binh-phuoc", kinds=[],
+         phases=[("Đợt I", None, date(2017, 12, 31)), ("Đợt II", date(2018, 1, 1), date(2018, 3, 31))]),
+]
+
+
 def seed_demo(password: str = "demo") -> bool:
     """Create the demo data once; returns False when it is already there."""
     if db.session.scalar(sa.select(Organisation).where(Organisation.code == "tld")) is not None:
@@ -80,11 +90,16 @@ def seed_demo(password: str = "demo") -> bool:
         orgs[spec["code"]] = org = Organisation(parent=orgs.get(parent), valid_from=date(2017, 1, 1), **spec)
         db.session.add(org)
     for username, full_name, role, org_code in USERS:
-        user = User(username=username, full_name=full_name, role=role, organisation=orgs[org_code])
+        user = User(username=username, full_name=full_name, role=role, organisation=orgs[org_code],
+                    email=f"{username}@example.org")
         user.set_password(password)
         db.session.add(user)
     for spec in RULE_SETS:
         spec = dict(spec)
         db.session.add(RuleSet(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
+    for spec in CAMPAIGNS:
+        spec = dict(spec)
+        phases = [CampaignPhase(name=name, starts_on=start, ends_on=end) for name, start, end in spec.pop("phases")]
+        db.session.add(Campaign(issuer=orgs[spec.pop("issuer")], phases=phases, **spec))
     db.session.flush()
     return True

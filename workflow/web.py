@@ -2,15 +2,22 @@
 import json
 
 from flask import Flask, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from .formatting import format_date, format_datetime, format_money
 from .states import EVENTS, STATES
 
 
+def _kind_title(code: str) -> str:
+    from .dossiers.kinds import KINDS
+
+    return gettext(KINDS[code].short_title) if code in KINDS else code
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
-                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1))
+                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title)
 
     @app.context_processor
     def labels():
@@ -20,9 +27,13 @@ def init_app(app: Flask) -> None:
 
     @app.get("/")
     def home():
+        from .dossiers.home import HOMES
+
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        return redirect(url_for("dossiers.index"))
+        if current_user.role not in HOMES:
+            return redirect(url_for("admin.rule_sets"))
+        return render_template(f"home/{current_user.role}.html", **HOMES[current_user.role](current_user))
 
     @app.after_request
     def security_headers(response):

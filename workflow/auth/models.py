@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(sa.String(20))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # notifications are mailed here when SMTP is set
+    locale: Mapped[str | None] = mapped_column(sa.String(8))  # None: the site's default (Vietnamese)
 
     organisation: Mapped[Organisation] = relationship()
 

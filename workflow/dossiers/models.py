@@ -3,15 +3,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User, utcnow
-from ..extensions import db
+from ..extensions import JSONType, db
 from ..orgs.models import Organisation
+from ..campaigns.models import Campaign, CampaignPhase
 from ..states import STATES
 
-JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 class RuleSet(db.Model):
@@ -88,6 +87,8 @@ class Dossier(db.Model):
     __table_args__ = (
         sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
         sa.Index("ix_dossier_org_state", "organisation_id", "state"),
+        sa.Index("ix_dossier_org_updated", "organisation_id", "updated_at"),
+        sa.Index("ix_dossier_org_subject", "organisation_id", "subject"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,12 +109,22 @@ class Dossier(db.Model):
     round: Mapped[int] = mapped_column(default=0)
     rule_set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_set.id"))
     granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The plan the dossier answers; its phase and lateness are fixed at the first submission.
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
+    phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))
+    submitted_late: Mapped[bool] = mapped_column(default=False)
+    # Kept in step with `data` on every flush (see index_for_search), for lists, sorting and free-text search.
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    search_text: Mapped[str] = mapped_column(sa.String(600), default="")
+    citizen_id: Mapped[str | None] = mapped_column(sa.String(12), index=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
     rule_set: Mapped[RuleSet | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+    phase: Mapped[CampaignPhase | None] = relationship()
     # Set from submission until rejected or withdrawn, for kinds that allow one active dossier per key
     # (one accident aid per person per occasion); unique across every union.
     dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)

@@ -13,9 +13,11 @@ from sqlalchemy.orm import selectinload
 from flask import current_app
 
 from .. import clock
+from ..campaigns.service import check_campaign, default_campaign, place_submission
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, OperationError, TooLarge
 from ..pdf import storage
 from ..extensions import db
+from ..notifications.service import notify_batch_received, notify_dossier_event
 from ..states import DossierWorkflow, ReasonRequired
 from . import documents, uploads
 from ..orgs.models import Organisation
@@ -55,7 +57,11 @@ def _check_version(dossier: Dossier, version) -> None:
         raise Conflict(STALE_MESSAGE)
 
 
-def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
+_DEFAULT = object()
+
+
+def create_dossier(actor, kind_code: str, data: dict, campaign_id=_DEFAULT) -> Dossier:
+    """A draft of the actor's union; it answers the plan chosen, else the one plan with a phase open today."""
     if not can_create(actor):
         raise Forbidden("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ.")
     kind = get_kind(kind_code) if isinstance(kind_code, str) else None
@@ -64,8 +70,10 @@ def create_dossier(actor, kind_code: str, data: dict) -> Dossier:
     clean, errors = kind.clean(data)
     if errors:
         raise Invalid("Dữ liệu chưa hợp lệ.", errors)
+    campaign = (default_campaign(actor.organisation, kind.code, clock.today()) if campaign_id is _DEFAULT
+                else check_campaign(actor.organisation, kind.code, campaign_id))
     dossier = Dossier(kind=kind.code, organisation_id=actor.organisation_id, organisation=actor.organisation,
-                      data=clean, created_by_id=actor.id)
+                      data=clean, created_by_id=actor.id, campaign=campaign)
     DossierWorkflow(dossier, actor)  # writes the initial state
     db.session.add(dossier)
     db.session.flush()
@@ -89,6 +97,13 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
     dossier.data = clean
     db.session.flush()
     return dossier
+
+
+def choose_campaign(actor, dossier: Dossier, campaign_id) -> None:
+    """Until the first submission places it in a phase, the union may change the plan a dossier answers."""
+    if not can_edit(actor, dossier) or dossier.phase_id is not None:
+        raise Conflict("Không thể đổi kế hoạch của hồ sơ đã nộp.")
+    dossier.campaign = check_campaign(dossier.organisation, dossier.kind, campaign_id)
 
 
 def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossier:
@@ -118,6 +133,7 @@ def _record(actor, dossier: Dossier, event: str, from_state: str, comment, docum
                        actor_id=actor.id, organisation_id=actor.organisation_id, comment=comment or None,
                        round=dossier.round, document=document, data_snapshot=snapshot)
     db.session.add(row)
+    notify_dossier_event(event, dossier, comment)
     return row
 
 
@@ -186,6 +202,7 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
     on = clock.today()
     if event == "submit":
         _prepare_submit(dossier, on)
+        place_submission(dossier, on)
     elif event == "accept":
         _prepare_accept(dossier, granted_amount_vnd)
     from_state = dossier.state
@@ -226,6 +243,7 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
     document = documents.issue_for_batch(actor, batch, on)
     for dossier in dossiers:  # the snapshot is what the province was sent
         _record(actor, dossier, "forward", "approved", None, document, snapshot=dict(dossier.submitted_data or {}))
+    notify_batch_received(batch)
     db.session.flush()
     return batch
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -14,7 +14,9 @@ from ..pdf.serve import (attachment_response, bundle_in_background, bundle_respo
 from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
 from ..transaction import unit_of_work
 from ..errors import Invalid, NotFound, OperationError
-from . import operations as ops
+from . import export, operations as ops
+from ..campaigns.service import campaigns_for
+from .listing import SORTS, ListFilters, filtered_dossiers, unions_visible_to, with_list_relations
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
 from .base import change_rows, meta, posted_values, row_model, screen_values, widget
@@ -47,12 +49,29 @@ def _load(dossier_id: int) -> Dossier:
 @bp.get("/dossiers")
 @login_required
 def index():
-    state = request.args.get("state") if request.args.get("state") in STATES else None
-    kind = request.args.get("kind") if request.args.get("kind") in KINDS else None
-    dossiers = db.session.scalars(ops.list_dossiers(current_user, state=state, kind=kind).limit(500)).all()
-    forwardable = [d for d in dossiers if d.state == "approved"] if current_user.role == "reviewer" else []
-    return render_template("dossiers/list.html", dossiers=dossiers, state=state, kind=kind,
-                           forwardable=forwardable, can_create=can_create(current_user))
+    filters = ListFilters.from_args(request.args)
+    query = with_list_relations(filtered_dossiers(current_user, filters), current_user)
+    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
+                           unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
+                           can_forward=current_user.role == "reviewer", can_create=can_create(current_user))
+
+
+EXPORT_LIMIT = 100_000
+
+
+@bp.get("/dossiers/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_list(fmt):
+    filters = ListFilters.from_args(request.args)
+    dossiers = db.session.scalars(with_list_relations(filtered_dossiers(current_user, filters), current_user)
+                                  .limit(EXPORT_LIMIT)).all()
+    body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=ho-so-{clock.today():%Y%m%d}.{fmt}"})
 
 
 def _form_page(kind, dossier, values, errors, status=200, version=None):

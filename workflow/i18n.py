@@ -1,0 +1,59 @@
+"""Languages: Vietnamese is the source language of every message (msgids are Vietnamese) and the default;
+English comes from workflow/translations/en. A signed-in user's choice is kept on the account, a visitor's in
+the session. Official documents are always rendered in Vietnamese (`force_locale("vi")`)."""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from .extensions import db
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+DEFAULT_LOCALE = "vi"
+
+babel = Babel()
+bp = Blueprint("i18n", __name__)
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark for extraction, translate later")
+    return message
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LANGUAGES else DEFAULT_LOCALE
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LOCALE
+
+
+@bp.post("/language")
+def choose_language():
+    code = request.form.get("locale")
+    if code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next") or ""
+    # Only a path on this site: never an absolute or scheme-relative address.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("home")
+    return redirect(target, code=303)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LOCALE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)
+
+    @app.context_processor
+    def language_helpers():
+        return {"LANGUAGES": LANGUAGES, "current_language": current_language}

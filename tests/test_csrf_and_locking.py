@@ -42,7 +42,7 @@ def test_stale_version_on_screen_is_409_with_a_clear_message(api, browser):
     assert f'name="version" value="{dossier["version"]}"' in shown
     # meanwhile, in another tab, the dossier is edited
     api.patch("officer", f"/api/v1/dossiers/{dossier['id']}", {"version": dossier["version"], "data": {"hospital": "Bệnh viện Chợ Rẫy"}})
-    response = page.post(f"/dossiers/{dossier['id']}/events/submit", {"version": dossier["version"]})
+    response = page.post(f"/dossiers/{dossier['id']}/events/submit", {"confirm": "1", "version": dossier["version"]})
     assert response.status_code == 409
     assert "vừa được người khác thay đổi" in response.get_data(as_text=True)
     current = api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json

@@ -17,7 +17,8 @@ def _kind_title(code: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
-                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title)
+                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
+                                 money_plain=lambda value: format_money(value).removesuffix(" đ").removesuffix(" VND"))
 
     @app.context_processor
     def labels():

@@ -54,17 +54,20 @@ def test_the_whole_flow_through_the_pages(browser, api):
     assert "Thẩm định đạt" not in detail  # only the actions this user may take now
 
     version = lambda: api.get("officer", f"/api/v1/dossiers/{number}").json["version"]  # noqa: E731
-    refused = officer.post(f"/dossiers/{number}/events/submit", {"version": version()})
+    refused = officer.post(f"/dossiers/{number}/events/submit", {"confirm": "1", "version": version()})
     assert refused.status_code == 422 and "Thiếu tệp đính kèm bắt buộc: Giấy chỉ định phẫu thuật" in html(refused)
     api.attach_required("officer", number)
-    assert officer.post(f"/dossiers/{number}/events/submit", {"version": version()}).status_code == 302
+    asked = officer.post(f"/dossiers/{number}/events/submit", {"version": version()})
+    assert asked.status_code == 200 and "Xác nhận: Nộp hồ sơ" in html(asked) and 'name="confirm" value="1"' in html(asked)
+    assert api.get("officer", f"/api/v1/dossiers/{number}").json["state"] == "draft"  # nothing happens before confirming
+    assert officer.post(f"/dossiers/{number}/events/submit", {"confirm": "1", "version": version()}).status_code == 302
 
     reviewer_page = html(reviewer.get(f"/dossiers/{number}"))
     assert "Trả lại hồ sơ" in reviewer_page and "Thẩm định đạt" in reviewer_page and "Sửa hồ sơ" not in reviewer_page
-    no_reason = reviewer.post(f"/dossiers/{number}/events/return", {"version": version(), "comment": " "})
+    no_reason = reviewer.post(f"/dossiers/{number}/events/return", {"confirm": "1", "version": version(), "comment": " "})
     assert no_reason.status_code == 422 and "Vui lòng nhập lý do." in html(no_reason)
     assert reviewer.post(f"/dossiers/{number}/events/return",
-                         {"version": version(), "comment": "Thiếu bản sao giấy khai sinh."}).status_code == 302
+                         {"confirm": "1", "version": version(), "comment": "Thiếu bản sao giấy khai sinh."}).status_code == 302
     officer_view = html(officer.get(f"/dossiers/{number}"))
     assert "Thiếu bản sao giấy khai sinh." in officer_view and "Bị trả lại" in officer_view
 
@@ -72,8 +75,13 @@ def test_the_whole_flow_through_the_pages(browser, api):
     assert 'value="28/02/2015"' in edit_form and 'value="85.000.000"' in edit_form
     assert officer.post(f"/dossiers/{number}/edit", {**FORM, "hospital": "Bệnh viện Tim Tâm Đức",
                                                      "version": version()}).status_code == 302
-    assert officer.post(f"/dossiers/{number}/events/submit", {"version": version()}).status_code == 302
-    assert reviewer.post(f"/dossiers/{number}/events/approve", {"version": version()}).status_code == 302
+    unsent = html(officer.get(f"/dossiers/{number}"))
+    assert "Những sửa đổi chưa nộp lại (so với lần nộp 1)" in unsent and "Bệnh viện Tim Tâm Đức" in unsent
+    assert officer.post(f"/dossiers/{number}/events/submit", {"confirm": "1", "version": version()}).status_code == 302
+    changes = html(reviewer.get(f"/dossiers/{number}"))
+    assert "Lần nộp 2 so với lần 1" in changes
+    assert "<del>Bệnh viện Nhi Đồng 1</del>" in changes and "<ins>Bệnh viện Tim Tâm Đức</ins>" in changes
+    assert reviewer.post(f"/dossiers/{number}/events/approve", {"confirm": "1", "version": version()}).status_code == 302
 
     listing = html(reviewer.get("/dossiers"))
     assert f'name="dossier_id" value="{number}"' in listing
@@ -84,14 +92,14 @@ def test_the_whole_flow_through_the_pages(browser, api):
 
     decision_page = html(liaison.get(f"/dossiers/{number}"))
     assert 'name="granted_amount_vnd"' in decision_page and 'value="50.000.000"' in decision_page
-    too_much = liaison.post(f"/dossiers/{number}/events/accept", {"version": version(), "granted_amount_vnd": "60.000.000"})
+    too_much = liaison.post(f"/dossiers/{number}/events/accept", {"confirm": "1", "version": version(), "granted_amount_vnd": "60.000.000"})
     assert too_much.status_code == 422 and "không vượt quá số tiền đề nghị" in html(too_much)
     assert liaison.post(f"/dossiers/{number}/events/accept",
-                        {"version": version(), "granted_amount_vnd": "45.000.000"}).status_code == 302
+                        {"confirm": "1", "version": version(), "granted_amount_vnd": "45.000.000"}).status_code == 302
 
     final = html(officer.get(f"/dossiers/{number}"))
     assert "Được chấp thuận" in final and "45.000.000 đ" in final
-    links = re.findall(r'href="(/documents/\d+)"', final)
+    links = set(re.findall(r'href="(/documents/\d+)"', final))  # listed, and linked from the history
     assert len(links) == 5  # TTr, TB, TTr, BB, QĐ (the batch's Tờ trình stays with the federations)
     for link in links:
         response = officer.get(link)

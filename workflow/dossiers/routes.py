@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -16,6 +17,7 @@ from ..transaction import unit_of_work
 from ..errors import Invalid, NotFound, OperationError
 from . import export, operations as ops
 from ..campaigns.service import campaigns_for
+from .rounds import last_round_seen, round_diffs
 from .listing import SORTS, ListFilters, filtered_dossiers, unions_visible_to, with_list_relations
 from .kinds import KINDS, get_kind
 from .models import Batch, Dossier
@@ -29,7 +31,8 @@ bp = Blueprint("dossiers", __name__)
 
 @bp.app_context_processor
 def dossier_helpers():
-    return {"data_of": lambda dossier: data_seen_by(current_user, dossier)}
+    return {"data_of": lambda dossier: data_seen_by(current_user, dossier),
+            "may_download": lambda document: can_download(current_user, document)}
 
 
 def _load_batch(batch_id: int) -> Batch:
@@ -105,7 +108,7 @@ def create():
         try:
             with unit_of_work():
                 dossier = ops.create_dossier(current_user, kind.code, data)
-            flash("Đã lưu hồ sơ nháp.", "success")
+            flash(_("Đã lưu hồ sơ nháp."), "success")
             return redirect(url_for(".show", dossier_id=dossier.id))
         except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
@@ -128,7 +131,7 @@ def edit(dossier_id):
         try:
             with unit_of_work():
                 ops.replace_dossier_data(current_user, dossier, request.form.get("version", type=int), data)
-            flash("Đã lưu thay đổi.", "success")
+            flash(_("Đã lưu thay đổi."), "success")
             return redirect(url_for(".show", dossier_id=dossier.id))
         except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
@@ -140,11 +143,17 @@ def edit(dossier_id):
 
 
 def _detail_page(dossier, error=None, errors=None, form=None, status=200):
+    kind = KINDS[dossier.kind]
+    attachments = attachments_seen_by(current_user, dossier)
+    editable = can_edit(current_user, dossier)
     return render_template(
-        "dossiers/detail.html", dossier=dossier, kind=KINDS[dossier.kind], events=allowed_events(current_user, dossier),
-        attachments=attachments_seen_by(current_user, dossier), missing=ops.missing_attachments(dossier),
-        can_edit=can_edit(current_user, dossier), needs_reason=EVENTS_NEEDING_REASON, error=error,
-        errors=errors or {}, form=form or {}), status
+        "dossiers/detail.html", dossier=dossier, kind=kind, events=allowed_events(current_user, dossier),
+        attachments=attachments, missing=ops.missing_attachments(dossier), can_edit=editable,
+        needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},
+        diffs=round_diffs(kind, dossier, last_round_seen(current_user, dossier), attachments,
+                          live_data=dossier.data if editable else None),
+        campaigns=campaigns_for(dossier.organisation, dossier.kind) if editable and dossier.phase_id is None else [],
+        today=clock.today()), status
 
 
 @bp.get("/dossiers/<int:dossier_id>")
@@ -153,24 +162,56 @@ def show(dossier_id):
     return _detail_page(_load(dossier_id))
 
 
+def _event_inputs(event: str, dossier) -> tuple[dict, dict]:
+    """The reason and amount as typed, and what is wrong with them, before anything is asked of the database."""
+    comment = (request.form.get("comment") or "").strip()
+    granted = (request.form.get("granted_amount_vnd") or "").strip()
+    errors = {}
+    if event in EVENTS_NEEDING_REASON and not comment and not (event == "withdraw" and dossier.state == "draft"):
+        errors["comment"] = [_("Vui lòng nhập lý do.")]
+    if granted and parse_money(granted) is None:
+        errors["granted_amount_vnd"] = [_("Phải là số nguyên, ví dụ 1.500.000.")]
+    return {"comment": comment, "granted_amount_vnd": granted}, errors
+
+
 @bp.post("/dossiers/<int:dossier_id>/events/<event>")
 @login_required
 def transition(dossier_id, event):
+    """Two steps, like every decision here: the first post shows what will happen; the second (confirm=1) does it."""
     dossier = _load(dossier_id)
-    granted = request.form.get("granted_amount_vnd")
-    granted_value = parse_money(granted) if granted else None
+    inputs, input_errors = _event_inputs(event, dossier)
+    if input_errors:
+        return _detail_page(dossier, error=_("Chưa thể thực hiện thao tác."), errors=input_errors,
+                            form={"event": event, **inputs}, status=422)
+    if request.form.get("confirm") != "1" and event in allowed_events(current_user, dossier):
+        return render_template("dossiers/confirm_event.html", dossier=dossier, kind=KINDS[dossier.kind], event=event,
+                               inputs=inputs, version=request.form.get("version", type=int),
+                               missing=ops.missing_attachments(dossier) if event == "submit" else [])
+    granted = inputs["granted_amount_vnd"]
     try:
-        if granted and granted_value is None:
-            raise Invalid("Số tiền không hợp lệ.", {"granted_amount_vnd": ["Phải là số nguyên, ví dụ 1.500.000."]})
         with unit_of_work():
             ops.fire(current_user, dossier, event, version=request.form.get("version", type=int),
-                     comment=request.form.get("comment"), granted_amount_vnd=granted_value)
+                     comment=inputs["comment"] or None, granted_amount_vnd=parse_money(granted) if granted else None)
     except OperationError as exc:
         db.session.expire_all()
         dossier = _load(dossier_id)
-        return _detail_page(dossier, error=exc.message, errors=exc.errors, form={"event": event, **request.form},
+        return _detail_page(dossier, error=exc.message, errors=exc.errors, form={"event": event, **inputs},
                             status=exc.status)
-    flash(f"Đã thực hiện: {EVENTS.get(event, event)}.", "success")
+    flash(_("Đã thực hiện: %(action)s.", action=_(EVENTS.get(event, event))), "success")
+    return redirect(url_for(".show", dossier_id=dossier_id))
+
+
+@bp.post("/dossiers/<int:dossier_id>/campaign")
+@login_required
+def choose_campaign(dossier_id):
+    dossier = _load(dossier_id)
+    try:
+        with unit_of_work():
+            ops.choose_campaign(current_user, dossier, request.form.get("campaign_id", type=int))
+    except OperationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".show", dossier_id=dossier_id)), 303
+    flash(_("Đã cập nhật kế hoạch của hồ sơ."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
 
 
@@ -188,7 +229,7 @@ def forward():
     except OperationError as exc:
         flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for(".index", state="approved")), 303
-    flash("Đã chuyển hồ sơ lên LĐLĐ tỉnh.", "success")
+    flash(_("Đã chuyển hồ sơ lên LĐLĐ tỉnh."), "success")
     return redirect(url_for(".show_batch", batch_id=batch.id))
 
 
@@ -221,7 +262,7 @@ def batch_bundle(batch_id, fmt):
     db.session.refresh(build)
     if build.status == "done":
         return stored_bundle_response(batch, build)
-    flash("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ.", "info")
+    flash(_("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ."), "info")
     return redirect(url_for(".show_batch", batch_id=batch_id))
 
 
@@ -232,7 +273,7 @@ def upload_attachment(dossier_id):
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
-            raise Invalid("Chưa chọn tệp.", {"file": ["Chọn một tệp để tải lên."]})
+            raise Invalid(_("Chưa chọn tệp."), {"file": [_("Chọn một tệp để tải lên.")]})
         with unit_of_work():
             attachment = ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),
                                             upload.filename, upload.read())
@@ -240,7 +281,7 @@ def upload_attachment(dossier_id):
         db.session.expire_all()
         return _detail_page(_load(dossier_id), error=exc.message + " " + " ".join(
             m for ms in exc.errors.values() for m in ms), status=exc.status)
-    flash(f"Đã tải lên {attachment.filename}.", "success")
+    flash(_("Đã tải lên %(name)s.", name=attachment.filename), "success")
     return redirect(url_for(".show", dossier_id=dossier_id) + "#tep-dinh-kem")
 
 
@@ -258,7 +299,7 @@ def delete_attachment(attachment_id):
     except OperationError as exc:
         flash(exc.message, "error")
         return redirect(url_for(".show", dossier_id=dossier_id)), 303
-    flash("Đã xóa tệp.", "success")
+    flash(_("Đã xóa tệp."), "success")
     return redirect(url_for(".show", dossier_id=dossier_id) + "#tep-dinh-kem")
 
 
@@ -300,7 +341,7 @@ def decide(batch_id):
     event, comment = request.form.get("event"), request.form.get("comment", "")
     items = _decision_items(request.form)
     if not items:
-        flash("Chọn ít nhất một hồ sơ.", "error")
+        flash(_("Chọn ít nhất một hồ sơ."), "error")
         return redirect(url_for(".show_batch", batch_id=batch_id)), 303
     members = {d.id: d for d in batch.dossiers}
     if request.form.get("confirm") != "1":

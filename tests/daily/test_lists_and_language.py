@@ -1,0 +1,104 @@
+"""The dossier list: filters, search on names and citizen IDs, sorting, pages, exports; the language switch."""
+import csv
+import io
+import re
+
+from openpyxl import load_workbook
+
+from workflow.extensions import db
+
+
+def ids_in(html: str) -> list[int]:
+    """Dossier numbers in the list's rows, in order."""
+    body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
+    return list(dict.fromkeys(int(n) for n in re.findall(r'<td><a href="/dossiers/(\d+)">', body)))
+
+
+def test_filters_search_and_scoping(api, browser):
+    ngoc = api.fire_ok("officer", api.create(), "submit")
+    binh = api.fire_ok("officer", api.create(full_name="Trần Thị Bình", citizen_id="070085000777",
+                                             child_full_name="Trần Gia Huy"), "submit")
+    other = api.fire_ok("officer2", api.create("officer2", citizen_id="070085000888"), "submit")
+    far = api.fire_ok("officer3", api.create("officer3", citizen_id="070085000999"), "submit")
+    draft = api.create(full_name="Phạm Văn Đức", citizen_id="070085000555")
+    reviewer = browser("reviewer")
+
+    everything = ids_in(reviewer.get("/dossiers").get_data(as_text=True))
+    assert set(everything) == {ngoc["id"], binh["id"], other["id"]}  # not a draft, not another district's
+    assert ids_in(reviewer.get("/dossiers?q=tran thi binh").get_data(as_text=True)) == [binh["id"]]  # without accents
+    assert ids_in(reviewer.get("/dossiers?q=Gia Huy").get_data(as_text=True)) == [binh["id"]]  # the child's name
+    assert ids_in(reviewer.get("/dossiers?q=0700850").get_data(as_text=True)) == sorted(
+        [ngoc["id"], binh["id"], other["id"]], reverse=True)  # a citizen ID's start
+    assert ids_in(reviewer.get("/dossiers?q=070085000777").get_data(as_text=True)) == [binh["id"]]
+    assert ids_in(reviewer.get("/dossiers?q=%25").get_data(as_text=True)) == []  # a LIKE wildcard is a character
+    with api.client.application.app_context():
+        from workflow.orgs.models import Organisation
+
+        second_union = db.session.scalars(db.select(Organisation).filter_by(code="cdcs-thcs-phu-trung")).one().id
+    assert ids_in(reviewer.get(f"/dossiers?union={second_union}").get_data(as_text=True)) == [other["id"]]
+    assert ids_in(browser("officer").get("/dossiers?q=duc").get_data(as_text=True)) == [draft["id"]]
+    assert ids_in(browser("officer2").get("/dossiers?q=070085000777").get_data(as_text=True)) == []
+    assert ids_in(browser("reviewer2").get("/dossiers").get_data(as_text=True)) == [far["id"]]
+    assert ids_in(reviewer.get("/dossiers?state=approved").get_data(as_text=True)) == []
+    assert ids_in(reviewer.get("/dossiers?sort=name").get_data(as_text=True))[0] == ngoc["id"]  # "Nguyễn…" < "Trần…"
+
+    bad_date = reviewer.get("/dossiers?from=31/02/2018&q=binh").get_data(as_text=True)
+    assert "Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy." in bad_date and 'value="31/02/2018"' in bad_date
+    assert ids_in(bad_date) == [binh["id"]]  # the other filters still apply
+    assert ids_in(reviewer.get("/dossiers?from=06/01/2018").get_data(as_text=True)) == []
+    assert len(ids_in(reviewer.get("/dossiers?from=05/01/2018&to=05/01/2018").get_data(as_text=True))) == 3
+
+
+def test_pages_keep_the_filters(api, browser, app, monkeypatch):
+    made = [api.fire_ok("officer", api.create(citizen_id=f"07008500010{i}"), "submit")["id"] for i in range(5)]
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    reviewer = browser("reviewer")
+    first = reviewer.get("/dossiers?kind=child_heart&sort=number").get_data(as_text=True)
+    assert ids_in(first) == sorted(made, reverse=True)[:2]
+    assert "Trang 1 / 3 · 5 mục" in first and "kind=child_heart" in first.split('rel="next"')[0].rsplit("href=", 1)[1]
+    last = reviewer.get("/dossiers?kind=child_heart&sort=number&page=3").get_data(as_text=True)
+    assert ids_in(last) == [min(made)]
+    assert ids_in(reviewer.get("/dossiers?page=99").get_data(as_text=True)) == []  # past the end: an empty page
+
+
+def test_exports_follow_the_filters_with_vietnamese_headings(api, browser):
+    binh = api.fire_ok("officer", api.create(full_name="Trần Thị Bình", citizen_id="070085000777"), "submit")
+    api.fire_ok("officer", api.create(), "submit")
+    api.fire_ok("officer2", api.create("officer2", citizen_id="070085000888"), "submit")
+    officer = browser("officer")
+
+    response = officer.get("/dossiers/export.csv?q=binh")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment; filename=ho-so-20180105.csv" == response.headers["Content-Disposition"]
+    text = response.data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:5] == ["Số hồ sơ", "Loại hồ sơ", "Người được đề nghị", "Số CCCD", "Công đoàn cơ sở"]
+    assert len(rows) == 2 and rows[1][0] == str(binh["id"]) and rows[1][3] == "070085000777"
+    assert "05/01/2018" in rows[1] and "50000000" in rows[1]
+
+    response = officer.get("/dossiers/export.xlsx")
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet.title == "Hồ sơ"
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][2] == "Người được đề nghị" and table[0][11] == "Số tiền đề nghị (đồng)"
+    assert len(table) == 3  # the heading and this union's two dossiers, not officer2's
+    assert {row[3] for row in table[1:]} == {"070085000777", "070085001234"}
+    assert sheet.cell(row=2, column=10).number_format == "dd/mm/yyyy"
+    assert sheet.cell(row=2, column=12).value == 50_000_000
+
+
+def test_language_switch_is_kept_on_the_account_and_refuses_foreign_redirects(api, browser, app):
+    officer = browser("officer")
+    assert '<html lang="vi">' in officer.get("/").get_data(as_text=True)
+    switched = officer.post("/language", {"locale": "en", "next": "/dossiers?state=draft"})
+    assert switched.status_code == 303 and switched.headers["Location"].endswith("/dossiers?state=draft")
+    assert '<html lang="en">' in officer.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in browser("officer").get("/").get_data(as_text=True)  # a new session, same account
+    assert '<html lang="vi">' in browser("officer2").get("/").get_data(as_text=True)
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = officer.post("/language", {"locale": "vi", "next": target})
+        assert response.headers["Location"] in ("/", "http://localhost/")
+    assert officer.post("/language", {"locale": "xx"}).status_code == 303
+    assert '<html lang="vi">' in officer.get("/").get_data(as_text=True)
+    assert app.test_client().post("/language", data={"locale": "en"}).status_code == 400  # CSRF

@@ -56,6 +56,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "ho-so-cong-doan@localhost")
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", 30))
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")  # e.g. https://hoso.ldld.example — for links in mail sent by commands
 
     # Work older than this shows as overdue on the home pages (days a district has to review, a province to decide).
     REVIEW_DUE_DAYS = int(os.environ.get("REVIEW_DUE_DAYS", 10))

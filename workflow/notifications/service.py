@@ -5,7 +5,7 @@ the background only after the change has been committed."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -54,7 +54,10 @@ def notify_dossier_event(event_name: str, dossier, comment: str | None) -> None:
     _, role, level = TOPICS[topic]
     organisation_id = {"union": dossier.organisation_id, "district": dossier.reviewing_org_id,
                        "province": dossier.deciding_org_id}[level]
-    params = {"id": dossier.id, "subject": dossier.subject, "union": dossier.organisation.name,
+    from ..dossiers.kinds import KINDS
+
+    subject = KINDS[dossier.kind].subject(dossier.submitted_data or dossier.data)  # as the federations know it
+    params = {"id": dossier.id, "subject": subject, "union": dossier.organisation.name,
               "reason": comment or "", "round": dossier.round}
     _notify(topic, role, organisation_id, params, dossier_id=dossier.id)
 
@@ -82,15 +85,21 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
     """Rendered now, while the request (for addresses) and the database are at hand; sent after commit."""
     with force_locale(user.locale or DEFAULT_LOCALE):
         text = gettext(TOPICS[item.topic][0], **item.params)
-        if links.get("dossier_id"):
-            url = url_for("dossiers.show", dossier_id=links["dossier_id"], _external=True)
-        else:
-            url = url_for("dossiers.show_batch", batch_id=links["batch_id"], _external=True)
+        url = _address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
+                         else ("dossiers.show_batch", {"batch_id": links["batch_id"]})))
         subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=text if len(text) < 90 else text[:87] + "…")
         body = "\n\n".join([gettext("Kính gửi %(name)s,", name=user.full_name), text,
                             gettext("Xem chi tiết: %(url)s", url=url),
                             gettext("Thư này được gửi tự động từ hệ thống Hồ sơ Công đoàn; vui lòng không trả lời.")])
     return {"to": user.email, "subject": subject, "body": body}
+
+
+def _address(endpoint: str, values: dict) -> str:
+    """The page's full address: from the request, else from PUBLIC_URL (commands and workers have no request)."""
+    if has_request_context():
+        return url_for(endpoint, **values, _external=True)
+    path = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"]).build(endpoint, values)
+    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
 
 
 @event.listens_for(Session, "after_commit")

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .auth.models import ROLES, User
+from .demo_data import seed_sample_dossiers
 from .dossiers.models import Attachment
 from .dossiers.rules import add_rule_set
 from .errors import OperationError
@@ -18,13 +19,19 @@ from .transaction import unit_of_work
 
 def init_app(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
+    @click.option("--with-dossiers", is_flag=True,
+                  help="Also add sample dossiers in every stage (only while there is no dossier yet).")
+    def seed_demo_command(with_dossiers):
         """Load the demo organisations, users (password "demo") and rule sets."""
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("seed-demo is refused in production (WORKFLOW_ENV=production).")
         with unit_of_work():
             created = seed_demo()
         click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+        if with_dossiers:
+            with unit_of_work():
+                count = seed_sample_dossiers()
+            click.echo(f"{count} sample dossiers created." if count else "Dossiers already present; no sample added.")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -1,0 +1,502 @@
+"""Sample work for the demo (`flask seed-demo --with-dossiers`): about twenty dossiers in every stage, so that
+each role's home page has something to do on the first morning.
+
+Everything goes through the real operations (workflow/dossiers/operations.py), so that every official
+document, history row and notification exists as in real use; nothing is written to the dossier tables
+directly. The work is played back over the last six weeks: the calendar (`workflow.clock.today`) and the
+clock behind the rows' timestamps are moved back for each step, then restored. Dates in the data are
+relative to today, so the demo stays sensible whenever it is loaded.
+
+Needs the demo organisations and users (workflow/seed.py); adds nothing once any dossier exists.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+
+from . import clock
+from .auth import models as auth_models
+from .auth.models import User
+from .campaigns.models import Campaign, CampaignPhase
+from .campaigns.service import campaigns_for
+from .dossiers import operations as ops
+from .dossiers.base import full_years
+from .dossiers.models import Batch, Dossier
+from .dossiers.rules import rule_set_for
+from .errors import OperationError
+from .extensions import db
+from .orgs.models import Organisation
+
+# Whose work is reviewed by whom (workflow/seed.py: officer and officer2 under Phú Riềng, officer3 under Bù Đăng).
+REVIEWER_OF = {"officer": "reviewer", "officer2": "reviewer", "officer3": "reviewer2"}
+USERNAMES = ("officer", "officer2", "officer3", "reviewer", "reviewer2", "liaison")
+OLDEST_STEP_DAYS = 42  # the first sample dossier is drafted this many days ago
+
+
+def seed_sample_dossiers() -> int:
+    """Create the sample dossiers once; returns how many (0 when the database already has a dossier).
+    The caller commits (or rolls back, which also removes the files stored)."""
+    if db.session.scalar(sa.select(Dossier.id).limit(1)) is not None:
+        return 0
+    users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(USERNAMES)))}
+    missing = [name for name in USERNAMES if name not in users]
+    if missing:
+        raise LookupError(f"Demo users missing ({', '.join(missing)}): run `flask seed-demo` first.")
+    today = clock.today()
+    plan = _current_plan(today, users["officer"].organisation)
+    script = _Script(today, users, plan)
+    _sample_work(script, today)
+    mail_enabled = current_app.config.get("MAIL_ENABLED")
+    current_app.config["MAIL_ENABLED"] = False  # the demo users' addresses are made up: no mail for the samples
+    try:
+        script.run()
+    finally:
+        current_app.config["MAIL_ENABLED"] = mail_enabled
+    return len(script.dossiers)
+
+
+# --- the plan ---------------------------------------------------------------------------------------------
+
+def _current_plan(today: date, union: Organisation) -> Campaign:
+    """The plan the samples answer: one with a phase open today if there is one, else a demo plan of the
+    province for this year and the next, with today inside one of its phases."""
+    for campaign in campaigns_for(union):
+        if not campaign.kinds and campaign.open_phase(today):
+            return campaign
+    province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-binh-phuoc"))
+    # Demo only: the plan's number and date are invented. Its year is the one that began at least 90 days ago,
+    # so that today is at most 31/03 of the next year: inside phase I (until 31/12) or phase II (01/01–31/03).
+    year = (today - timedelta(days=90)).year
+    plan_date = min(date(year, 9, 15), today - timedelta(days=OLDEST_STEP_DAYS + 14))  # before the first sample
+    plan = Campaign(
+        title=f"Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên, người lao động năm {year}–{year + 1}",
+        plan_number="112/KH-LĐLĐ", plan_date=plan_date, issuer=province, kinds=[],
+        phases=[CampaignPhase(name="Đợt I", starts_on=None, ends_on=date(year, 12, 31)),
+                CampaignPhase(name="Đợt II", starts_on=date(year + 1, 1, 1), ends_on=date(year + 1, 3, 31))])
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+def sample_pdf(title: str, pages: int = 1) -> bytes:
+    """Blank A4 pages standing for a scanned paper; the title (in the PDF's properties) tells them apart."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    writer.add_metadata({"/Title": f"{title} (tệp mẫu của bản demo)"})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def sample_photo(shade: int = 0) -> bytes:
+    """A small drawing of a house, standing for a photograph of it."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 240), (200 - shade, 225, 240))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 185, 320, 240), fill=(120, 160, 90))
+    draw.rectangle((90, 115, 230, 195), fill=(190, 170, 140), outline=(90, 70, 50))
+    draw.polygon([(75, 120), (160, 60), (245, 120)], fill=(150, 80, 60 + shade))
+    draw.rectangle((145, 150, 175, 195), fill=(100, 70, 40))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+# --- playing the work back --------------------------------------------------------------------------------
+
+class _Script:
+    """Steps on days counted back from today, run in date order (as they happened, so that each
+    organisation's document numbers follow the dates), each with the calendar and clock of its day."""
+
+    def __init__(self, today: date, users: dict[str, User], plan: Campaign):
+        self.today, self.users, self.plan = today, users, plan
+        self.steps: list[tuple[int, int, str, Callable[[], None]]] = []
+        self.dossiers: dict[str, Dossier] = {}
+        self.batches: dict[str, Batch] = {}
+
+    def at(self, days_ago: int, label: str, action: Callable[[], None]) -> None:
+        self.steps.append((days_ago, len(self.steps), label, action))
+
+    def run(self) -> None:
+        per_day: dict[int, int] = {}
+        for days_ago, _, label, action in sorted(self.steps, key=lambda s: (-s[0], s[1])):
+            index = per_day[days_ago] = per_day.get(days_ago, -1) + 1
+            # Office hours in Việt Nam: from 08:10, twenty minutes between steps of the same day.
+            local = datetime.combine(self.today - timedelta(days=days_ago), time(8, 10)) + timedelta(minutes=20 * index)
+            with _on(local):
+                try:
+                    action()
+                except OperationError as exc:
+                    raise RuntimeError(f"Sample dossier step {label!r} refused: {exc.message} {exc.errors}") from exc
+
+    # The steps a dossier goes through; `key` names it within the script.
+    def draft(self, days_ago: int, key: str, owner: str, kind: str, data: dict, files: list[tuple]) -> None:
+        def create():
+            actor = self.users[owner]
+            dossier = self.dossiers[key] = ops.create_dossier(actor, kind, data, campaign_id=self.plan.id)
+            for attachment_type, filename, content in files:
+                ops.add_attachment(actor, dossier, attachment_type, filename, content)
+        self.at(days_ago, f"{key}: create", create)
+
+    def submit(self, days_ago: int, key: str) -> None:
+        self.at(days_ago, f"{key}: submit", lambda: self._fire(key, "submit"))
+
+    def send_back(self, days_ago: int, key: str, reason: str) -> None:
+        self.at(days_ago, f"{key}: return", lambda: self._fire(key, "return", comment=reason))
+
+    def approve(self, days_ago: int, key: str) -> None:
+        self.at(days_ago, f"{key}: approve", lambda: self._fire(key, "approve"))
+
+    def revise(self, days_ago: int, key: str, changes: dict, files: list[tuple]) -> None:
+        def edit():
+            dossier = self.dossiers[key]
+            actor = self._owner(dossier)
+            ops.update_dossier(actor, dossier, dossier.version, changes)
+            for attachment_type, filename, content in files:
+                ops.add_attachment(actor, dossier, attachment_type, filename, content)
+        self.at(days_ago, f"{key}: revise", edit)
+
+    def forward(self, days_ago: int, batch_key: str, keys: list[str]) -> None:
+        def send():
+            dossiers = [self.dossiers[k] for k in keys]
+            reviewer = self.users[REVIEWER_OF[self._owner(dossiers[0]).username]]
+            self.batches[batch_key] = ops.forward_dossiers(reviewer, [d.id for d in dossiers],
+                                                           versions={d.id: d.version for d in dossiers})
+        self.at(days_ago, f"{batch_key}: forward", send)
+
+    def decide(self, days_ago: int, batch_key: str, accept: dict[str, int], reject: dict[str, str]) -> None:
+        def decide_all():
+            batch, liaison = self.batches[batch_key], self.users["liaison"]
+            outcomes = []
+            if accept:
+                items = [{"dossier_id": self.dossiers[k].id, "version": self.dossiers[k].version,
+                          "granted_amount_vnd": amount} for k, amount in accept.items()]
+                outcomes += ops.decide_in_batch(liaison, batch, "accept", items)[0]
+            for k, reason in reject.items():
+                item = {"dossier_id": self.dossiers[k].id, "version": self.dossiers[k].version}
+                outcomes += ops.decide_in_batch(liaison, batch, "reject", [item], comment=reason)[0]
+            refused = [o for o in outcomes if not o["ok"]]
+            if refused:
+                raise RuntimeError(f"Sample decision on {batch_key!r} refused: {refused}")
+        self.at(days_ago, f"{batch_key}: decide", decide_all)
+
+    def _owner(self, dossier: Dossier) -> User:
+        return next(u for u in self.users.values() if u.role == "officer" and u.organisation_id == dossier.organisation_id)
+
+    def _fire(self, key: str, event: str, comment: str | None = None) -> None:
+        dossier = self.dossiers[key]
+        owner = self._owner(dossier)
+        actor = owner if event == "submit" else self.users[REVIEWER_OF[owner.username]]
+        ops.fire(actor, dossier, event, version=dossier.version, comment=comment)
+
+
+class _ShiftedDateTime(datetime):
+    """`datetime` as the row timestamps (workflow.auth.models.utcnow) see it while a step is played back."""
+
+    moment_utc: datetime  # aware, set by _on()
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls.moment_utc.astimezone(tz) if tz is not None else cls.moment_utc.astimezone(clock.ZONE).replace(tzinfo=None)
+
+
+@contextmanager
+def _on(local: datetime):
+    """Run as if it were `local` (naive, Việt Nam time): clock.today() gives its date, new rows its time."""
+    saved_today, saved_datetime = clock.today, auth_models.datetime
+    _ShiftedDateTime.moment_utc = local.replace(tzinfo=clock.ZONE).astimezone(timezone.utc)
+    clock.today = lambda: local.date()
+    auth_models.datetime = _ShiftedDateTime
+    try:
+        yield
+    finally:
+        clock.today, auth_models.datetime = saved_today, saved_datetime
+
+
+# --- the sample work --------------------------------------------------------------------------------------
+
+def _cccd(gender: str, birth: date, serial: int) -> str:
+    """A made-up 12-digit citizen ID in the real layout: province 070 (Bình Phước), century and gender, year."""
+    century_gender = (0 if birth.year < 2000 else 2) + (1 if gender == "female" else 0)
+    return f"070{century_gender}{birth.year % 100:02d}{serial:06d}"
+
+
+def _person(full_name, gender, birth, serial, member_since, workplace, position, phone, address) -> dict:
+    return {"full_name": full_name, "gender": gender, "birth_date": birth.isoformat(),
+            "citizen_id": _cccd(gender, birth, serial), "member_since": member_since.isoformat(),
+            "workplace": workplace, "position": position, "phone": phone, "address": address}
+
+
+RUBBER = "Công ty TNHH MTV Cao su Phú Riềng"
+SCHOOL = "Trường THCS Phú Trung"
+KINDERGARTEN = "Trường Mầm non Tuổi Hồng"
+
+
+def _sample_work(s: _Script, today: date) -> None:
+    def ago(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
+
+    def years_ago(years: int, month: int, day: int) -> str:
+        return date(today.year - years, month, day).isoformat()
+
+    def member_years(person: dict) -> int:  # as counted two months ago: never more than at submission
+        return full_years(date.fromisoformat(person["member_since"]), today - timedelta(days=60))
+
+    aid_rules = rule_set_for("accident_aid", s.users["officer"].organisation, today - timedelta(days=OLDEST_STEP_DAYS))
+    if aid_rules is None:
+        raise LookupError("No accident_aid rule set in force for the sample dossiers (workflow/seed.py RULE_SETS).")
+    occasion, aid_cap = next(iter(aid_rules.params["occasions"].items()))
+
+    def pdf(attachment_type: str, filename: str, pages: int = 1) -> tuple:
+        return attachment_type, filename, sample_pdf(filename.rsplit(".", 1)[0], pages)
+
+    def photo(shade: int = 0) -> tuple:
+        return "house_photo", "Ảnh hiện trạng nhà ở.png", sample_photo(shade)
+
+    def child_heart_files(extra: bool = True) -> list[tuple]:
+        files = [pdf("surgery_indication", "Giấy chỉ định phẫu thuật.pdf"),
+                 pdf("birth_certificate", "Giấy khai sinh của trẻ.pdf")]
+        if extra:
+            files.append(pdf("cost_estimate", "Dự toán chi phí phẫu thuật.pdf", 2))
+        return files
+
+    # ---- Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng (officer) ----
+
+    # A batch of two houses, decided by the province: one accepted, one rejected.
+    phuc = _person("Đinh Văn Phúc", "male", date(1979, 8, 14), 4213, date(2001, 3, 1),
+                   f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0974 215 386",
+                   "Thôn 5, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(42, "house-accepted", "officer", "union_housing", {
+        **phuc, "support_type": "new_build", "house_condition": "dilapidated",
+        "house_address": "Thôn 5, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 04517", "land_undisputed": True,
+        "estimated_cost_vnd": 185_000_000, "own_contribution_vnd": 155_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": member_years(phuc), "household_size": 5,
+    }, [photo(), pdf("application", "Đơn đề nghị có xác nhận của UBND xã.pdf"),
+        pdf("land_document", "Giấy chứng nhận QSDĐ.pdf", 2), pdf("cost_estimate", "Dự toán xây dựng.pdf", 3)])
+    tuyet = _person("Mai Thị Tuyết", "female", date(1983, 2, 9), 7725, date(2006, 7, 1),
+                    f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân chăm sóc vườn cây", "0387 602 119",
+                    "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(41, "house-rejected", "officer", "union_housing", {
+        **tuyet, "support_type": "repair", "house_condition": "severely_damaged",
+        "house_address": "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CH 01872", "land_undisputed": True,
+        "estimated_cost_vnd": 48_000_000, "own_contribution_vnd": 20_000_000, "requested_amount_vnd": 28_000_000,
+        "member_years": member_years(tuyet), "household_size": 4,
+    }, [photo(40), pdf("application", "Đơn đề nghị hỗ trợ sửa nhà.pdf")])
+    s.submit(40, "house-accepted")
+    s.submit(39, "house-rejected")
+    s.approve(35, "house-accepted")
+    s.approve(34, "house-rejected")
+    s.forward(32, "houses", ["house-accepted", "house-rejected"])
+    s.decide(20, "houses", accept={"house-accepted": 30_000_000}, reject={"house-rejected": (
+        f"Qua kiểm tra, căn nhà đã được Ủy ban nhân dân xã hỗ trợ sửa chữa năm {today.year - 1} từ chương trình "
+        "xóa nhà tạm, nhà dột nát của địa phương; không hỗ trợ trùng.")})
+
+    # A batch of two aids, forwarded 17 days ago and still waiting for the province (over its 15 days).
+    hieu = _person("Đoàn Văn Hiếu", "male", date(1990, 11, 3), 1568, date(2012, 5, 1),
+                   f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Công nhân vận hành máy cán", "0915 338 702",
+                   "Ấp 2, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(30, "aid-hieu", "officer", "accident_aid", {
+        **hieu, "case_type": "labour_accident", "occurred_on": ago(95), "capacity_loss_pct": 35,
+        "description": "Bị máy cán kéo mủ kẹp dập ba ngón tay phải khi đang vệ sinh máy trong ca làm việc; "
+                       "phải phẫu thuật và điều trị dài ngày, hiện chưa trở lại làm việc.",
+        "occasion": occasion, "requested_amount_vnd": aid_cap,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("capacity_assessment", "Biên bản giám định y khoa.pdf"),
+        pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 3)])
+    bich = _person("Lương Thị Bích", "female", date(1986, 6, 21), 3391, date(2009, 10, 1),
+                   f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Công nhân đánh đông mủ", "0869 441 025",
+                   "Ấp 4, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(28, "aid-bich", "officer", "accident_aid", {
+        **bich, "case_type": "occupational_disease", "occurred_on": ago(120),
+        "description": "Bị viêm da tiếp xúc nghề nghiệp do hóa chất dùng trong chế biến mủ, tái phát nhiều lần, "
+                       "phải nghỉ việc điều trị; chồng làm thuê, hai con đang đi học.",
+        "occasion": occasion, "requested_amount_vnd": aid_cap,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("discharge_paper", "Giấy ra viện.pdf")])
+    s.submit(29, "aid-hieu")
+    s.submit(27, "aid-bich")
+    s.approve(24, "aid-hieu")
+    s.approve(23, "aid-bich")
+    s.forward(17, "aids", ["aid-hieu", "aid-bich"])
+
+    # Three children approved by the district, waiting to be forwarded.
+    children = [
+        ("heart-loc", 25, 24, 12, _person("Trần Văn Lộc", "male", date(1987, 4, 17), 2846, date(2010, 6, 1),
+                                           f"Nông trường Bù Nho, {RUBBER}", "Công nhân cạo mủ", "0972 114 583",
+                                           "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước"),
+         {"child_full_name": "Trần Gia Huy", "child_birth_date": years_ago(4, 9, 2), "child_gender": "male",
+          "diagnosis_group": "congenital_heart", "diagnosis": "Tứ chứng Fallot", "hospital": "Bệnh viện Tim Tâm Đức",
+          "estimated_cost_vnd": 120_000_000, "requested_amount_vnd": 50_000_000,
+          "hardship_criteria": ["parent_lost_job"]}),
+        ("heart-thanh", 22, 21, 9, _person("Điểu Thị Thanh", "female", date(1992, 1, 28), 5107, date(2014, 8, 1),
+                                            f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân cạo mủ", "0338 927 440",
+                                            "Sóc Bù Ka, xã Long Hưng, huyện Phú Riềng, tỉnh Bình Phước"),
+         {"child_full_name": "Điểu Bảo Anh", "child_birth_date": years_ago(1, 3, 11), "child_gender": "female",
+          "diagnosis_group": "cleft_lip_palate", "diagnosis": "Khe hở môi và vòm miệng toàn bộ một bên trái",
+          "hospital": "Bệnh viện Răng Hàm Mặt Thành phố Hồ Chí Minh", "estimated_cost_vnd": 18_000_000,
+          "requested_amount_vnd": 10_000_000, "hardship_criteria": ["single_mother"]}),
+        ("heart-khoa", 19, 17, 4, _person("Vũ Đình Khoa", "male", date(1984, 12, 5), 6032, date(2007, 1, 1),
+                                           f"Xí nghiệp cơ khí, {RUBBER}", "Thợ hàn", "0903 652 178",
+                                           "Khu phố 1, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước"),
+         {"child_full_name": "Vũ Ngọc Hân", "child_birth_date": years_ago(7, 6, 20), "child_gender": "female",
+          "diagnosis_group": "congenital_heart", "diagnosis": "Còn ống động mạch (PDA)",
+          "hospital": "Bệnh viện Nhi Đồng 1", "estimated_cost_vnd": 65_000_000, "requested_amount_vnd": 45_000_000,
+          "hardship_criteria": ["parent_critical_illness"]}),
+    ]
+    for key, drafted, submitted, approved, parent, child in children:
+        s.draft(drafted, key, "officer", "child_heart", {**parent, **child, "surgery_indicated_on": ago(drafted + 12)},
+                child_heart_files())
+        s.submit(submitted, key)
+        s.approve(approved, key)
+
+    # Returned, corrected (a solution now recognised, the benefit calculation added) and submitted again:
+    # the district sees what changed between the two rounds.
+    tung = _person("Phan Thanh Tùng", "male", date(1981, 9, 30), 8154, date(2003, 4, 1),
+                   f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Tổ trưởng tổ cơ điện", "0918 470 236",
+                   "Ấp 1, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    council = f"Hội đồng sáng kiến {RUBBER}"
+    conveyor = {"title": "Cải tiến hệ thống băng tải cấp mủ đông cho dây chuyền cán kéo", "role": "author",
+                "solution_type": "technical_improvement", "applied_on": years_ago(3, 4, 1), "year": today.year - 3,
+                "benefit_vnd": 86_000_000, "recognised_by": council, "recognition_number": "15/QĐ-HĐSK",
+                "recognition_date": years_ago(3, 12, 18)}
+    water = {"title": "Giải pháp thu hồi, tái sử dụng nước rửa mủ trong khâu đánh đông", "role": "co_author",
+             "solution_type": "useful_solution", "applied_on": years_ago(2, 3, 15), "year": today.year - 2,
+             "benefit_vnd": 41_000_000}
+    s.draft(27, "creative-tung", "officer", "creative_labour", {**tung, "category": "A", "solutions": [conveyor, water]},
+            [pdf("meeting_minutes", "Biên bản họp Ban Chấp hành CĐCS.pdf", 2),
+             pdf("recognition_decision", "Quyết định công nhận sáng kiến 15-QĐ-HĐSK.pdf"),
+             pdf("achievement_report", "Báo cáo thành tích.pdf", 3)])
+    s.submit(26, "creative-tung")
+    s.send_back(21, "creative-tung", "Giải pháp thứ hai chưa ghi cơ quan, số và ngày quyết định công nhận. Đề nghị "
+                                     "bổ sung quyết định công nhận và bảng tính giá trị làm lợi có xác nhận của Công ty.")
+    s.revise(8, "creative-tung", {"solutions": [conveyor, {
+        **water, "recognised_by": council, "recognition_number": "22/QĐ-HĐSK", "recognition_date": years_ago(2, 12, 20)}]},
+        [pdf("recognition_decision", "Quyết định công nhận sáng kiến 22-QĐ-HĐSK.pdf"),
+         pdf("benefit_calculation", "Bảng tính giá trị làm lợi.pdf", 2)])
+    s.submit(5, "creative-tung")
+
+    # Returned to the union, waiting for it to fix and submit again.
+    hang = _person("Nguyễn Thị Thu Hằng", "female", date(1991, 5, 12), 2290, date(2013, 9, 1),
+                   f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0356 118 904",
+                   "Ấp 6, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(15, "heart-returned", "officer", "child_heart", {
+        **hang, "child_full_name": "Lê Minh Khang", "child_birth_date": years_ago(3, 11, 8), "child_gender": "male",
+        "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên nhĩ (ASD) lỗ lớn",
+        "hospital": "Bệnh viện Nhi Đồng 2", "surgery_indicated_on": ago(40), "estimated_cost_vnd": 90_000_000,
+        "requested_amount_vnd": 50_000_000, "hardship_criteria": ["parent_lost_job", "parent_critical_illness"],
+    }, child_heart_files(extra=False))
+    s.submit(13, "heart-returned")
+    s.send_back(9, "heart-returned", "Giấy khai sinh của trẻ là bản chụp không rõ chữ; đề nghị bổ sung bản sao có "
+                                     "chứng thực và dự toán chi phí phẫu thuật của Bệnh viện Nhi Đồng 2.")
+
+    # Three submitted dossiers of three kinds, waiting for the district (the oldest past its 10 days).
+    lan = _person("Ngô Thị Lan", "female", date(1977, 3, 25), 9047, date(1999, 5, 1),
+                  f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân cạo mủ", "0977 503 661",
+                  "Thôn Phú Thịnh, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(18, "house-submitted", "officer", "union_housing", {
+        **lan, "support_type": "new_build", "house_condition": "temporary",
+        "house_address": "Thôn Phú Thịnh, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 07731", "land_undisputed": True,
+        "estimated_cost_vnd": 210_000_000, "own_contribution_vnd": 180_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": member_years(lan), "household_size": 3,
+    }, [photo(20), pdf("application", "Đơn đề nghị có xác nhận của UBND xã.pdf"),
+        pdf("land_document", "Giấy chứng nhận QSDĐ.pdf", 2)])
+    s.submit(16, "house-submitted")
+    thang = _person("Phạm Văn Thắng", "male", date(1993, 7, 8), 4480, date(2015, 2, 1),
+                    f"Nông trường Bù Nho, {RUBBER}", "Công nhân vận chuyển mủ", "0945 827 310",
+                    "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(7, "aid-submitted", "officer", "accident_aid", {
+        **thang, "case_type": "labour_accident", "occurred_on": ago(50), "capacity_loss_pct": 41,
+        "description": "Bị ngã từ xe chở mủ nước trên đường lô về nhà máy, gãy xương đùi trái; đã phẫu thuật, "
+                       "đang điều trị phục hồi chức năng.",
+        "occasion": occasion, "requested_amount_vnd": aid_cap,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("capacity_assessment", "Biên bản giám định y khoa.pdf"),
+        pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 2), pdf("discharge_paper", "Giấy ra viện.pdf")])
+    s.submit(6, "aid-submitted")
+    oanh = _person("Hà Thị Kim Oanh", "female", date(1995, 10, 19), 1723, date(2017, 6, 1),
+                   f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0397 265 813",
+                   "Ấp 3, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(3, "heart-submitted", "officer", "child_heart", {
+        **oanh, "child_full_name": "Nguyễn Hà Phương Vy", "child_birth_date": years_ago(1, 1, 15),
+        "child_gender": "female", "diagnosis_group": "cleft_lip", "diagnosis": "Khe hở môi một bên phải",
+        "hospital": "Bệnh viện Răng Hàm Mặt Trung ương Thành phố Hồ Chí Minh", "surgery_indicated_on": ago(20),
+        "estimated_cost_vnd": 12_000_000, "requested_amount_vnd": 10_000_000, "hardship_criteria": ["parent_lost_job"],
+    }, child_heart_files())
+    s.submit(2, "heart-submitted")
+
+    # Two drafts: one still without the required photograph of the house, one ready to submit.
+    sang = _person("Lò Văn Sáng", "male", date(1988, 12, 1), 6619, date(2011, 3, 1),
+                   f"Nông trường Bù Nho, {RUBBER}", "Công nhân cạo mủ", "0868 339 517",
+                   "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(4, "house-draft", "officer", "union_housing", {
+        **sang, "support_type": "new_build", "house_condition": "no_house",
+        "house_address": "Lô 12, thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 11208", "land_undisputed": True,
+        "estimated_cost_vnd": 160_000_000, "own_contribution_vnd": 130_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": member_years(sang), "household_size": 4,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ làm nhà.pdf"), pdf("cost_estimate", "Dự toán xây dựng.pdf", 2)])
+    nam = _person("Kiều Văn Nam", "male", date(1985, 4, 2), 3057, date(2008, 11, 1),
+                  f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân bảo vệ vườn cây", "0913 604 872",
+                  "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(1, "aid-draft", "officer", "accident_aid", {
+        **nam, "case_type": "special_hardship", "occurred_on": ago(65),
+        "description": "Vợ mất do tai nạn giao thông, một mình nuôi ba con nhỏ đang đi học; gia đình ở nhà thuê.",
+        "occasion": occasion, "requested_amount_vnd": aid_cap,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf")])
+
+    # ---- Công đoàn cơ sở Trường THCS Phú Trung (officer2) ----
+    lan2 = _person("Đặng Thị Ngọc Lan", "female", date(1982, 8, 23), 5564, date(2005, 9, 1),
+                   SCHOOL, "Giáo viên Toán", "0976 180 245", "Thôn Phú Trung, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(20, "school-house", "officer2", "union_housing", {
+        **lan2, "support_type": "repair", "house_condition": "disaster",
+        "house_address": "Thôn Phú Trung, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CH 03364", "land_undisputed": True,
+        "estimated_cost_vnd": 45_000_000, "own_contribution_vnd": 20_000_000, "requested_amount_vnd": 25_000_000,
+        "member_years": member_years(lan2), "household_size": 4,
+    }, [photo(60), pdf("application", "Đơn đề nghị có xác nhận của UBND xã.pdf"),
+        pdf("cost_estimate", "Dự toán sửa chữa mái nhà.pdf")])
+    s.submit(19, "school-house")
+    s.approve(10, "school-house")
+    thuong = _person("Lê Thị Hoài Thương", "female", date(1989, 2, 14), 8812, date(2012, 9, 1),
+                     SCHOOL, "Giáo viên Ngữ văn", "0359 742 618", "Thôn Phú Bình, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(14, "school-heart", "officer2", "child_heart", {
+        **thuong, "child_full_name": "Trịnh Bảo Ngọc", "child_birth_date": years_ago(2, 5, 30), "child_gender": "female",
+        "diagnosis_group": "cleft_palate", "diagnosis": "Khe hở vòm miệng không hoàn toàn",
+        "hospital": "Bệnh viện Răng Hàm Mặt Thành phố Hồ Chí Minh", "surgery_indicated_on": ago(30),
+        "estimated_cost_vnd": 15_000_000, "requested_amount_vnd": 10_000_000,
+        "hardship_criteria": ["parent_critical_illness"],
+    }, child_heart_files())
+    s.submit(12, "school-heart")
+    tam = _person("Nguyễn Văn Tâm", "male", date(1978, 10, 10), 2175, date(2000, 9, 1),
+                  SCHOOL, "Giáo viên Vật lý", "0912 556 093", "Thôn Phú Thuận, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+    s.draft(4, "school-aid", "officer2", "accident_aid", {
+        **tam, "case_type": "critical_illness", "occurred_on": ago(80),
+        "description": "Phát hiện ung thư đại tràng giai đoạn II, đã phẫu thuật và đang điều trị hóa chất tại "
+                       "Bệnh viện Chợ Rẫy; vợ làm nông, hai con đang học đại học.",
+        "occasion": occasion, "requested_amount_vnd": aid_cap,
+    }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("discharge_paper", "Giấy ra viện.pdf", 2)])
+    s.submit(3, "school-aid")
+
+    # ---- Công đoàn cơ sở Trường Mầm non Tuổi Hồng, Bù Đăng (officer3) ----
+    hoa = _person("Điểu Thị Hoa", "female", date(1987, 7, 4), 4906, date(2016, 8, 1),
+                  KINDERGARTEN, "Nhân viên cấp dưỡng", "0384 915 207", "Thôn 4, xã Đăk Nhau, huyện Bù Đăng, tỉnh Bình Phước")
+    s.draft(6, "kindergarten-house", "officer3", "union_housing", {
+        **hoa, "support_type": "new_build", "house_condition": "temporary",
+        "house_address": "Thôn 4, xã Đăk Nhau, huyện Bù Đăng, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CT 20581", "land_undisputed": True,
+        "estimated_cost_vnd": 150_000_000, "own_contribution_vnd": 120_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": member_years(hoa), "household_size": 6,
+    }, [photo(80), pdf("application", "Đơn đề nghị có xác nhận của UBND xã.pdf"),
+        pdf("land_document", "Giấy chứng nhận QSDĐ.pdf")])
+    s.submit(4, "kindergarten-house")

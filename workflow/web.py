@@ -5,8 +5,20 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
+from .i18n import N_
 from .formatting import format_date, format_datetime, format_money
 from .states import EVENTS, STATES
+
+
+ERROR_PAGES = {
+    404: (N_("Không tìm thấy"), N_("Trang hoặc hồ sơ này không tồn tại, hoặc bạn không có quyền xem.")),
+    403: (N_("Không được phép"), N_("Bạn không có quyền thực hiện thao tác này.")),
+    400: (N_("Yêu cầu không hợp lệ"),
+          N_("Yêu cầu không hợp lệ hoặc phiên làm việc đã hết hạn; vui lòng tải lại trang và thử lại.")),
+    405: (N_("Không được phép"), N_("Thao tác này không được hỗ trợ.")),
+    413: (N_("Dữ liệu quá lớn"), N_("Dữ liệu gửi lên vượt quá giới hạn cho phép.")),
+    500: (N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra; không có thay đổi nào được lưu. Vui lòng thử lại sau.")),
+}
 
 
 def _kind_title(code: str) -> str:
@@ -18,6 +30,8 @@ def _kind_title(code: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
                                  readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
+                                 # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
+                                 translate=lambda text: gettext(text) if text else text,
                                  money_plain=lambda value: format_money(value).removesuffix(" đ").removesuffix(" VND"))
 
     @app.context_processor
@@ -49,13 +63,9 @@ def init_app(app: Flask) -> None:
     def page(status, title, message):
         def handler(error):
             if request.path.startswith("/api/"):
-                return {"error": message}, status
-            return render_template("error.html", title=title, message=message), status
+                return {"error": gettext(message)}, status
+            return render_template("error.html", title=gettext(title), message=gettext(message)), status
         return handler
 
-    app.register_error_handler(404, page(404, "Không tìm thấy", "Trang hoặc hồ sơ này không tồn tại, hoặc bạn không có quyền xem."))
-    app.register_error_handler(403, page(403, "Không được phép", "Bạn không có quyền thực hiện thao tác này."))
-    app.register_error_handler(400, page(400, "Yêu cầu không hợp lệ", "Yêu cầu không hợp lệ hoặc phiên làm việc đã hết hạn; vui lòng tải lại trang và thử lại."))
-    app.register_error_handler(405, page(405, "Không được phép", "Thao tác này không được hỗ trợ."))
-    app.register_error_handler(413, page(413, "Dữ liệu quá lớn", "Dữ liệu gửi lên vượt quá giới hạn cho phép."))
-    app.register_error_handler(500, page(500, "Lỗi hệ thống", "Đã có lỗi xảy ra; không có thay đổi nào được lưu. Vui lòng thử lại sau."))
+    for status, (title, message) in ERROR_PAGES.items():
+        app.register_error_handler(status, page(status, title, message))

@@ -6,10 +6,12 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 from .config import Config
 from .extensions import csrf, db, login_manager, mail, migrate
+from .i18n import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +47,8 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.localize_callback = gettext  # translated when flashed (a lazy string cannot go in the session)
     login_manager.session_protection = "strong"
 
     from .admin import bp as admin_bp

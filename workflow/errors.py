@@ -1,4 +1,7 @@
-"""Errors an operation raises; the pages and the API turn them into their status codes."""
+"""Errors an operation raises; the pages and the API turn them into their status codes.
+
+An error's message is translated when it is raised (gettext, in the language of the request)."""
+from .i18n import N_
 
 
 class OperationError(Exception):
@@ -30,5 +33,6 @@ class TooLarge(OperationError):
     status = 413
 
 
-STALE_MESSAGE = ("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
-                 "trước khi thao tác tiếp.")
+# A msgid: translate it where it is used (gettext(STALE_MESSAGE)).
+STALE_MESSAGE = N_("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
+                   "trước khi thao tác tiếp.")

@@ -1,6 +1,11 @@
-"""Vietnamese presentation: dd/mm/yyyy dates, "1.500.000 đ" amounts, official date lines."""
+"""Presentation: dd/mm/yyyy dates in every language; amounts "1.500.000 đ" in Vietnamese and
+"1,500,000 VND" in English (the current Flask-Babel locale); official date lines (always Vietnamese)."""
 import re
 from datetime import date, datetime, timezone
+
+from babel.numbers import format_decimal
+from flask import has_request_context
+from flask_babel import get_locale
 
 from .clock import ZONE as VIETNAM
 
@@ -24,10 +29,28 @@ def format_datetime(value: datetime | None) -> str:
     return value and vietnam_time(value).strftime("%H:%M %d/%m/%Y") or ""
 
 
+def _language() -> str:
+    """The language of the current request (or of a `force_locale` block inside one); Vietnamese elsewhere."""
+    if not has_request_context():
+        return "vi"
+    locale = get_locale()
+    return locale.language if locale else "vi"
+
+
+def format_amount(value) -> str:
+    """A whole number of đồng without its currency: "1.500.000" in Vietnamese, "1,500,000" in English."""
+    if value is None or value == "":
+        return ""
+    language = _language()
+    if language == "vi":
+        return f"{int(value):,}".replace(",", ".")
+    return format_decimal(int(value), locale=language)
+
+
 def format_money(value) -> str:
     if value is None or value == "":
         return ""
-    return f"{int(value):,}".replace(",", ".") + " đ"
+    return format_amount(value) + (" đ" if _language() == "vi" else " VND")
 
 
 def official_date_line(place: str, day: date) -> str:
@@ -53,7 +76,14 @@ def parse_screen_date(text: str) -> date | None:
 
 
 def parse_money(text: str) -> int | None:
-    """'1.500.000', '1 500 000 đ' or '1500000' -> 1500000; None when it is not a whole number of đồng."""
+    """'1.500.000', '1 500 000 đ', '1,500,000 VND' or '1500000' -> 1500000; None when it is not a whole
+    number of đồng. A comma is a thousands separator only in thousands positions ('1,500,000'); elsewhere
+    ('1,5') it would be a decimal part, and that is refused."""
     cleaned = re.sub(r"\s*(đ|vnđ|vnd)$", "", text.strip(), flags=re.IGNORECASE)
-    cleaned = re.sub(r"[\s.]", "", cleaned)  # thousands separators; a comma would be a decimal part
+    if "," in cleaned:
+        grouped = re.sub(r"\s", "", cleaned)
+        if not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", grouped):
+            return None
+        cleaned = grouped.replace(",", "")
+    cleaned = re.sub(r"[\s.]", "", cleaned)  # thousands separators
     return int(cleaned) if re.fullmatch(r"[0-9]{1,15}", cleaned) else None

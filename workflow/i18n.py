@@ -3,7 +3,7 @@ English comes from workflow/translations/en. A signed-in user's choice is kept o
 the session. Official documents are always rendered in Vietnamese (`force_locale("vi")`)."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -21,6 +21,8 @@ def N_(message: str) -> str:  # noqa: N802 (the gettext convention for "mark for
 
 
 def select_locale() -> str:
+    if not has_request_context():  # the CLI, a background task: messages keep their Vietnamese msgid
+        return DEFAULT_LOCALE
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("locale")

@@ -1,35 +1,41 @@
 """The dossier state machine (DESIGN §3): states, the eight events, and who may fire them.
 
-It knows nothing of Flask or the database: it reads `dossier.state`, `dossier.organisation_id`,
+It knows nothing of the database or the request (only gettext, which outside a request gives the
+Vietnamese msgid): it reads `dossier.state`, `dossier.organisation_id`,
 `dossier.reviewing_org_id` and `dossier.deciding_org_id`, and `actor.role` and
 `actor.organisation_id`, so it can be tested with plain objects. The operations module is the only
 caller that fires events; it records the history and issues the documents.
+
+The labels are Vietnamese msgids marked with N_: whoever shows one translates it then (`_(STATES[code])`).
 """
+from flask_babel import gettext
 from statemachine import Event, State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
+
+from .i18n import N_
 
 __all__ = ["DossierWorkflow", "ReasonRequired", "TransitionNotAllowed", "STATES", "EVENTS", "EDITABLE_STATES"]
 
 STATES = {
-    "draft": "Dự thảo",
-    "submitted": "Đã nộp, chờ thẩm định",
-    "returned": "Bị trả lại",
-    "approved": "Đã thẩm định đạt",
-    "forwarded": "Đã chuyển LĐLĐ tỉnh",
-    "accepted": "Được chấp thuận",
-    "rejected": "Không được chấp thuận",
-    "withdrawn": "Đã rút",
+    "draft": N_("Dự thảo"),
+    "submitted": N_("Đã nộp, chờ thẩm định"),
+    "returned": N_("Bị trả lại"),
+    "approved": N_("Đã thẩm định đạt"),
+    "forwarded": N_("Đã chuyển LĐLĐ tỉnh"),
+    "accepted": N_("Được chấp thuận"),
+    "rejected": N_("Không được chấp thuận"),
+    "withdrawn": N_("Đã rút"),
 }
 
 EVENTS = {
-    "submit": "Nộp hồ sơ",
-    "return": "Trả lại hồ sơ",
-    "approve": "Thẩm định đạt",
-    "forward": "Chuyển lên LĐLĐ tỉnh",
-    "accept": "Chấp thuận",
-    "reject": "Không chấp thuận",
-    "refer_back": "Chuyển lại cấp trên trực tiếp",
-    "withdraw": "Rút hồ sơ",
+    "submit": N_("Nộp hồ sơ"),
+    "return": N_("Trả lại hồ sơ"),
+    "approve": N_("Thẩm định đạt"),
+    "forward": N_("Chuyển lên LĐLĐ tỉnh"),
+    "accept": N_("Chấp thuận"),
+    "reject": N_("Không chấp thuận"),
+    "refer_back": N_("Chuyển lại cấp trên trực tiếp"),
+    "withdraw": N_("Rút hồ sơ"),
 }
 
 # Events that need a reason from the person acting (withdraw needs one unless the dossier is a draft).
@@ -42,7 +48,7 @@ class ReasonRequired(ValueError):
     """The event needs a reason (a comment) and none was given."""
 
     def __init__(self, event_id):
-        super().__init__("Vui lòng nhập lý do.")
+        super().__init__(gettext("Vui lòng nhập lý do."))
         self.event_id = event_id
 
 

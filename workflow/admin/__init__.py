@@ -3,6 +3,7 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from .. import clock
@@ -11,7 +12,7 @@ from ..dossiers.models import RuleSet
 from ..dossiers.rules import add_rule_set, rule_set_for, rule_set_scope
 from ..errors import OperationError
 from ..extensions import db
-from ..formatting import parse_screen_date
+from ..formatting import format_date, parse_screen_date
 from ..transaction import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -47,21 +48,23 @@ def new_rule_set():
     valid_from = parse_screen_date(form.get("valid_from", ""))
     valid_to = parse_screen_date(form.get("valid_to", "")) if form.get("valid_to", "").strip() else None
     if form.get("valid_to", "").strip() and valid_to is None:
-        errors["valid_to"] = ["Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."]
+        errors["valid_to"] = [gettext("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")]
     try:
         params = json.loads(form.get("params") or "{}")
     except json.JSONDecodeError as exc:
         params = None
-        errors["params"] = [f"Không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno})."]
+        errors["params"] = [gettext("Không phải JSON hợp lệ (dòng %(line)s, cột %(column)s).",
+                                    line=exc.lineno, column=exc.colno)]
     except ValueError:  # e.g. an integer of thousands of digits
         params = None
-        errors["params"] = ["Không phải JSON hợp lệ."]
+        errors["params"] = [gettext("Không phải JSON hợp lệ.")]
     if not errors:
         try:
             with unit_of_work():
                 rule_set = add_rule_set(current_user, kind=form.get("kind"), jurisdiction_id=form.get("jurisdiction_id", type=int),
                                         valid_from=valid_from, valid_to=valid_to, basis=form.get("basis", ""), params=params)
-            flash(f"Đã thêm bộ quy định, áp dụng từ ngày {rule_set.valid_from:%d/%m/%Y}.", "success")
+            flash(gettext("Đã thêm bộ quy định, áp dụng từ ngày %(day)s.", day=format_date(rule_set.valid_from)),
+                  "success")
             return redirect(url_for(".rule_sets"))
         except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}

@@ -5,6 +5,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
+from flask_babel import force_locale, gettext
 
 from ..auth.models import ApiToken
 from ..auth.routes import authenticate
@@ -14,6 +15,7 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.models import Batch, Dossier
 from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
+from ..i18n import LANGUAGES
 from ..pdf.models import Document
 from ..pdf.serve import (attachment_response, bundle_in_background, bundle_response, pdf_response,
                          stored_bundle_response)
@@ -47,8 +49,11 @@ def token_required(view):
         scheme, _, token = header.partition(" ")
         user = ApiToken.find_user(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
-            return error(401, "Thiếu hoặc sai mã truy cập (Bearer token).")
+            return error(401, gettext("Thiếu hoặc sai mã truy cập (Bearer token)."))
         g.api_user = user
+        if user.locale in LANGUAGES:  # messages in the language the account chose on the site
+            with force_locale(user.locale):
+                return view(*args, **kwargs)
         return view(*args, **kwargs)
     return wrapper
 
@@ -56,7 +61,8 @@ def token_required(view):
 def json_body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Invalid("Nội dung phải là một đối tượng JSON.", {"body": ["Gửi JSON với Content-Type: application/json."]})
+        raise Invalid(gettext("Nội dung phải là một đối tượng JSON."),
+                      {"body": [gettext("Gửi JSON với Content-Type: application/json.")]})
     return body
 
 
@@ -65,11 +71,11 @@ def create_token():
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
-        return error(422, "Thiếu tên đăng nhập hoặc mật khẩu.",
-                     {"username": ["Bắt buộc."]} if not isinstance(username, str) else {"password": ["Bắt buộc."]})
+        return error(422, gettext("Thiếu tên đăng nhập hoặc mật khẩu."),
+                     {"username" if not isinstance(username, str) else "password": [gettext("Bắt buộc.")]})
     user = authenticate(username, password)
     if user is None:
-        return error(401, "Tên đăng nhập hoặc mật khẩu không đúng.")
+        return error(401, gettext("Tên đăng nhập hoặc mật khẩu không đúng."))
     with unit_of_work():
         row, token = ApiToken.issue(user)
     return {"token": token, "expires_at": iso(row.expires_at)}, 201
@@ -91,9 +97,11 @@ def list_dossiers():
     state = request.args.get("state")
     kind = request.args.get("kind")
     if state and state not in STATES:
-        return error(422, "Trạng thái không hợp lệ.", {"state": [f"Một trong: {', '.join(STATES)}."]})
+        return error(422, gettext("Trạng thái không hợp lệ."),
+                     {"state": [gettext("Một trong: %(choices)s.", choices=", ".join(STATES))]})
     if kind and kind not in KINDS:
-        return error(422, "Loại hồ sơ không hợp lệ.", {"kind": [f"Một trong: {', '.join(KINDS)}."]})
+        return error(422, gettext("Loại hồ sơ không hợp lệ."),
+                     {"kind": [gettext("Một trong: %(choices)s.", choices=", ".join(KINDS))]})
     dossiers = db.session.scalars(ops.list_dossiers(g.api_user, state=state, kind=kind).limit(500)).all()
     return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in dossiers]}
 
@@ -131,7 +139,8 @@ def transition(dossier_id):
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
         if not isinstance(event, str) or event not in EVENTS:
-            raise Invalid("Thao tác không hợp lệ.", {"event": [f"Một trong: {', '.join(EVENTS)}."]})
+            raise Invalid(gettext("Thao tác không hợp lệ."),
+                          {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(EVENTS))]})
         dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
                            granted_amount_vnd=body.get("granted_amount_vnd"))
     return dossier_json(dossier, g.api_user)
@@ -151,7 +160,8 @@ def upload_attachment(dossier_id):
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
         if upload is None:
-            raise Invalid("Thiếu tệp.", {"file": ["Gửi tệp trong trường 'file' (multipart/form-data)."]})
+            raise Invalid(gettext("Thiếu tệp."),
+                          {"file": [gettext("Gửi tệp trong trường 'file' (multipart/form-data).")]})
         attachment = ops.add_attachment(g.api_user, dossier, request.form.get("attachment_type"), upload.filename,
                                         upload.read())
     return attachment_json(attachment), 201
@@ -183,14 +193,14 @@ def delete_attachment(attachment_id):
 def get_document(document_id):
     document = db.session.get(Document, document_id)
     if document is None or not can_download(g.api_user, document):
-        return error(404, "Không tìm thấy văn bản.")
+        return error(404, gettext("Không tìm thấy văn bản."))
     return pdf_response(document)
 
 
 def _visible_batch(batch_id) -> Batch:
     batch = db.session.get(Batch, batch_id)
     if batch is None or not can_view_batch(g.api_user, batch):
-        raise NotFound("Không tìm thấy đợt chuyển hồ sơ.")
+        raise NotFound(gettext("Không tìm thấy đợt chuyển hồ sơ."))
     return batch
 
 
@@ -244,7 +254,8 @@ def batch_bundle(batch_id):
     db.session.refresh(build)
     if build.status == "done":
         return stored_bundle_response(batch, build)
-    return {"status": build.status, "done": build.done, "total": build.total, "error": build.error}, 202
+    return {"status": build.status, "done": build.done, "total": build.total,
+            "error": gettext(build.error) if build.error else build.error}, 202
 
 
 @bp.get("/batches/<int:batch_id>/bundle.zip")
@@ -255,7 +266,7 @@ def batch_bundle_zip(batch_id):
 
 @bp.get("/kinds")
 def kinds():
-    return {"kinds": [{"code": k.code, "title": k.title, "schema": k.json_schema()} for k in KINDS.values()]}
+    return {"kinds": [{"code": k.code, "title": gettext(k.title), "schema": k.json_schema()} for k in KINDS.values()]}
 
 
 @bp.get("/openapi.json")

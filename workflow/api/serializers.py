@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from flask import url_for
+from flask_babel import gettext
 
 from ..dossiers.kinds import KINDS
 from ..dossiers.permissions import allowed_events, attachments_seen_by, can_download, data_seen_by
@@ -36,7 +37,7 @@ def attachment_json(attachment) -> dict:
     return {
         "id": attachment.id,
         "attachment_type": attachment.attachment_type,
-        "label": kind.attachment_types[attachment.attachment_type][0],
+        "label": gettext(kind.attachment_types[attachment.attachment_type][0]),
         "filename": attachment.filename,
         "content_type": attachment.content_type,
         "size": attachment.size,

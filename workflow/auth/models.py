@@ -11,13 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
+from ..i18n import N_
 from ..orgs.models import Organisation
 
+# Labels are msgids: translated where shown (`_(current_user.role_label)`).
 ROLES = {
-    "officer": "Cán bộ công đoàn cơ sở",
-    "reviewer": "Cán bộ thẩm định (cấp trên trực tiếp)",
-    "liaison": "Cán bộ LĐLĐ tỉnh",
-    "admin": "Quản trị hệ thống",
+    "officer": N_("Cán bộ công đoàn cơ sở"),
+    "reviewer": N_("Cán bộ thẩm định (cấp trên trực tiếp)"),
+    "liaison": N_("Cán bộ LĐLĐ tỉnh"),
+    "admin": N_("Quản trị hệ thống"),
 }
 
 

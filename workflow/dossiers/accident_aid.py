@@ -9,17 +9,19 @@ import unicodedata
 from datetime import date
 from typing import Literal
 
+from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
-from ..formatting import format_money
+from ..formatting import format_amount, format_money
+from ..i18n import N_
 from .kinds import register
 
 CASE_TYPES = {
-    "labour_accident": "Tai nạn lao động",
-    "occupational_disease": "Bệnh nghề nghiệp",
-    "critical_illness": "Bệnh hiểm nghèo",
-    "special_hardship": "Hoàn cảnh đặc biệt khó khăn",
+    "labour_accident": N_("Tai nạn lao động"),
+    "occupational_disease": N_("Bệnh nghề nghiệp"),
+    "critical_illness": N_("Bệnh hiểm nghèo"),
+    "special_hardship": N_("Hoàn cảnh đặc biệt khó khăn"),
 }
 
 
@@ -43,16 +45,16 @@ class AccidentAidParams(ParamsModel):
 @register
 class AccidentAid(DossierKind):
     code = "accident_aid"
-    title = "Hỗ trợ công nhân lao động bị tai nạn lao động, bệnh nghề nghiệp, hoàn cảnh đặc biệt khó khăn"
-    short_title = "TNLĐ, BNN, hoàn cảnh khó khăn"
+    title = N_("Hỗ trợ công nhân lao động bị tai nạn lao động, bệnh nghề nghiệp, hoàn cảnh đặc biệt khó khăn")
+    short_title = N_("TNLĐ, BNN, hoàn cảnh khó khăn")
     request_phrase = "hỗ trợ đoàn viên bị tai nạn lao động, bệnh nghề nghiệp, có hoàn cảnh đặc biệt khó khăn"
     Data = AccidentAidData
     Params = AccidentAidParams
     attachment_types = {
-        "application": ("Đơn đề nghị hỗ trợ", True),
-        "capacity_assessment": ("Biên bản giám định mức suy giảm khả năng lao động", False),  # required when a % is given
-        "accident_report": ("Biên bản điều tra tai nạn lao động", False),
-        "discharge_paper": ("Giấy ra viện", False),
+        "application": (N_("Đơn đề nghị hỗ trợ"), True),
+        "capacity_assessment": (N_("Biên bản giám định mức suy giảm khả năng lao động"), False),  # required when a % is given
+        "accident_report": (N_("Biên bản điều tra tai nạn lao động"), False),
+        "discharge_paper": (N_("Giấy ra viện"), False),
     }
     list_columns = [
         ("Trường hợp", lambda shown: shown["case_type"]),
@@ -71,22 +73,24 @@ class AccidentAid(DossierKind):
 
     @classmethod
     def form_hints(cls, params: AccidentAidParams) -> dict[str, str]:
-        return {"occasion": "Các dịp đang áp dụng: " + "; ".join(
-            f"{name} (tối đa {format_money(cap)})" for name, cap in params.occasions.items()) + "."}
+        occasions = "; ".join(gettext("%(occasion)s (tối đa %(cap)s)", occasion=name, cap=format_money(cap))
+                              for name, cap in params.occasions.items())
+        return {"occasion": gettext("Các dịp đang áp dụng: %(occasions)s.", occasions=occasions)}
 
     @classmethod
     def rules(cls, values: AccidentAidData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         if values.occurred_on and values.occurred_on > ctx.on:
-            yield "occurred_on", "Ngày xảy ra không được sau ngày nộp hồ sơ."
+            yield "occurred_on", gettext("Ngày xảy ra không được sau ngày nộp hồ sơ.")
         if values.occasion:
             caps = {normalise_occasion(name): (name, cap) for name, cap in ctx.params.occasions.items()}
             match = caps.get(normalise_occasion(values.occasion))
             if match is None:
-                yield "occasion", "Dịp hỗ trợ phải là một trong: " + "; ".join(ctx.params.occasions) + "."
+                yield "occasion", gettext("Dịp hỗ trợ phải là một trong: %(occasions)s.",
+                                          occasions="; ".join(ctx.params.occasions))
             elif values.requested_amount_vnd and values.requested_amount_vnd > match[1]:
-                yield "requested_amount_vnd", (
-                    f"Mức hỗ trợ tối đa dịp {match[0]} là " + f"{match[1]:,}".replace(",", ".") + " đồng mỗi người.")
+                yield "requested_amount_vnd", gettext("Mức hỗ trợ tối đa dịp %(occasion)s là %(cap)s đồng mỗi người.",
+                                                      occasion=match[0], cap=format_amount(match[1]))
 
     @classmethod
     def dedup_key(cls, data: dict) -> str | None:
@@ -97,7 +101,7 @@ class AccidentAid(DossierKind):
     @classmethod
     def dedup_error(cls, data: dict) -> tuple[str, str]:
         # Says that an aid exists, never where or for whom beyond what the officer typed.
-        return "citizen_id", (f"Người có số CCCD này đã có hồ sơ hỗ trợ dịp “{data.get('occasion')}” trong hệ thống; "
-                              "mỗi người chỉ được hỗ trợ một lần mỗi dịp.")
+        return "citizen_id", gettext("Người có số CCCD này đã có hồ sơ hỗ trợ dịp “%(occasion)s” trong hệ thống; "
+                                     "mỗi người chỉ được hỗ trợ một lần mỗi dịp.", occasion=data.get("occasion"))
 
 

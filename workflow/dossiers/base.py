@@ -4,6 +4,11 @@ A kind is one module in this package (see child_heart.py): a pydantic model of i
 gives its JSON Schema and its form), a pydantic model of its rule-set parameters, the rules checked at
 submit, its attachment types, and what its documents and lists show. Its templates live in
 templates/kinds/<code>/ (or in the kind's own `template_dir`).
+
+Languages: every label and message is a Vietnamese msgid. Module-level ones (field labels, choice labels,
+titles, attachment types) stay plain str, marked with N_ (field labels: the `field:1` keyword), so that the
+JSON Schema stays plain; they are translated with gettext where text is built for people (label(),
+display(), error messages). Official documents render under force_locale("vi").
 """
 from __future__ import annotations
 
@@ -14,17 +19,22 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
+from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..formatting import format_date, format_money, parse_money, parse_screen_date
+from ..formatting import format_amount, format_date, format_money, parse_money, parse_screen_date
+from ..i18n import N_
 
 Errors = dict[str, list[str]]
 
 
 def field(label: str, *, required: bool = True, choices: dict[str, str] | None = None, long: bool = False,
           pattern_message: str | None = None, missing_message: str | None = None, **constraints) -> Any:
-    """A dossier field: optional while drafting, `required` ones must be filled before submit."""
+    """A dossier field: optional while drafting, `required` ones must be filled before submit.
+
+    `label` is extracted as a msgid (pybabel's `field:1`); choice labels and messages are marked with N_.
+    All stay plain str here and are translated where shown."""
     extra = {"x-label": label, "x-required-at-submit": required}
     if missing_message:
         extra["x-missing-message"] = missing_message
@@ -55,7 +65,7 @@ class ParamsModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-GENDERS = {"male": "Nam", "female": "Nữ"}
+GENDERS = {"male": N_("Nam"), "female": N_("Nữ")}
 MAX_VND = 10**13
 
 
@@ -66,42 +76,44 @@ class PersonData(FieldsModel):
     gender: Literal["male", "female"] | None = field("Giới tính", choices=GENDERS)
     birth_date: date | None = field("Ngày sinh")
     citizen_id: str | None = field("Số CCCD", pattern=r"^\d{12}$",
-                                   pattern_message="Số CCCD phải gồm đúng 12 chữ số.")
+                                   pattern_message=N_("Số CCCD phải gồm đúng 12 chữ số."))
     member_since: date | None = field("Ngày vào Công đoàn")
     workplace: str | None = field("Đơn vị công tác", max_length=200)
     position: str | None = field("Chức vụ / nghề nghiệp", required=False, max_length=100)
     phone: str | None = field("Số điện thoại", required=False, pattern=r"^\+?[0-9 .]{9,15}$",
-                              pattern_message="Số điện thoại chỉ gồm chữ số (9 đến 15 số).")
+                              pattern_message=N_("Số điện thoại chỉ gồm chữ số (9 đến 15 số)."))
     address: str | None = field("Địa chỉ thường trú", max_length=300, long=True)
 
 
 _MESSAGES = {
-    "missing": "Vui lòng nhập thông tin này.",
-    "string_type": "Phải là chuỗi ký tự.",
-    "string_too_short": "Quá ngắn (tối thiểu {min_length} ký tự).",
-    "string_too_long": "Quá dài (tối đa {max_length} ký tự).",
-    "string_pattern_mismatch": "Không đúng định dạng.",
-    "int_type": "Phải là số nguyên.",
-    "int_parsing": "Phải là số nguyên.",
-    "int_from_float": "Phải là số nguyên.",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
-    "greater_than": "Phải lớn hơn {gt}.",
-    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
-    "date_type": "Ngày không hợp lệ.",
-    "date_parsing": "Ngày không hợp lệ.",
-    "date_from_datetime_parsing": "Ngày không hợp lệ.",
-    "date_from_datetime_inexact": "Ngày không hợp lệ.",
-    "bool_type": "Phải là đúng hoặc sai.",
-    "bool_parsing": "Phải là đúng hoặc sai.",
-    "literal_error": "Giá trị không nằm trong danh sách cho phép.",
-    "list_type": "Phải là một danh sách.",
-    "model_type": "Phải là một đối tượng.",
-    "dict_type": "Phải là một đối tượng.",
-    "extra_forbidden": "Trường này không có trong loại hồ sơ.",
-    "too_short": "Chọn ít nhất {min_length} mục.",
-    "too_long": "Tối đa {max_length} mục.",
+    "missing": N_("Vui lòng nhập thông tin này."),
+    "string_type": N_("Phải là chuỗi ký tự."),
+    "string_too_short": N_("Quá ngắn (tối thiểu %(min_length)s ký tự)."),
+    "string_too_long": N_("Quá dài (tối đa %(max_length)s ký tự)."),
+    "string_pattern_mismatch": N_("Không đúng định dạng."),
+    "int_type": N_("Phải là số nguyên."),
+    "int_parsing": N_("Phải là số nguyên."),
+    "int_from_float": N_("Phải là số nguyên."),
+    "greater_than_equal": N_("Phải lớn hơn hoặc bằng %(ge)s."),
+    "greater_than": N_("Phải lớn hơn %(gt)s."),
+    "less_than_equal": N_("Phải nhỏ hơn hoặc bằng %(le)s."),
+    "date_type": N_("Ngày không hợp lệ."),
+    "date_parsing": N_("Ngày không hợp lệ."),
+    "date_from_datetime_parsing": N_("Ngày không hợp lệ."),
+    "date_from_datetime_inexact": N_("Ngày không hợp lệ."),
+    "bool_type": N_("Phải là đúng hoặc sai."),
+    "bool_parsing": N_("Phải là đúng hoặc sai."),
+    "literal_error": N_("Giá trị không nằm trong danh sách cho phép."),
+    "list_type": N_("Phải là một danh sách."),
+    "model_type": N_("Phải là một đối tượng."),
+    "dict_type": N_("Phải là một đối tượng."),
+    "extra_forbidden": N_("Trường này không có trong loại hồ sơ."),
+    "too_short": N_("Chọn ít nhất %(min_length)s mục."),
+    "too_long": N_("Tối đa %(max_length)s mục."),
 }
 MISSING = _MESSAGES["missing"]
+_INVALID = N_("Giá trị không hợp lệ.")
+_OTHER_LABELS = {"attachments": N_("Tệp đính kèm"), "kind": N_("Loại hồ sơ"), "version": N_("Phiên bản")}
 
 
 # --- field metadata, for a kind's model or a row model inside it ----------------------------------
@@ -146,7 +158,8 @@ def widget(model: type[BaseModel], name: str) -> str:
 
 
 def display_value(model: type[BaseModel], name: str, value) -> str:
-    """A value as people read it: dd/mm/yyyy, 1.500.000 đ, labels instead of codes, Có/Không."""
+    """A value as people read it, in the current language: dd/mm/yyyy, 1.500.000 đ, labels instead of codes,
+    Có/Không."""
     if value is None or value == "" or value == []:
         return ""
     kind_of = widget(model, name)
@@ -155,12 +168,14 @@ def display_value(model: type[BaseModel], name: str, value) -> str:
     if kind_of == "money":
         return format_money(value)
     if kind_of == "checkbox":
-        return "Có" if value else "Không"
+        return gettext("Có") if value else gettext("Không")
     if kind_of in ("select", "checkboxes"):
         labels = meta(model, name).get("x-choice-labels", {})
-        return "; ".join(labels.get(v, v) for v in value) if isinstance(value, list) else labels.get(value, value)
+        if isinstance(value, list):
+            return "; ".join(gettext(labels[v]) if v in labels else v for v in value)
+        return gettext(labels[value]) if value in labels else value
     if kind_of == "rows":
-        return f"{len(value)} mục"
+        return ngettext("%(num)s mục", "%(num)s mục", len(value))
     return str(value)
 
 
@@ -169,18 +184,18 @@ def _parse_value(model, name, raw: str, errors: Errors, key: str):
     if kind_of == "date":
         parsed = parse_screen_date(raw)
         if parsed is None:
-            errors[key] = ["Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy."]
+            errors[key] = [gettext("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")]
             return None
         return parsed.isoformat()
     if kind_of == "money":
         parsed = parse_money(raw)
         if parsed is None:
-            errors[key] = ["Phải là số nguyên, ví dụ 1.500.000."]
+            errors[key] = [gettext("Phải là số nguyên, ví dụ 1.500.000.")]
         return parsed
     if kind_of == "number":  # a count or a percentage: a dot is a decimal point here, not a separator
         if re.fullmatch(r"-?[0-9]{1,9}", raw):
             return int(raw)
-        errors[key] = ["Phải là số nguyên."]
+        errors[key] = [gettext("Phải là số nguyên.")]
         return None
     return raw
 
@@ -262,18 +277,21 @@ class DossierKind:
 
     @classmethod
     def label(cls, name: str) -> str:
-        return cls.meta(name).get("x-label", name)
+        """The field's label in the current language."""
+        label = cls.meta(name).get("x-label")
+        return gettext(label) if label else name
 
     @classmethod
     def error_label(cls, key: str) -> str:
         """'solutions.1.benefit_vnd' -> 'Giải pháp 2 – Giá trị làm lợi (đồng)'."""
         parts = key.split(".")
         if parts[0] not in cls.Data.model_fields:
-            return {"attachments": "Tệp đính kèm", "kind": "Loại hồ sơ", "version": "Phiên bản"}.get(key, key)
+            return gettext(_OTHER_LABELS[key]) if key in _OTHER_LABELS else key
         if len(parts) == 3 and parts[1].isdigit() and row_model(cls.Data, parts[0]):
             rows = row_model(cls.Data, parts[0])
-            inner = meta(rows, parts[2]).get("x-label", parts[2]) if parts[2] in rows.model_fields else parts[2]
-            return f"{cls.label(parts[0])} – dòng {int(parts[1]) + 1} – {inner}"
+            inner = meta(rows, parts[2]).get("x-label") if parts[2] in rows.model_fields else None
+            return gettext("%(field)s – dòng %(row)s – %(column)s", field=cls.label(parts[0]), row=int(parts[1]) + 1,
+                           column=gettext(inner) if inner else parts[2])
         return cls.label(parts[0])
 
     @classmethod
@@ -308,10 +326,9 @@ class DossierKind:
             if len(loc) >= 3 and name in cls.Data.model_fields and row_model(cls.Data, name):
                 model, key, name = row_model(cls.Data, name), ".".join(loc[:3]), loc[2]
             if item["type"] == "string_pattern_mismatch" and name in model.model_fields:
-                message = meta(model, name).get("x-pattern-message", _MESSAGES["string_pattern_mismatch"])
+                message = gettext(meta(model, name).get("x-pattern-message", _MESSAGES["string_pattern_mismatch"]))
             else:
-                template = _MESSAGES.get(item["type"], "Giá trị không hợp lệ.")
-                message = template.format(**(item.get("ctx") or {}))
+                message = gettext(_MESSAGES.get(item["type"], _INVALID), **(item.get("ctx") or {}))
             errors.setdefault(key, []).append(message)
         return errors
 
@@ -319,7 +336,7 @@ class DossierKind:
     def clean(cls, data: dict) -> tuple[dict, Errors]:
         """Check the shape of the data (types, formats); returns the JSON-ready data and the errors."""
         if not isinstance(data, dict):
-            return {}, {"data": ["Dữ liệu hồ sơ phải là một đối tượng JSON."]}
+            return {}, {"data": [gettext("Dữ liệu hồ sơ phải là một đối tượng JSON.")]}
         try:
             model = cls.Data.model_validate(data)
         except ValidationError as exc:
@@ -333,12 +350,12 @@ class DossierKind:
         for name in cls.field_names():
             field_meta = cls.meta(name)
             if field_meta.get("x-required-at-submit") and data.get(name) in (None, "", []):
-                errors.setdefault(name, []).append(field_meta.get("x-missing-message", MISSING))
+                errors.setdefault(name, []).append(gettext(field_meta.get("x-missing-message", MISSING)))
             rows = cls.row_model(name)
             for index, row in enumerate(data.get(name) or [] if rows else []):
                 for inner in rows.model_fields:
                     if meta(rows, inner).get("x-required-at-submit") and row.get(inner) in (None, "", []):
-                        errors.setdefault(f"{name}.{index}.{inner}", []).append(MISSING)
+                        errors.setdefault(f"{name}.{index}.{inner}", []).append(gettext(MISSING))
         values = cls.Data.model_validate(data)
         for key, message in cls.rules(values, ctx):
             if key not in errors:
@@ -352,7 +369,7 @@ class DossierKind:
 
     @classmethod
     def required_attachments(cls, data: dict) -> dict[str, str]:
-        """code -> label of the attachment types this dossier must have at submit."""
+        """code -> label (a msgid: gettext it to show it) of the attachment types this dossier must have at submit."""
         return {code: label for code, (label, required) in cls.attachment_types.items() if required}
 
     @classmethod
@@ -368,12 +385,13 @@ class DossierKind:
     @classmethod
     def dedup_error(cls, data: dict) -> tuple[str, str]:
         """(field, message) when another active dossier holds the same key."""
-        return "data", "Đã có một hồ sơ như vậy trong hệ thống."
+        return "data", gettext("Đã có một hồ sơ như vậy trong hệ thống.")
 
     # --- presentation --------------------------------------------------------------------------
     @classmethod
     def subject(cls, data: dict) -> str:
-        """A short line naming who the dossier is about, for lists and titles."""
+        """A short line naming who the dossier is about, for lists and titles. Not translated: it is stored
+        (the search column) and printed in official documents."""
         return data.get("full_name") or "(chưa nhập tên)"
 
     @classmethod
@@ -422,11 +440,11 @@ def add_years(day: date, years: int) -> date:
 
 def person_rules(values: PersonData, on: date):
     if values.birth_date and values.birth_date >= on:
-        yield "birth_date", "Ngày sinh phải trước ngày lập hồ sơ."
+        yield "birth_date", gettext("Ngày sinh phải trước ngày lập hồ sơ.")
     if values.member_since and values.member_since > on:
-        yield "member_since", "Ngày vào Công đoàn không được sau ngày lập hồ sơ."
+        yield "member_since", gettext("Ngày vào Công đoàn không được sau ngày lập hồ sơ.")
     if values.member_since and values.birth_date and values.member_since <= values.birth_date:
-        yield "member_since", "Ngày vào Công đoàn phải sau ngày sinh."
+        yield "member_since", gettext("Ngày vào Công đoàn phải sau ngày sinh.")
 
 
 def posted_values(model: type[BaseModel], form, prefix: str = "") -> dict:
@@ -457,7 +475,7 @@ def screen_values(model: type[BaseModel], data: dict) -> dict:
         if kind_of == "rows":
             values[name] = [screen_values(row_model(model, name), row) for row in value]
         elif kind_of == "money":
-            values[name] = display_value(model, name, value).removesuffix(" đ")
+            values[name] = format_amount(value)
         elif kind_of in ("date", "number"):
             values[name] = display_value(model, name, value)
         else:

@@ -11,26 +11,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, GENDERS, MAX_VND, ParamsModel, PersonData, RuleContext, add_years, field
-from ..formatting import format_money
+from ..formatting import format_amount, format_date, format_money
+from ..i18n import N_
 from .kinds import register
 
 DIAGNOSIS_GROUPS = {
-    "congenital_heart": "Tim bẩm sinh",
-    "cleft_lip": "Khe hở môi",
-    "cleft_palate": "Khe hở vòm miệng",
-    "cleft_lip_palate": "Khe hở môi và vòm miệng",
+    "congenital_heart": N_("Tim bẩm sinh"),
+    "cleft_lip": N_("Khe hở môi"),
+    "cleft_palate": N_("Khe hở vòm miệng"),
+    "cleft_lip_palate": N_("Khe hở môi và vòm miệng"),
 }
 
 HARDSHIP_CRITERIA = {
-    "orphan_both": "Mồ côi cả cha và mẹ",
-    "orphan_one": "Mồ côi cha hoặc mẹ",
-    "parent_accident_31pct": "Cha hoặc mẹ bị tai nạn lao động, suy giảm khả năng lao động từ 31% trở lên",
-    "parent_critical_illness": "Cha hoặc mẹ mắc bệnh hiểm nghèo",
-    "parent_lost_job": "Cha hoặc mẹ mất việc làm hoặc việc làm không ổn định",
-    "single_mother": "Nữ đoàn viên đơn thân nuôi con",
+    "orphan_both": N_("Mồ côi cả cha và mẹ"),
+    "orphan_one": N_("Mồ côi cha hoặc mẹ"),
+    "parent_accident_31pct": N_("Cha hoặc mẹ bị tai nạn lao động, suy giảm khả năng lao động từ 31% trở lên"),
+    "parent_critical_illness": N_("Cha hoặc mẹ mắc bệnh hiểm nghèo"),
+    "parent_lost_job": N_("Cha hoặc mẹ mất việc làm hoặc việc làm không ổn định"),
+    "single_mother": N_("Nữ đoàn viên đơn thân nuôi con"),
 }
 
 
@@ -47,7 +49,7 @@ class ChildHeartData(PersonData):
     requested_amount_vnd: int | None = field("Số tiền đề nghị hỗ trợ (đồng)", gt=0, le=MAX_VND)
     hardship_criteria: list[Literal[tuple(HARDSHIP_CRITERIA)]] | None = field(  # type: ignore[valid-type]
         "Hoàn cảnh gia đình (tiêu chí QĐ 378/QĐ-TLĐ)", choices=HARDSHIP_CRITERIA,
-        missing_message="Chọn ít nhất một hoàn cảnh theo QĐ 378/QĐ-TLĐ.")
+        missing_message=N_("Chọn ít nhất một hoàn cảnh theo QĐ 378/QĐ-TLĐ."))
     special_case: bool | None = field("Trường hợp đặc biệt (Thường trực Hội đồng quản lý Quỹ xem xét)", required=False)
 
 
@@ -69,16 +71,16 @@ def age_limit_reached(birth_date: date, on: date, max_age: int) -> bool:
 @register
 class ChildHeart(DossierKind):
     code = "child_heart"
-    title = "Hỗ trợ phẫu thuật cho trẻ em bệnh tim bẩm sinh, khe hở môi - vòm miệng"
-    short_title = "Trẻ em tim bẩm sinh / hở môi vòm miệng"
+    title = N_("Hỗ trợ phẫu thuật cho trẻ em bệnh tim bẩm sinh, khe hở môi - vòm miệng")
+    short_title = N_("Trẻ em tim bẩm sinh / hở môi vòm miệng")
     request_phrase = "hỗ trợ kinh phí phẫu thuật cho con của đoàn viên"
     Data = ChildHeartData
     Params = ChildHeartParams
     attachment_types = {
-        "surgery_indication": ("Giấy chỉ định phẫu thuật", True),
-        "birth_certificate": ("Giấy khai sinh của trẻ", True),
-        "hardship_evidence": ("Giấy tờ chứng minh hoàn cảnh", False),
-        "cost_estimate": ("Dự toán chi phí của bệnh viện", False),
+        "surgery_indication": (N_("Giấy chỉ định phẫu thuật"), True),
+        "birth_certificate": (N_("Giấy khai sinh của trẻ"), True),
+        "hardship_evidence": (N_("Giấy tờ chứng minh hoàn cảnh"), False),
+        "cost_estimate": (N_("Dự toán chi phí của bệnh viện"), False),
     }
     list_columns = [
         ("Họ và tên trẻ", lambda shown: shown["child_full_name"]),
@@ -96,32 +98,33 @@ class ChildHeart(DossierKind):
         max_age = params.max_age_years
         if values.child_birth_date:
             if values.child_birth_date > on:
-                yield "child_birth_date", "Ngày sinh của trẻ không được sau ngày lập hồ sơ."
+                yield "child_birth_date", gettext("Ngày sinh của trẻ không được sau ngày lập hồ sơ.")
             elif age_limit_reached(values.child_birth_date, on, max_age):
-                yield "child_birth_date", (
-                    f"Trẻ phải dưới {max_age} tuổi vào ngày nộp hồ sơ ({on:%d/%m/%Y}); "
-                    f"trẻ tròn {max_age} tuổi ngày {add_years(values.child_birth_date, max_age):%d/%m/%Y}.")
+                yield "child_birth_date", gettext(
+                    "Trẻ phải dưới %(age)s tuổi vào ngày nộp hồ sơ (%(on)s); trẻ tròn %(age)s tuổi ngày %(birthday)s.",
+                    age=max_age, on=format_date(on), birthday=format_date(add_years(values.child_birth_date, max_age)))
         if values.surgery_indicated_on and values.surgery_indicated_on > on:
-            yield "surgery_indicated_on", "Ngày chỉ định phẫu thuật không được sau ngày lập hồ sơ."
+            yield "surgery_indicated_on", gettext("Ngày chỉ định phẫu thuật không được sau ngày lập hồ sơ.")
         if values.child_birth_date and values.surgery_indicated_on and values.surgery_indicated_on < values.child_birth_date:
-            yield "surgery_indicated_on", "Ngày chỉ định phẫu thuật không được trước ngày sinh của trẻ."
+            yield "surgery_indicated_on", gettext("Ngày chỉ định phẫu thuật không được trước ngày sinh của trẻ.")
         requested, estimated = values.requested_amount_vnd, values.estimated_cost_vnd
         if requested and estimated is not None and requested > estimated:
-            yield "requested_amount_vnd", "Số tiền đề nghị không được lớn hơn chi phí dự kiến."
+            yield "requested_amount_vnd", gettext("Số tiền đề nghị không được lớn hơn chi phí dự kiến.")
         if requested and values.diagnosis_group and not values.special_case:
             cap_key = "congenital_heart" if values.diagnosis_group == "congenital_heart" else "cleft"
             cap = getattr(params.caps_vnd, cap_key)
             if requested > cap:
-                yield "requested_amount_vnd", (
-                    f"Mức hỗ trợ tối đa cho {DIAGNOSIS_GROUPS[values.diagnosis_group].lower()} là "
-                    f"{cap:,} đồng".replace(",", ".") + " (trừ trường hợp đặc biệt).")
+                yield "requested_amount_vnd", gettext(
+                    "Mức hỗ trợ tối đa cho %(group)s là %(cap)s đồng (trừ trường hợp đặc biệt).",
+                    group=gettext(DIAGNOSIS_GROUPS[values.diagnosis_group]).lower(), cap=format_amount(cap))
 
     @classmethod
     def form_hints(cls, params: ChildHeartParams) -> dict[str, str]:
         return {
-            "child_birth_date": f"Trẻ phải dưới {params.max_age_years} tuổi vào ngày nộp hồ sơ.",
-            "requested_amount_vnd": f"Tối đa {format_money(params.caps_vnd.congenital_heart)} (tim bẩm sinh), "
-                                    f"{format_money(params.caps_vnd.cleft)} (khe hở môi, vòm miệng), trừ trường hợp đặc biệt.",
+            "child_birth_date": gettext("Trẻ phải dưới %(age)s tuổi vào ngày nộp hồ sơ.", age=params.max_age_years),
+            "requested_amount_vnd": gettext(
+                "Tối đa %(heart)s (tim bẩm sinh), %(cleft)s (khe hở môi, vòm miệng), trừ trường hợp đặc biệt.",
+                heart=format_money(params.caps_vnd.congenital_heart), cleft=format_money(params.caps_vnd.cleft)),
         }
 
     @classmethod

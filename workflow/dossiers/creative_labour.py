@@ -12,24 +12,27 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, FieldsModel, MAX_VND, ParamsModel, PersonData, RuleContext, field
+from ..formatting import format_amount, format_money
+from ..i18n import N_
 from .kinds import register
 
 CATEGORIES = {
-    "A": "A – Công nhân, viên chức, lao động trình độ cao đẳng trở xuống, không giữ chức vụ lãnh đạo",
-    "B": "B – Cán bộ, viên chức, lao động trình độ đại học trở lên, không giữ chức vụ lãnh đạo",
-    "C": "C – Cán bộ lãnh đạo, quản lý (trưởng, phó cấp cơ sở trở lên)",
+    "A": N_("A – Công nhân, viên chức, lao động trình độ cao đẳng trở xuống, không giữ chức vụ lãnh đạo"),
+    "B": N_("B – Cán bộ, viên chức, lao động trình độ đại học trở lên, không giữ chức vụ lãnh đạo"),
+    "C": N_("C – Cán bộ lãnh đạo, quản lý (trưởng, phó cấp cơ sở trở lên)"),
 }
 SOLUTION_TYPES = {
-    "initiative": "Sáng kiến",
-    "useful_solution": "Giải pháp hữu ích",
-    "technical_improvement": "Cải tiến kỹ thuật",
-    "research_topic": "Đề tài khoa học cấp cơ sở",
-    "management_improvement": "Cải tiến quản lý",
+    "initiative": N_("Sáng kiến"),
+    "useful_solution": N_("Giải pháp hữu ích"),
+    "technical_improvement": N_("Cải tiến kỹ thuật"),
+    "research_topic": N_("Đề tài khoa học cấp cơ sở"),
+    "management_improvement": N_("Cải tiến quản lý"),
 }
-ROLES = {"author": "Tác giả", "co_author": "Đồng tác giả"}
+ROLES = {"author": N_("Tác giả"), "co_author": N_("Đồng tác giả")}
 
 
 class Solution(FieldsModel):
@@ -51,7 +54,7 @@ class Solution(FieldsModel):
 class CreativeLabourData(PersonData):
     category: Literal["A", "B", "C"] | None = field("Đối tượng", choices=CATEGORIES)
     solutions: list[Solution] | None = field("Giải pháp, sáng kiến", max_length=30,
-                                             missing_message="Nhập ít nhất một giải pháp.")
+                                             missing_message=N_("Nhập ít nhất một giải pháp."))
 
 
 class CategoryThreshold(ParamsModel):
@@ -68,10 +71,6 @@ class Categories(ParamsModel):
 
 class CreativeLabourParams(ParamsModel):
     categories: Categories
-
-
-def _money(value: int) -> str:
-    return f"{value:,}".replace(",", ".") + " đồng"
 
 
 def counted(solutions: list[Solution]) -> list[Solution]:
@@ -98,16 +97,16 @@ def best_three_consecutive_years(solutions: list[Solution]) -> tuple[int, int] |
 @register
 class CreativeLabour(DossierKind):
     code = "creative_labour"
-    title = "Đề nghị tặng Bằng “Lao động sáng tạo”"
-    short_title = "Lao động sáng tạo"
+    title = N_("Đề nghị tặng Bằng “Lao động sáng tạo”")
+    short_title = N_("Lao động sáng tạo")
     request_phrase = "xét tặng Bằng “Lao động sáng tạo” của Tổng Liên đoàn Lao động Việt Nam"
     Data = CreativeLabourData
     Params = CreativeLabourParams
     attachment_types = {
-        "recognition_decision": ("Quyết định / giấy chứng nhận công nhận giải pháp", False),
-        "achievement_report": ("Báo cáo thành tích, nội dung giải pháp", False),
-        "meeting_minutes": ("Biên bản họp Ban Chấp hành Công đoàn cơ sở xét đề nghị", True),
-        "benefit_calculation": ("Bảng tính giá trị làm lợi", False),
+        "recognition_decision": (N_("Quyết định / giấy chứng nhận công nhận giải pháp"), False),
+        "achievement_report": (N_("Báo cáo thành tích, nội dung giải pháp"), False),
+        "meeting_minutes": (N_("Biên bản họp Ban Chấp hành Công đoàn cơ sở xét đề nghị"), True),
+        "benefit_calculation": (N_("Bảng tính giá trị làm lợi"), False),
     }
     list_columns = [
         ("Đối tượng", lambda shown: shown["category"][:1]),
@@ -126,28 +125,30 @@ class CreativeLabour(DossierKind):
         seen = {}
         for index, s in enumerate(solutions):
             if s.recognition_date and s.recognition_date > ctx.on:
-                yield f"solutions.{index}.recognition_date", "Ngày công nhận không được sau ngày nộp hồ sơ."
+                yield f"solutions.{index}.recognition_date", gettext("Ngày công nhận không được sau ngày nộp hồ sơ.")
             if s.applied_on and s.applied_on > ctx.on:
-                yield f"solutions.{index}.applied_on", "Ngày áp dụng không được sau ngày nộp hồ sơ."
+                yield f"solutions.{index}.applied_on", gettext("Ngày áp dụng không được sau ngày nộp hồ sơ.")
             if s.year and s.year > ctx.on.year:
-                yield f"solutions.{index}.year", "Năm làm lợi không được sau năm nộp hồ sơ."
+                yield f"solutions.{index}.year", gettext("Năm làm lợi không được sau năm nộp hồ sơ.")
             elif s.year and s.applied_on and s.year < s.applied_on.year:
-                yield f"solutions.{index}.year", "Năm làm lợi không được trước năm bắt đầu áp dụng giải pháp."
+                yield f"solutions.{index}.year", gettext("Năm làm lợi không được trước năm bắt đầu áp dụng giải pháp.")
             partly = [bool(s.recognised_by), bool(s.recognition_number), bool(s.recognition_date)]
             if any(partly) and not all(partly):
-                yield f"solutions.{index}.recognition_number", (
+                yield f"solutions.{index}.recognition_number", gettext(
                     "Ghi đủ cơ quan, số và ngày công nhận (hoặc để trống cả ba nếu chưa được công nhận).")
             if s.recognised:
                 key = (s.recognised_by.casefold().strip(), s.recognition_number.casefold().replace(" ", ""))
                 if key in seen:
-                    yield f"solutions.{index}.recognition_number", (
-                        f"Trùng quyết định công nhận với giải pháp ở dòng {seen[key] + 1}; mỗi giải pháp chỉ kê một lần.")
+                    yield f"solutions.{index}.recognition_number", gettext(
+                        "Trùng quyết định công nhận với giải pháp ở dòng %(row)s; mỗi giải pháp chỉ kê một lần.",
+                        row=seen[key] + 1)
                 seen.setdefault(key, index)
         if not solutions:
             return
         recognised = counted(solutions)
         if not recognised:
-            yield "solutions", "Cần ít nhất một giải pháp đã được cơ quan có thẩm quyền công nhận (có số và ngày quyết định)."
+            yield "solutions", gettext(
+                "Cần ít nhất một giải pháp đã được cơ quan có thẩm quyền công nhận (có số và ngày quyết định).")
             return
         if values.category is None:
             return
@@ -159,22 +160,32 @@ class CreativeLabour(DossierKind):
             run = best_three_consecutive_years(recognised)
             if run and run[1] >= threshold.three_consecutive_years_vnd:
                 return
-        message = (f"Tổng giá trị làm lợi của các giải pháp được công nhận là {_money(total)}, "
-                   f"chưa đạt {_money(threshold.total_vnd)} của đối tượng {values.category}")
         if threshold.three_consecutive_years_vnd:
-            message += f" (hoặc {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục)"
-        yield "solutions", message + "."
+            yield "solutions", gettext(
+                "Tổng giá trị làm lợi của các giải pháp được công nhận là %(total)s đồng, chưa đạt %(threshold)s đồng "
+                "của đối tượng %(category)s (hoặc %(three_years)s đồng trong ba năm liên tục).",
+                total=format_amount(total), threshold=format_amount(threshold.total_vnd), category=values.category,
+                three_years=format_amount(threshold.three_consecutive_years_vnd))
+        else:
+            yield "solutions", gettext(
+                "Tổng giá trị làm lợi của các giải pháp được công nhận là %(total)s đồng, chưa đạt %(threshold)s đồng "
+                "của đối tượng %(category)s.",
+                total=format_amount(total), threshold=format_amount(threshold.total_vnd), category=values.category)
 
     @classmethod
     def form_hints(cls, params: CreativeLabourParams) -> dict[str, str]:
         parts = []
         for category in ("A", "B", "C"):
             threshold = getattr(params.categories, category)
-            text = f"{category}: tổng {_money(threshold.total_vnd)}"
             if threshold.three_consecutive_years_vnd:
-                text += f" hoặc {_money(threshold.three_consecutive_years_vnd)} trong ba năm liên tục"
-            parts.append(text)
-        return {"solutions": "Giá trị làm lợi của các giải pháp được công nhận cần đạt: " + "; ".join(parts) + "."}
+                parts.append(gettext("%(category)s: tổng %(total)s đồng hoặc %(three_years)s đồng trong ba năm liên tục",
+                                     category=category, total=format_amount(threshold.total_vnd),
+                                     three_years=format_amount(threshold.three_consecutive_years_vnd)))
+            else:
+                parts.append(gettext("%(category)s: tổng %(total)s đồng", category=category,
+                                     total=format_amount(threshold.total_vnd)))
+        return {"solutions": gettext("Giá trị làm lợi của các giải pháp được công nhận cần đạt: %(thresholds)s.",
+                                     thresholds="; ".join(parts))}
 
     @classmethod
     def requested_amount(cls, data: dict) -> None:
@@ -187,5 +198,5 @@ class CreativeLabour(DossierKind):
             solutions = [Solution.model_validate(row) for row in data.get("solutions") or []]
         except ValueError:
             solutions = []
-        shown["total_benefit"] = _money(sum(s.benefit_vnd or 0 for s in counted(solutions))).replace(" đồng", " đ")
+        shown["total_benefit"] = format_money(sum(s.benefit_vnd or 0 for s in counted(solutions)))
         return shown

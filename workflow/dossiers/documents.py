@@ -1,7 +1,13 @@
-"""Which official document each step issues, by whom, and the plain values its template is given."""
+"""Which official document each step issues, by whom, and the plain values its template is given.
+
+Official documents are always in Vietnamese, whatever the language of the person acting: the values
+(labels, amounts) are built and the template rendered under force_locale("vi")."""
 from __future__ import annotations
 
+import functools
 from datetime import date
+
+from flask_babel import force_locale
 
 from ..formatting import format_date, format_money
 from ..pdf.issue import issue_document
@@ -17,6 +23,14 @@ STEP_DOCUMENTS = {
     "refer_back": ("TB", "decider", "documents/refer_back.html", "Thông báo chuyển lại hồ sơ đề nghị {request}"),
 }
 BATCH_DOCUMENT = ("TTr", "documents/forward.html", "Tờ trình đề nghị {request}")
+
+
+def _in_vietnamese(issue):
+    @functools.wraps(issue)
+    def wrapper(*args, **kwargs):
+        with force_locale("vi"):
+            return issue(*args, **kwargs)
+    return wrapper
 
 
 def _org_for(dossier: Dossier, role: str):
@@ -58,6 +72,7 @@ def dossier_context(dossier: Dossier) -> dict:
     }
 
 
+@_in_vietnamese
 def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on: date):
     """The step's document, or None for a step that issues none (withdraw)."""
     if event not in STEP_DOCUMENTS:
@@ -102,6 +117,7 @@ def batch_context(batch: Batch) -> dict:
     }
 
 
+@_in_vietnamese
 def issue_for_batch(actor, batch: Batch, on: date):
     doc_type, template, title = BATCH_DOCUMENT
     kind = KINDS[batch.kind]
@@ -110,6 +126,7 @@ def issue_for_batch(actor, batch: Batch, on: date):
                           actor=actor, on=on, batch=batch)
 
 
+@_in_vietnamese
 def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date):
     """One Quyết định for the dossiers the province accepts together, listing each and its amount."""
     kind = KINDS[dossiers[0].kind]

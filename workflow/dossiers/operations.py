@@ -11,12 +11,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm import selectinload
 
 from flask import current_app
+from flask_babel import gettext
 
 from .. import clock
 from ..campaigns.service import check_campaign, default_campaign, place_submission
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, OperationError, TooLarge
 from ..pdf import storage
 from ..extensions import db
+from ..formatting import format_amount, format_date
 from ..notifications.service import notify_batch_received, notify_dossier_event
 from ..states import DossierWorkflow, ReasonRequired
 from . import documents, uploads
@@ -32,7 +34,7 @@ def get_dossier(actor, dossier_id: int) -> Dossier:
     """The dossier if the actor may see it; NotFound otherwise (never reveal that it exists)."""
     dossier = db.session.get(Dossier, dossier_id)
     if dossier is None or not can_view(actor, dossier):
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(gettext("Không tìm thấy hồ sơ."))
     return dossier
 
 
@@ -52,9 +54,10 @@ def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
 
 def _check_version(dossier: Dossier, version) -> None:
     if type(version) is not int:  # noqa: E721  (bool and float are not versions)
-        raise Invalid("Thiếu phiên bản hồ sơ.", {"version": ["Vui lòng gửi kèm phiên bản (version) của hồ sơ, một số nguyên."]})
+        raise Invalid(gettext("Thiếu phiên bản hồ sơ."), {"version": [
+            gettext("Vui lòng gửi kèm phiên bản (version) của hồ sơ, một số nguyên.")]})
     if version != dossier.version:
-        raise Conflict(STALE_MESSAGE)
+        raise Conflict(gettext(STALE_MESSAGE))
 
 
 _DEFAULT = object()
@@ -63,13 +66,14 @@ _DEFAULT = object()
 def create_dossier(actor, kind_code: str, data: dict, campaign_id=_DEFAULT) -> Dossier:
     """A draft of the actor's union; it answers the plan chosen, else the one plan with a phase open today."""
     if not can_create(actor):
-        raise Forbidden("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ.")
+        raise Forbidden(gettext("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ."))
     kind = get_kind(kind_code) if isinstance(kind_code, str) else None
     if kind is None:
-        raise Invalid("Loại hồ sơ không hợp lệ.", {"kind": [f"Chọn một trong: {', '.join(KINDS)}."]})
+        raise Invalid(gettext("Loại hồ sơ không hợp lệ."), {"kind": [
+            gettext("Chọn một trong: %(choices)s.", choices=", ".join(KINDS))]})
     clean, errors = kind.clean(data)
     if errors:
-        raise Invalid("Dữ liệu chưa hợp lệ.", errors)
+        raise Invalid(gettext("Dữ liệu chưa hợp lệ."), errors)
     campaign = (default_campaign(actor.organisation, kind.code, clock.today()) if campaign_id is _DEFAULT
                 else check_campaign(actor.organisation, kind.code, campaign_id))
     dossier = Dossier(kind=kind.code, organisation_id=actor.organisation_id, organisation=actor.organisation,
@@ -84,16 +88,16 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
     """Apply changed fields while the dossier is editable; a field set to null is cleared."""
     if not can_edit(actor, dossier):
         if dossier.organisation_id == actor.organisation_id and actor.role == "officer":
-            raise Conflict("Hồ sơ đã nộp, không thể sửa.")
-        raise Forbidden("Bạn không có quyền sửa hồ sơ này.")
+            raise Conflict(gettext("Hồ sơ đã nộp, không thể sửa."))
+        raise Forbidden(gettext("Bạn không có quyền sửa hồ sơ này."))
     _check_version(dossier, version)
     if not isinstance(changes, dict):
-        raise Invalid("Dữ liệu chưa hợp lệ.", {"data": ["Dữ liệu hồ sơ phải là một đối tượng JSON."]})
+        raise Invalid(gettext("Dữ liệu chưa hợp lệ."), {"data": [gettext("Dữ liệu hồ sơ phải là một đối tượng JSON.")]})
     kind = KINDS[dossier.kind]
     merged = {**dossier.data, **changes}
     clean, errors = kind.clean({k: v for k, v in merged.items() if v is not None})
     if errors:
-        raise Invalid("Dữ liệu chưa hợp lệ.", errors)
+        raise Invalid(gettext("Dữ liệu chưa hợp lệ."), errors)
     dossier.data = clean
     db.session.flush()
     return dossier
@@ -102,7 +106,7 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
 def choose_campaign(actor, dossier: Dossier, campaign_id) -> None:
     """Until the first submission places it in a phase, the union may change the plan a dossier answers."""
     if not can_edit(actor, dossier) or dossier.phase_id is not None:
-        raise Conflict("Không thể đổi kế hoạch của hồ sơ đã nộp.")
+        raise Conflict(gettext("Không thể đổi kế hoạch của hồ sơ đã nộp."))
     dossier.campaign = check_campaign(dossier.organisation, dossier.kind, campaign_id)
 
 
@@ -115,9 +119,10 @@ def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossie
 def _machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
     machine = DossierWorkflow(dossier, actor)
     if not machine.exists_in_state(event):
-        raise Conflict(f"Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “{dossier.state_label}”.")
+        raise Conflict(gettext("Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “%(state)s”.",
+                               state=gettext(dossier.state_label)))
     if event not in machine.allowed_event_ids():
-        raise Forbidden("Bạn không có quyền thực hiện thao tác này trên hồ sơ.")
+        raise Forbidden(gettext("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
     return machine
 
 
@@ -141,14 +146,14 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     kind = KINDS[dossier.kind]
     rule_set = rule_set_for(kind.code, dossier.organisation, on)
     if rule_set is None:
-        raise Invalid("Chưa có quy định áp dụng.", {"kind": [
-            f"Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày {on:%d/%m/%Y}; liên hệ quản trị."]})
+        raise Invalid(gettext("Chưa có quy định áp dụng."), {"kind": [gettext(
+            "Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày %(day)s; liên hệ quản trị.", day=format_date(on))]})
     errors = kind.check_for_submit(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
     missing = missing_attachments(dossier)
     if missing:
-        errors["attachments"] = ["Thiếu tệp đính kèm bắt buộc: " + "; ".join(missing) + "."]
+        errors["attachments"] = [gettext("Thiếu tệp đính kèm bắt buộc: %(labels)s.", labels="; ".join(missing))]
     if errors:
-        raise Invalid("Hồ sơ chưa đủ điều kiện nộp.", errors)
+        raise Invalid(gettext("Hồ sơ chưa đủ điều kiện nộp."), errors)
     _hold_dedup_key(kind, dossier)
     dossier.submitted_on = on
     dossier.submitted_data = dict(dossier.data)
@@ -179,12 +184,13 @@ def _prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
         return
     field = "granted_amount_vnd"
     if granted_amount_vnd in (None, ""):
-        raise Invalid("Thiếu số tiền chấp thuận.", {field: ["Vui lòng nhập số tiền được hỗ trợ."]})
+        raise Invalid(gettext("Thiếu số tiền chấp thuận."), {field: [gettext("Vui lòng nhập số tiền được hỗ trợ.")]})
     if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
-        raise Invalid("Số tiền không hợp lệ.", {field: ["Phải là số nguyên (đồng)."]})
+        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext("Phải là số nguyên (đồng).")]})
     if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
-        raise Invalid("Số tiền không hợp lệ.", {field: [
-            f"Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị ({requested:,} đồng).".replace(",", ".")]})
+        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext(
+            "Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị (%(requested)s đồng).",
+            requested=format_amount(requested))]})
     dossier.granted_amount_vnd = granted_amount_vnd
 
 
@@ -197,7 +203,7 @@ def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = 
     machine = _machine_for(actor, dossier, event)
     _check_version(dossier, version)
     if comment is not None and not isinstance(comment, str):
-        raise Invalid("Lý do không hợp lệ.", {"comment": ["Lý do phải là một đoạn văn bản."]})
+        raise Invalid(gettext("Lý do không hợp lệ."), {"comment": [gettext("Lý do phải là một đoạn văn bản.")]})
     comment = (comment or "").strip() or None
     on = clock.today()
     if event == "submit":
@@ -223,12 +229,13 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
     """Forward approved dossiers of one kind to the deciding federation, with one Tờ trình and its list."""
     if not isinstance(dossier_ids, list) or not dossier_ids or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in dossier_ids):
-        raise Invalid("Chưa chọn hồ sơ.", {"dossier_ids": ["Chọn ít nhất một hồ sơ (danh sách mã số)."]})
+        raise Invalid(gettext("Chưa chọn hồ sơ."), {"dossier_ids": [gettext("Chọn ít nhất một hồ sơ (danh sách mã số).")]})
     if len(set(dossier_ids)) != len(dossier_ids):
-        raise Invalid("Hồ sơ bị trùng.", {"dossier_ids": ["Mỗi hồ sơ chỉ được chọn một lần."]})
+        raise Invalid(gettext("Hồ sơ bị trùng."), {"dossier_ids": [gettext("Mỗi hồ sơ chỉ được chọn một lần.")]})
     dossiers = [get_dossier(actor, i) for i in dossier_ids]
     if len({d.kind for d in dossiers}) > 1:
-        raise Invalid("Các hồ sơ khác loại.", {"dossier_ids": ["Một lần chuyển chỉ gồm các hồ sơ cùng một loại."]})
+        raise Invalid(gettext("Các hồ sơ khác loại."),
+                      {"dossier_ids": [gettext("Một lần chuyển chỉ gồm các hồ sơ cùng một loại.")]})
     machines = [_machine_for(actor, d, "forward") for d in dossiers]
     for dossier in dossiers:
         if versions and dossier.id in versions:
@@ -252,21 +259,24 @@ def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | Non
     """Attach a supporting paper to an editable dossier: checked by content and size, stored by SHA-256."""
     if not can_edit(actor, dossier):
         if actor.role == "officer" and dossier.organisation_id == actor.organisation_id:
-            raise Conflict("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi.")
-        raise Forbidden("Bạn không có quyền thêm tệp vào hồ sơ này.")
+            raise Conflict(gettext("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi."))
+        raise Forbidden(gettext("Bạn không có quyền thêm tệp vào hồ sơ này."))
     kind = KINDS[dossier.kind]
     if not isinstance(attachment_type, str) or attachment_type not in kind.attachment_types:
-        raise Invalid("Loại tệp không hợp lệ.", {"attachment_type": [
-            "Chọn một trong: " + "; ".join(label for label, _ in kind.attachment_types.values()) + "."]})
+        raise Invalid(gettext("Loại tệp không hợp lệ."), {"attachment_type": [gettext(
+            "Chọn một trong: %(choices)s.",
+            choices="; ".join(gettext(label) for label, _ in kind.attachment_types.values()))]})
     limit = current_app.config["MAX_ATTACHMENT_BYTES"]
     if len(data) > limit:
-        raise TooLarge(f"Tệp lớn hơn {limit // (1024 * 1024)} MB.", {"file": [f"Mỗi tệp tối đa {limit // (1024 * 1024)} MB."]})
+        megabytes = limit // (1024 * 1024)
+        raise TooLarge(gettext("Tệp lớn hơn %(mb)s MB.", mb=megabytes),
+                       {"file": [gettext("Mỗi tệp tối đa %(mb)s MB.", mb=megabytes)]})
     total_limit = current_app.config["MAX_DOSSIER_ATTACHMENT_BYTES"]
     if sum(a.size for a in dossier.attachments) + len(data) > total_limit:
-        raise TooLarge("Vượt dung lượng tệp của hồ sơ.", {"file": [
-            f"Tổng dung lượng tệp của một hồ sơ tối đa {total_limit // (1024 * 1024)} MB."]})
+        raise TooLarge(gettext("Vượt dung lượng tệp của hồ sơ."), {"file": [
+            gettext("Tổng dung lượng tệp của một hồ sơ tối đa %(mb)s MB.", mb=total_limit // (1024 * 1024))]})
     if not data:
-        raise Invalid("Tệp rỗng.", {"file": ["Chọn một tệp để tải lên."]})
+        raise Invalid(gettext("Tệp rỗng."), {"file": [gettext("Chọn một tệp để tải lên.")]})
     found = uploads.inspect(data)
     attachment = Attachment(
         dossier=dossier, attachment_type=attachment_type, filename=uploads.safe_filename(filename, found.content_type),
@@ -281,23 +291,23 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     """Take back a file of the round not yet submitted; submitted rounds are frozen."""
     dossier = attachment.dossier
     if not can_edit(actor, dossier) or attachment.round <= dossier.round:
-        raise Conflict("Tệp đã nộp cùng hồ sơ, không thể xóa.")
+        raise Conflict(gettext("Tệp đã nộp cùng hồ sơ, không thể xóa."))
     db.session.delete(attachment)
     db.session.flush()
 
 
 def missing_attachments(dossier: Dossier) -> list[str]:
-    """Labels of the required attachment types the dossier has no file of (any round counts)."""
+    """Labels (translated) of the required attachment types the dossier has no file of (any round counts)."""
     kind = KINDS[dossier.kind]
     present = {a.attachment_type for a in dossier.attachments}
-    return [label for code, label in kind.required_attachments(dossier.data).items() if code not in present]
+    return [gettext(label) for code, label in kind.required_attachments(dossier.data).items() if code not in present]
 
 
 def get_attachment(actor, attachment_id: int) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not can_view(actor, attachment.dossier) or attachment not in attachments_seen_by(
             actor, attachment.dossier):
-        raise NotFound("Không tìm thấy tệp.")
+        raise NotFound(gettext("Không tìm thấy tệp."))
     return attachment
 
 
@@ -309,11 +319,12 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment:
     version, amount over the request, already decided) does not undo the others. The accepted ones share one
     Quyết định; each rejection or referral gets its own Thông báo. Returns (results, the Quyết định or None)."""
     if event not in DECISIONS:
-        raise Invalid("Thao tác không hợp lệ.", {"event": ["Một trong: " + ", ".join(DECISIONS) + "."]})
+        raise Invalid(gettext("Thao tác không hợp lệ."),
+                      {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(DECISIONS))]})
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise Invalid("Chưa chọn hồ sơ.", {"items": ["Chọn ít nhất một hồ sơ."]})
+        raise Invalid(gettext("Chưa chọn hồ sơ."), {"items": [gettext("Chọn ít nhất một hồ sơ.")]})
     if comment is not None and not isinstance(comment, str):
-        raise Invalid("Lý do không hợp lệ.", {"comment": ["Lý do phải là một đoạn văn bản."]})
+        raise Invalid(gettext("Lý do không hợp lệ."), {"comment": [gettext("Lý do phải là một đoạn văn bản.")]})
     members = {d.id: d for d in batch.dossiers}
     on = clock.today()
     results, accepted = [], []
@@ -322,7 +333,7 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment:
         try:
             dossier = members.get(dossier_id) if type(dossier_id) is int else None  # noqa: E721 (not bool)
             if dossier is None or not can_view(actor, dossier):
-                raise NotFound("Hồ sơ không thuộc đợt chuyển này.")
+                raise NotFound(gettext("Hồ sơ không thuộc đợt chuyển này."))
             with db.session.begin_nested():  # undone alone if this item fails
                 machine = _machine_for(actor, dossier, event)
                 _check_version(dossier, item.get("version"))
@@ -338,7 +349,8 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment:
                 accepted.append((dossier, from_state))
             results.append({"dossier_id": dossier_id, "ok": True})
         except StaleDataError:
-            results.append({"dossier_id": dossier_id, "ok": False, "status": 409, "error": STALE_MESSAGE, "errors": {}})
+            results.append({"dossier_id": dossier_id, "ok": False, "status": 409, "error": gettext(STALE_MESSAGE),
+                            "errors": {}})
         except OperationError as exc:
             results.append({"dossier_id": dossier_id, "ok": False, "status": exc.status, "error": exc.message,
                             "errors": exc.errors})

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from pydantic import ValidationError
 
 from .. import clock
 from ..extensions import db
+from ..i18n import N_
 from ..orgs.models import Organisation
 from .models import RuleSet
 
@@ -50,37 +52,38 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
     from .kinds import KINDS
 
     if actor is not None and actor.role != "admin":
-        raise Forbidden("Chỉ quản trị hệ thống được thêm bộ quy định.")
+        raise Forbidden(gettext("Chỉ quản trị hệ thống được thêm bộ quy định."))
     errors: dict[str, list[str]] = {}
     kind_class = KINDS.get(kind) if isinstance(kind, str) else None
     if kind_class is None:
-        errors["kind"] = ["Chọn một loại hồ sơ."]
+        errors["kind"] = [gettext("Chọn một loại hồ sơ.")]
     jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
     if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
-        errors["jurisdiction_id"] = ["Chọn một tổ chức thuộc phạm vi quản lý của bạn."]
+        errors["jurisdiction_id"] = [gettext("Chọn một tổ chức thuộc phạm vi quản lý của bạn.")]
     elif jurisdiction.level not in RULE_SETTING_LEVELS:
         # Funds and limits are set by the Confederation and the provincial federations, not per union.
-        errors["jurisdiction_id"] = ["Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh ban hành bộ quy định."]
+        errors["jurisdiction_id"] = [gettext("Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh ban hành bộ quy định.")]
     if not isinstance(valid_from, date):
-        errors["valid_from"] = ["Nhập ngày bắt đầu áp dụng (dd/mm/yyyy)."]
+        errors["valid_from"] = [gettext("Nhập ngày bắt đầu áp dụng (dd/mm/yyyy).")]
     elif actor is not None and valid_from < clock.today():
-        errors["valid_from"] = ["Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố."]
+        errors["valid_from"] = [gettext("Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố.")]
     elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
-        errors["valid_to"] = ["Ngày hết hiệu lực phải sau ngày bắt đầu."]
+        errors["valid_to"] = [gettext("Ngày hết hiệu lực phải sau ngày bắt đầu.")]
     elif jurisdiction is not None and kind_class is not None and db.session.scalar(sa.select(RuleSet.id).where(
             RuleSet.kind == kind, RuleSet.jurisdiction_id == jurisdiction.id, RuleSet.valid_from == valid_from)):
-        errors["valid_from"] = ["Đã có bộ quy định của tổ chức này áp dụng từ ngày này; chọn ngày khác."]
+        errors["valid_from"] = [gettext("Đã có bộ quy định của tổ chức này áp dụng từ ngày này; chọn ngày khác.")]
     if not isinstance(basis, str) or not 5 <= len(basis.strip()) <= 300:
-        errors["basis"] = ["Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định), tối đa 300 ký tự."]
+        errors["basis"] = [gettext("Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định), tối đa 300 ký tự.")]
     if kind_class is not None:
         try:
             params = kind_class.Params.model_validate(params).model_dump(mode="json")
         except ValidationError as exc:
             for item in exc.errors():
                 path = ".".join(str(p) for p in item["loc"]) or "params"
-                errors.setdefault("params", []).append(f"{path}: {_PARAM_MESSAGES.get(item['type'], 'giá trị không hợp lệ')}")
+                problem = _PARAM_MESSAGES.get(item["type"], _PARAM_INVALID)
+                errors.setdefault("params", []).append(f"{path}: {gettext(problem)}")
     if errors:
-        raise Invalid("Bộ quy định chưa hợp lệ.", errors)
+        raise Invalid(gettext("Bộ quy định chưa hợp lệ."), errors)
     rule_set = RuleSet(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,
                        basis=basis.strip(), params=params)
     db.session.add(rule_set)
@@ -89,13 +92,14 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
 
 
 _PARAM_MESSAGES = {
-    "missing": "thiếu giá trị",
-    "int_type": "phải là số nguyên",
-    "int_parsing": "phải là số nguyên",
-    "greater_than": "phải lớn hơn 0",
-    "greater_than_equal": "không được âm",
-    "extra_forbidden": "không có tham số này",
-    "dict_type": "phải là một đối tượng",
-    "model_type": "phải là một đối tượng",
-    "too_short": "cần ít nhất một mục",
+    "missing": N_("thiếu giá trị"),
+    "int_type": N_("phải là số nguyên"),
+    "int_parsing": N_("phải là số nguyên"),
+    "greater_than": N_("phải lớn hơn 0"),
+    "greater_than_equal": N_("không được âm"),
+    "extra_forbidden": N_("không có tham số này"),
+    "dict_type": N_("phải là một đối tượng"),
+    "model_type": N_("phải là một đối tượng"),
+    "too_short": N_("cần ít nhất một mục"),
 }
+_PARAM_INVALID = N_("giá trị không hợp lệ")

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 from typing import Literal
 
+from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field, full_years
-from ..formatting import format_money
+from ..formatting import format_amount, format_money
+from ..i18n import N_
 from .kinds import register
 
-SUPPORT_TYPES = {"new_build": "Xây mới", "repair": "Sửa chữa"}
+SUPPORT_TYPES = {"new_build": N_("Xây mới"), "repair": N_("Sửa chữa")}
 HOUSE_CONDITIONS = {
-    "no_house": "Chưa có nhà ở",
-    "temporary": "Nhà tạm",
-    "dilapidated": "Nhà dột nát",
-    "severely_damaged": "Nhà hư hỏng nặng",
-    "disaster": "Nhà bị thiên tai, hỏa hoạn",
+    "no_house": N_("Chưa có nhà ở"),
+    "temporary": N_("Nhà tạm"),
+    "dilapidated": N_("Nhà dột nát"),
+    "severely_damaged": N_("Nhà hư hỏng nặng"),
+    "disaster": N_("Nhà bị thiên tai, hỏa hoạn"),
 }
 
 
@@ -49,23 +51,19 @@ class UnionHousingParams(ParamsModel):
     min_member_years: int | None = Field(default=None, ge=0, description="Số năm là đoàn viên tối thiểu, nếu có")
 
 
-def _money(value: int) -> str:
-    return f"{value:,}".replace(",", ".") + " đồng"
-
-
 @register
 class UnionHousing(DossierKind):
     code = "union_housing"
-    title = "Hỗ trợ nhà “Mái ấm Công đoàn”"
-    short_title = "Mái ấm Công đoàn"
+    title = N_("Hỗ trợ nhà “Mái ấm Công đoàn”")
+    short_title = N_("Mái ấm Công đoàn")
     request_phrase = "hỗ trợ nhà “Mái ấm Công đoàn” cho đoàn viên"
     Data = UnionHousingData
     Params = UnionHousingParams
     attachment_types = {
-        "application": ("Đơn đề nghị có xác nhận của địa phương", False),
-        "land_document": ("Giấy tờ về quyền sử dụng đất", False),
-        "house_photo": ("Ảnh hiện trạng nhà ở", True),
-        "cost_estimate": ("Dự toán xây dựng, sửa chữa", False),
+        "application": (N_("Đơn đề nghị có xác nhận của địa phương"), False),
+        "land_document": (N_("Giấy tờ về quyền sử dụng đất"), False),
+        "house_photo": (N_("Ảnh hiện trạng nhà ở"), True),
+        "cost_estimate": (N_("Dự toán xây dựng, sửa chữa"), False),
     }
     list_columns = [
         ("Số năm là đoàn viên", lambda shown: shown["member_years"]),
@@ -77,32 +75,35 @@ class UnionHousing(DossierKind):
 
     @classmethod
     def form_hints(cls, params: UnionHousingParams) -> dict[str, str]:
-        hints = {"requested_amount_vnd": f"Tối đa {format_money(params.caps_vnd.new_build)} (xây mới), "
-                                         f"{format_money(params.caps_vnd.repair)} (sửa chữa) mỗi căn."}
+        hints = {"requested_amount_vnd": gettext("Tối đa %(new_build)s (xây mới), %(repair)s (sửa chữa) mỗi căn.",
+                                                 new_build=format_money(params.caps_vnd.new_build),
+                                                 repair=format_money(params.caps_vnd.repair))}
         if params.min_member_years:
-            hints["member_years"] = f"Cần từ {params.min_member_years} năm là đoàn viên trở lên."
+            hints["member_years"] = gettext("Cần từ %(years)s năm là đoàn viên trở lên.", years=params.min_member_years)
         return hints
 
     @classmethod
     def rules(cls, values: UnionHousingData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         if values.land_undisputed is False:
-            yield "land_undisputed", "Chỉ hỗ trợ khi đất ở hợp pháp, không có tranh chấp và không nằm trong quy hoạch."
+            yield "land_undisputed", gettext(
+                "Chỉ hỗ trợ khi đất ở hợp pháp, không có tranh chấp và không nằm trong quy hoạch.")
         requested, estimated = values.requested_amount_vnd, values.estimated_cost_vnd
         if requested and estimated and requested > estimated:
-            yield "requested_amount_vnd", "Số tiền đề nghị không được lớn hơn tổng dự toán."
+            yield "requested_amount_vnd", gettext("Số tiền đề nghị không được lớn hơn tổng dự toán.")
         if values.own_contribution_vnd and estimated and values.own_contribution_vnd > estimated:
-            yield "own_contribution_vnd", "Phần gia đình tự lo không được lớn hơn tổng dự toán."
+            yield "own_contribution_vnd", gettext("Phần gia đình tự lo không được lớn hơn tổng dự toán.")
         if requested and values.support_type:
             cap = getattr(ctx.params.caps_vnd, values.support_type)
             if requested > cap:
-                yield "requested_amount_vnd", (
-                    f"Mức hỗ trợ tối đa ({SUPPORT_TYPES[values.support_type].lower()}) là {_money(cap)} mỗi căn.")
+                yield "requested_amount_vnd", gettext(
+                    "Mức hỗ trợ tối đa (%(support_type)s) là %(cap)s đồng mỗi căn.",
+                    support_type=gettext(SUPPORT_TYPES[values.support_type]).lower(), cap=format_amount(cap))
         if values.member_years is not None and values.member_since and values.member_since <= ctx.on:
             possible = full_years(values.member_since, ctx.on)
             if values.member_years > possible:
-                yield "member_years", (f"Số năm là đoàn viên không được lớn hơn số năm kể từ ngày vào Công đoàn "
-                                       f"({possible} năm tính đến ngày nộp).")
+                yield "member_years", gettext("Số năm là đoàn viên không được lớn hơn số năm kể từ ngày vào Công đoàn "
+                                              "(%(years)s năm tính đến ngày nộp).", years=possible)
         minimum = ctx.params.min_member_years
         if minimum is not None and values.member_years is not None and values.member_years < minimum:
-            yield "member_years", f"Cần là đoàn viên từ {minimum} năm trở lên."
+            yield "member_years", gettext("Cần là đoàn viên từ %(years)s năm trở lên.", years=minimum)

@@ -8,6 +8,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -32,7 +33,7 @@ def inspect(data: bytes) -> Inspected:
             if pages == 0:
                 raise PdfReadError("no pages")
         except Exception as exc:  # pypdf raises many kinds of errors on broken files
-            raise Invalid("Tệp PDF bị hỏng.", {"file": ["Tệp PDF bị hỏng hoặc không đọc được."]}) from exc
+            raise Invalid(gettext("Tệp PDF bị hỏng."), {"file": [gettext("Tệp PDF bị hỏng hoặc không đọc được.")]}) from exc
         return Inspected("application/pdf", pages)
     try:
         with warnings.catch_warnings():
@@ -47,8 +48,8 @@ def inspect(data: bytes) -> Inspected:
                 image.load()  # decode every pixel: a truncated image fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
-        raise Invalid("Tệp không hợp lệ.", {"file": [
-            "Chỉ nhận tệp PDF, JPEG hoặc PNG còn nguyên vẹn (kiểm tra theo nội dung tệp, không theo tên)."]}) from exc
+        raise Invalid(gettext("Tệp không hợp lệ."), {"file": [
+            gettext("Chỉ nhận tệp PDF, JPEG hoặc PNG còn nguyên vẹn (kiểm tra theo nội dung tệp, không theo tên).")]}) from exc
     return Inspected("image/png" if kind == "PNG" else "image/jpeg", 1)
 
 

@@ -21,6 +21,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
 from ..formatting import format_datetime, official_date_line
+from ..i18n import N_
 from . import storage
 from .render import html_to_pdf, render_document_html
 
@@ -175,7 +176,7 @@ def request_bundle_build(batch, actor):
     if build is not None and (build.status == "done" or build.requested_at > utcnow() - STALE_BUILD_AFTER):
         return build, False
     if build is not None:  # queued or running for too long: the worker died or the task was lost
-        build.status, build.error = "failed", "Quá thời gian chờ; đã tạo lại."
+        build.status, build.error = "failed", N_("Quá thời gian chờ; đã tạo lại.")  # a msgid: shown with gettext
     build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
     db.session.add(build)
     db.session.flush()
@@ -211,5 +212,5 @@ def run_bundle_build(build_id: int) -> None:
         current_app.logger.exception("bundle build %s failed", build_id)
         db.session.rollback()
         build = db.session.get(BundleBuild, build_id)
-        build.status, build.error, build.finished_at = "failed", "Tạo bộ hồ sơ không thành công.", utcnow()
+        build.status, build.error, build.finished_at = "failed", N_("Tạo bộ hồ sơ không thành công."), utcnow()
     db.session.commit()

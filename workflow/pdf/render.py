@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -73,4 +74,6 @@ def html_to_pdf(html: str) -> RenderedPdf:
 
 
 def render_document_html(template: str, context: dict) -> str:
-    return render_template(template, **context)
+    """Official documents (and the bundle's table of contents) are always in Vietnamese."""
+    with force_locale("vi"):
+        return render_template(template, **context)

@@ -102,3 +102,24 @@ def test_language_switch_is_kept_on_the_account_and_refuses_foreign_redirects(ap
     assert officer.post("/language", {"locale": "xx"}).status_code == 303
     assert '<html lang="vi">' in officer.get("/").get_data(as_text=True)
     assert app.test_client().post("/language", data={"locale": "en"}).status_code == 400  # CSRF
+
+
+def test_the_api_lists_with_the_same_filters_in_pages(api):
+    binh = api.fire_ok("officer", api.create(full_name="Trần Thị Bình", citizen_id="070085000777"), "submit")
+    for i in range(3):
+        api.fire_ok("officer", api.create(citizen_id=f"07008500010{i}"), "submit")
+    found = api.get("reviewer", "/api/v1/dossiers?q=tran%20thi%20binh").json
+    assert [d["id"] for d in found["dossiers"]] == [binh["id"]] and found["total"] == 1
+    assert found["dossiers"][0]["campaign"]["plan_number"] == "45/KH-LĐLĐ"
+    assert found["dossiers"][0]["phase"] == {"name": "Đợt II", "ends_on": "2018-03-31"}
+    assert found["dossiers"][0]["submitted_late"] is False
+    paged = api.get("reviewer", "/api/v1/dossiers?per_page=3&page=2&sort=number").json
+    assert (paged["total"], paged["pages"], paged["page"], len(paged["dossiers"])) == (4, 2, 2, 1)
+    assert paged["dossiers"][0]["id"] == binh["id"]
+    refused = api.get("reviewer", "/api/v1/dossiers?from=32/01/2018")
+    assert refused.status_code == 422 and refused.json["errors"] == {"from": ["Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."]}
+    none = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "campaign_id": None,
+                                                     "data": {"full_name": "Lê Văn Cường"}})
+    assert none.status_code == 201 and none.json["campaign"] is None
+    wrong = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "campaign_id": 999, "data": {}})
+    assert wrong.status_code == 422 and "campaign_id" in wrong.json["errors"]

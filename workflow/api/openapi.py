@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of API v1; the kinds' data schemas come from their pydantic models."""
 from ..dossiers.kinds import KINDS
+from ..dossiers.listing import SORTS
 from ..states import EVENTS, STATES
 
 
@@ -43,6 +44,12 @@ def openapi_document() -> dict:
                     "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)},
                                    "state": {"type": "string", "enum": list(STATES)}, "version": {"type": "integer"},
                                    "org": _ref("Org"), "subject": {"type": "string"}, "round": {"type": "integer"},
+                                   "campaign": {"type": ["object", "null"], "properties": {
+                                       "id": {"type": "integer"}, "plan_number": {"type": "string"},
+                                       "title": {"type": "string"}}},
+                                   "phase": {"type": ["object", "null"], "properties": {
+                                       "name": {"type": "string"}, "ends_on": {"type": "string", "format": "date"}}},
+                                   "submitted_late": {"type": "boolean"},
                                    "data": {"type": "object"},
                                    "allowed_events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
                                    "documents": {"type": "array", "items": _ref("Document")},
@@ -66,12 +73,27 @@ def openapi_document() -> dict:
         "/dossiers": {
             "get": {"summary": "Dossiers visible to you", "security": secured, "parameters": [
                 {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
-                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}}],
-                "responses": {"200": {"description": "List", **_json({"type": "object", "properties": {
-                    "dossiers": {"type": "array", "items": _ref("Dossier")}}})}, **_errors(401, 422)}},
+                {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
+                {"name": "union", "in": "query", "schema": {"type": "integer"}, "description": "A grassroots union's id"},
+                {"name": "campaign", "in": "query", "schema": {"type": "integer"}},
+                {"name": "late", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                 "description": "Only dossiers submitted after their phase's deadline"},
+                {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Submitted on or after (dd/mm/yyyy or yyyy-mm-dd)"},
+                {"name": "to", "in": "query", "schema": {"type": "string"}, "description": "Submitted on or before"},
+                {"name": "q", "in": "query", "schema": {"type": "string"},
+                 "description": "Names (accents optional) or the start of a citizen ID"},
+                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": list(SORTS)}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
+                "responses": {"200": {"description": "One page of the list", **_json({"type": "object", "properties": {
+                    "dossiers": {"type": "array", "items": _ref("Dossier")}, "page": {"type": "integer"},
+                    "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}}})},
+                    **_errors(401, 422)}},
             "post": {"summary": "Create a draft", "security": secured, "requestBody": _json({
                 "type": "object", "required": ["kind", "data"], "properties": {
                     "kind": {"type": "string", "enum": list(KINDS)},
+                    "campaign_id": {"type": ["integer", "null"],
+                                    "description": "The plan it answers (default: the one with a phase open today)"},
                     "data": {"oneOf": [_ref(name) for name in kind_data]}}}),
                 "responses": {"201": {"description": "Created", **_json(_ref("Dossier"))}, **_errors(401, 403, 422)}}},
         "/dossiers/{id}": {

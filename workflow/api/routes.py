@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from flask import g, jsonify, request
 from flask_babel import force_locale, gettext
 
@@ -12,6 +13,7 @@ from ..auth.routes import authenticate
 from ..dossiers import operations as ops
 from ..errors import Invalid, NotFound, OperationError
 from ..dossiers.kinds import KINDS
+from ..dossiers.listing import ListFilters, filtered_dossiers, with_list_relations
 from ..dossiers.models import Batch, Dossier
 from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
 from ..extensions import db
@@ -102,8 +104,15 @@ def list_dossiers():
     if kind and kind not in KINDS:
         return error(422, gettext("Loại hồ sơ không hợp lệ."),
                      {"kind": [gettext("Một trong: %(choices)s.", choices=", ".join(KINDS))]})
-    dossiers = db.session.scalars(ops.list_dossiers(g.api_user, state=state, kind=kind).limit(500)).all()
-    return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in dossiers]}
+    filters = ListFilters.from_args(request.args)
+    if filters.errors:
+        return error(422, gettext("Bộ lọc không hợp lệ."), {key: [gettext(m)] for key, m in filters.errors.items()})
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
+    query = with_list_relations(filtered_dossiers(g.api_user, filters), g.api_user).options(
+        selectinload(Dossier.batches))
+    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=per_page, error_out=False)
+    return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in page.items],
+            "page": page.page, "per_page": per_page, "pages": page.pages, "total": page.total}
 
 
 @bp.post("/dossiers")
@@ -111,7 +120,8 @@ def list_dossiers():
 def create_dossier():
     body = json_body()
     with unit_of_work():
-        dossier = ops.create_dossier(g.api_user, body.get("kind"), body.get("data") or {})
+        dossier = ops.create_dossier(g.api_user, body.get("kind"), body.get("data") or {},
+                                     **({"campaign_id": body["campaign_id"]} if "campaign_id" in body else {}))
     return dossier_json(dossier, g.api_user), 201
 
 

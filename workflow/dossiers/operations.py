@@ -26,7 +26,7 @@ from ..orgs.models import Organisation
 from .base import RuleContext
 from .kinds import KINDS, get_kind
 from .models import Attachment, Batch, Dossier, DossierEvent
-from .permissions import attachments_seen_by, can_create, can_edit, can_view, visible_dossiers_filter
+from .permissions import attachments_seen_by, can_create, can_edit, can_view
 from .rules import rule_set_for
 
 
@@ -36,20 +36,6 @@ def get_dossier(actor, dossier_id: int) -> Dossier:
     if dossier is None or not can_view(actor, dossier):
         raise NotFound(gettext("Không tìm thấy hồ sơ."))
     return dossier
-
-
-def list_dossiers(actor, *, state: str | None = None, kind: str | None = None):
-    query = sa.select(Dossier).where(visible_dossiers_filter(actor))
-    if state:
-        query = query.where(Dossier.state == state)
-    if kind:
-        query = query.where(Dossier.kind == kind)
-    # Loaded with the rows so that a page of any length costs the same few queries.
-    options = [selectinload(Dossier.organisation), selectinload(Dossier.batches)]
-    if actor.role == "liaison":
-        options.append(selectinload(Dossier.events))  # the province sees what was forwarded (permissions.py)
-    return query.options(*options).order_by(
-        Dossier.updated_at.desc(), Dossier.id.desc())
 
 
 def _check_version(dossier: Dossier, version) -> None:

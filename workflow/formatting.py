@@ -87,3 +87,13 @@ def parse_money(text: str) -> int | None:
         cleaned = grouped.replace(",", "")
     cleaned = re.sub(r"[\s.]", "", cleaned)  # thousands separators
     return int(cleaned) if re.fullmatch(r"[0-9]{1,15}", cleaned) else None
+
+
+def format_file_size(size: int) -> str:
+    """850 B, 12 KB, 1.2 MB (a decimal comma in Vietnamese)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    text = f"{size / (1024 * 1024):.1f}"
+    return (text.replace(".", ",") if _language() == "vi" else text) + " MB"

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .i18n import N_
-from .formatting import format_amount, format_date, format_datetime, format_money
+from .formatting import format_amount, format_date, format_datetime, format_file_size, format_money
 from .states import EVENTS, STATES
 
 
@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
                                  readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
-                                 amount=format_amount)
+                                 amount=format_amount, filesize=format_file_size)
 
     @app.context_processor
     def labels():

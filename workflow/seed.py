@@ -10,6 +10,7 @@ from .auth.models import User
 from .campaigns.models import Campaign, CampaignPhase
 from .dossiers.models import RuleSet
 from .extensions import db
+from .i18n import N_  # phase names are data; the usual ones are translated where shown
 from .orgs.models import Organisation
 
 ORGANISATIONS = [
@@ -75,7 +76,7 @@ RULE_SETS = [
 CAMPAIGNS = [
     dict(title="Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên, người lao động năm 2017–2018",
          plan_number="45/KH-LĐLĐ", plan_date=date(2017, 9, 15), issuer="ldld-binh-phuoc", kinds=[],
-         phases=[("Đợt I", None, date(2017, 12, 31)), ("Đợt II", date(2018, 1, 1), date(2018, 3, 31))]),
+         phases=[(N_("Đợt I"), None, date(2017, 12, 31)), (N_("Đợt II"), date(2018, 1, 1), date(2018, 3, 31))]),
 ]
 
 

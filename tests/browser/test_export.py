@@ -35,8 +35,9 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     xlsx = xlsx_download.value
     assert xlsx.suggested_filename == "ho-so-20180105.xlsx"
     xlsx.save_as(tmp_path / xlsx.suggested_filename)
-    sheet = load_workbook(tmp_path / xlsx.suggested_filename, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    book = load_workbook(tmp_path / xlsx.suggested_filename, read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    book.close()  # a read-only workbook keeps its file open until closed
     assert list(rows[0]) == HEADINGS
     by_id = {row[0]: dict(zip(HEADINGS, row)) for row in rows[1:]}
     assert set(by_id) == {d["id"] for d in approved}  # only what the filter shows

@@ -6,15 +6,15 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from .. import clock
 from ..campaigns.service import campaigns_for
 from ..extensions import db
 from ..orgs.models import Organisation
-from .models import Dossier, DossierEvent
+from .listing import visible_in_unions
+from .models import Batch, Dossier, DossierEvent
 from .operations import received_batches
-from .permissions import visible_dossiers_filter
 
 SHOWN = 20  # rows per section; "see all" opens the filtered list
 
@@ -28,7 +28,7 @@ class Waiting:
 
 
 def _mine(user, *conditions, order=None, limit=SHOWN):
-    query = (sa.select(Dossier).where(visible_dossiers_filter(user), *conditions)
+    query = (sa.select(Dossier).where(visible_in_unions(user), *conditions)
              .options(selectinload(Dossier.organisation), selectinload(Dossier.campaign),
                       selectinload(Dossier.phase), selectinload(Dossier.batches))
              .order_by(*(order or [Dossier.updated_at.desc(), Dossier.id.desc()])).limit(limit))
@@ -36,7 +36,7 @@ def _mine(user, *conditions, order=None, limit=SHOWN):
 
 
 def _count_by_state(user) -> dict[str, int]:
-    rows = db.session.execute(sa.select(Dossier.state, sa.func.count()).where(visible_dossiers_filter(user))
+    rows = db.session.execute(sa.select(Dossier.state, sa.func.count()).where(visible_in_unions(user))
                               .group_by(Dossier.state)).all()
     return dict(rows)
 
@@ -91,7 +91,7 @@ def reviewer_home(user) -> dict:
         by_kind.setdefault(d.kind, []).append(d)
     per_union = db.session.execute(
         sa.select(Organisation.id, Organisation.name, Dossier.state, sa.func.count())
-        .join(Dossier, Dossier.organisation_id == Organisation.id).where(visible_dossiers_filter(user))
+        .join(Dossier, Dossier.organisation_id == Organisation.id).where(visible_in_unions(user))
         .group_by(Organisation.id, Organisation.name, Dossier.state).order_by(Organisation.name)).all()
     unions: dict[int, dict] = {}
     for org_id, name, state, count in per_union:
@@ -100,7 +100,7 @@ def reviewer_home(user) -> dict:
         row["total"] += count
     counts = _count_by_state(user)
     overdue = db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(
-        visible_dossiers_filter(user), Dossier.state == "submitted",
+        visible_in_unions(user), Dossier.state == "submitted",
         Dossier.submitted_on < date.fromordinal(today.toordinal() - due)))
     return {"queue": queue, "queue_total": counts.get("submitted", 0), "approved_by_kind": by_kind,
             "unions": list(unions.values()), "counts": counts, "due_days": due, "overdue": overdue, "today": today}
@@ -109,7 +109,13 @@ def reviewer_home(user) -> dict:
 def liaison_home(user) -> dict:
     today = clock.today()
     due = current_app.config["DECISION_DUE_DAYS"]
-    batches = db.session.scalars(received_batches(user).limit(SHOWN)).all()
+    # The batches received, as in received_batches, with no more of their dossiers than progress() reads: their
+    # states and batches (not their data nor their history, some thousand rows and JSON snapshots for 20 batches).
+    dossiers = selectinload(Batch.dossiers).options(load_only(Dossier.id, Dossier.state, Dossier.version),
+                                                    selectinload(Dossier.batches))
+    batches = db.session.scalars(
+        sa.select(Batch).where(received_batches(user).whereclause).order_by(Batch.id.desc()).limit(SHOWN)
+        .options(dossiers, selectinload(Batch.organisation), selectinload(Batch.document))).all()
     pending = []
     for batch in batches:
         progress = batch.progress()

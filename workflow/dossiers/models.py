@@ -86,9 +86,25 @@ class Dossier(db.Model):
     __tablename__ = "dossier"
     __table_args__ = (
         sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
-        sa.Index("ix_dossier_org_state", "organisation_id", "state"),
-        sa.Index("ix_dossier_org_updated", "organisation_id", "updated_at"),
-        sa.Index("ix_dossier_org_subject", "organisation_id", "subject"),
+        # Counts by state (home pages); `round` for the district's visibility.
+        sa.Index("ix_dossier_org_state", "organisation_id", "state", "round"),
+        # The list (listing.py) from the index alone: a union's dossiers newest first or by name, each with every
+        # column that a visibility rule or a filter reads, so that counting, filtering, sorting and skipping to a
+        # page never read a dossier's row (and its JSON) from the table; only the page's own rows are read.
+        # SQLite, which keeps no statistics, picks the narrowest index that holds all a query reads: so no other
+        # index may hold updated_at or subject without the filter columns.
+        sa.Index("ix_dossier_list", "organisation_id", "updated_at", "id", "state", "kind", "submitted_late",
+                 "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
+        sa.Index("ix_dossier_list_by_name", "organisation_id", "subject", "id", "state", "kind", "submitted_late",
+                 "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
+        # PostgreSQL only (its planner weighs them with statistics; SQLite's, without, would not pick them): the
+        # dossiers of many unions in each order of the list, and names found anywhere in search_text (LIKE '%…%').
+        sa.Index("ix_dossier_updated", "updated_at", "id", "organisation_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_subject", "subject", "id", "organisation_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_submitted", sa.text("submitted_on DESC NULLS LAST"), sa.text("id DESC"),
+                 "organisation_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,13 +27,16 @@ COLUMNS = [
 
 def rows(user, dossiers):
     """One list per dossier, in COLUMNS order: dates and amounts as values, so that a spreadsheet can sum them."""
+    labels: dict[str, str] = {}  # a few distinct labels, translated once each rather than once per row
+    tr = lambda text: labels.setdefault(text, gettext(text))  # noqa: E731
+    late = gettext("Có")
     for d in dossiers:
         data = data_seen_by(user, d)
         kind = KINDS[d.kind]
-        yield [d.id, gettext(kind.short_title), d.subject, d.citizen_id or "",
+        yield [d.id, tr(kind.short_title), d.subject, d.citizen_id or "",
                d.organisation.name, d.campaign.plan_number if d.campaign else "",
-               gettext(d.phase.name) if d.phase else "", gettext("Có") if d.submitted_late else "",
-               gettext(d.state_label), d.submitted_on, d.round or "", kind.requested_amount(data),
+               tr(d.phase.name) if d.phase else "", late if d.submitted_late else "",
+               tr(d.state_label), d.submitted_on, d.round or "", kind.requested_amount(data),
                d.granted_amount_vnd, vietnam_time(d.updated_at)]
 
 

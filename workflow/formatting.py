@@ -85,7 +85,11 @@ def parse_money(text: str) -> int | None:
         if not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+", grouped):
             return None
         cleaned = grouped.replace(",", "")
-    cleaned = re.sub(r"[\s.]", "", cleaned)  # thousands separators
+    cleaned = re.sub(r"\s", "", cleaned)
+    if "." in cleaned:  # Vietnamese thousands separators, in thousands positions only: '1.5' or '85000000.00' is refused
+        if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", cleaned):
+            return None
+        cleaned = cleaned.replace(".", "")
     return int(cleaned) if re.fullmatch(r"[0-9]{1,15}", cleaned) else None
 
 

@@ -3,7 +3,7 @@ English comes from workflow/translations/en. A signed-in user's choice is kept o
 the session. Official documents are always rendered in Vietnamese (`force_locale("vi")`)."""
 from __future__ import annotations
 
-from flask import Blueprint, has_request_context, redirect, request, session, url_for
+from flask import Blueprint, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -42,11 +42,9 @@ def choose_language():
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    target = request.form.get("next") or ""
-    # Only a path on this site: never an absolute or scheme-relative address.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("home")
-    return redirect(target, code=303)
+    from .auth.routes import safe_next
+
+    return redirect(safe_next(request.form.get("next")), code=303)
 
 
 def init_app(app) -> None:

@@ -123,3 +123,13 @@ def test_the_api_lists_with_the_same_filters_in_pages(api):
     assert none.status_code == 201 and none.json["campaign"] is None
     wrong = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "campaign_id": 999, "data": {}})
     assert wrong.status_code == 422 and "campaign_id" in wrong.json["errors"]
+
+
+def test_exports_never_carry_a_formula_typed_into_a_name(api, browser):
+    planted = '=HYPERLINK("http://evil.example","Bấm vào đây")'
+    api.fire_ok("officer", api.create(child_full_name=planted), "submit")
+    reviewer = browser("reviewer")
+    rows = list(csv.reader(io.StringIO(reviewer.get("/dossiers/export.csv").data.decode("utf-8-sig"))))
+    assert rows[1][2].startswith("'=HYPERLINK")
+    sheet = load_workbook(io.BytesIO(reviewer.get("/dossiers/export.xlsx").data)).active
+    assert sheet.cell(row=2, column=3).data_type == "s" and sheet.cell(row=2, column=3).value.startswith("=HYPERLINK")

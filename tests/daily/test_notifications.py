@@ -124,3 +124,32 @@ def test_no_mail_without_smtp_settings(api, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_ENABLED", True)  # the same step with SMTP set would send one
     api.fire_ok("officer", api.create(citizen_id="070085009999"), "submit")
     assert [to for to, _subject, _body in queued] == ["reviewer@example.org"]
+
+
+def test_mail_waits_for_the_real_commit_not_a_savepoint(api, app, monkeypatch):
+    from workflow import jobs
+    from workflow.auth.models import User
+    from workflow.dossiers import operations as ops
+    from workflow.dossiers.models import Batch, Dossier
+
+    first, second = api.approved(), api.approved(citizen_id="070085000002")
+    batch = api.forwarded(first, second)
+    draft = api.create(citizen_id="070085000003")
+    api.attach_required("officer", draft["id"])
+    queued = []
+    monkeypatch.setattr(jobs, "send_mail_task", lambda *args: queued.append(args))
+    monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
+    with app.test_request_context():
+        officer = db.session.scalars(db.select(User).filter_by(username="officer")).one()
+        ops.fire(officer, db.session.get(Dossier, draft["id"]), "submit", version=draft["version"])
+        db.session.rollback()
+        assert queued == []  # the request failed: nobody is told
+
+        liaison = db.session.scalars(db.select(User).filter_by(username="liaison")).one()
+        items = [{"dossier_id": d["id"], "version": d["version"]} for d in batch["dossiers"]]
+        results, _ = ops.decide_in_batch(liaison, db.session.get(Batch, batch["id"]), "reject", items,
+                                         "Không đủ điều kiện.\nXem lại hồ sơ.")
+        assert all(r["ok"] for r in results) and queued == []  # each item's savepoint released: not sent yet
+        db.session.commit()
+    assert [to for to, _s, _b in queued] == ["officer@example.org", "officer@example.org"]
+    assert all("\n" not in subject for _to, subject, _b in queued)  # a reason over two lines, one header line

@@ -43,8 +43,10 @@ def _dummy_hash() -> str:
     return generate_password_hash("not-a-password", method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+def safe_next(target: str | None) -> str:
+    """A path on this site to go on to; anything else (another host, a scheme, control characters) goes home."""
+    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            and target.isprintable() and "\\" not in target):
         return target
     return url_for("home")
 
@@ -58,7 +60,7 @@ def login():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         flash(gettext("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     return render_template("auth/login.html", form=form), 401 if request.method == "POST" else 200
 

@@ -40,6 +40,14 @@ def rows(user, dossiers):
                d.granted_amount_vnd, vietnam_time(d.updated_at)]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """A typed-in text a spreadsheet would run as a formula (=HYPERLINK(…)) is written as text."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def headings() -> list[str]:
     return [gettext(label) for label, _ in COLUMNS]
 
@@ -50,7 +58,7 @@ def to_csv(user, dossiers) -> bytes:
     writer.writerow(headings())
     for row in rows(user, dossiers):
         writer.writerow([v.strftime("%d/%m/%Y %H:%M") if isinstance(v, datetime) else format_date(v)
-                         if isinstance(v, date) else "" if v is None else v for v in row])
+                         if isinstance(v, date) else "" if v is None else as_text(v) for v in row])
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8 (Vietnamese) correctly
 
 
@@ -77,6 +85,10 @@ def to_xlsx(user, dossiers) -> bytes:
                 out.append(cell(value, number_format="dd/mm/yyyy"))
             elif index in money_columns and value is not None:
                 out.append(cell(value, number_format="#,##0"))
+            elif isinstance(value, str):
+                text = cell(value)
+                text.data_type = "s"  # never a formula, whatever it starts with
+                out.append(text)
             else:
                 out.append(value)
         sheet.append(out)

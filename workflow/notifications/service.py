@@ -87,7 +87,8 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
         text = gettext(TOPICS[item.topic][0], **item.params)
         url = _address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
                          else ("dossiers.show_batch", {"batch_id": links["batch_id"]})))
-        subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=text if len(text) < 90 else text[:87] + "…")
+        line = " ".join(text.split())  # a reason typed over several lines must not break the header
+        subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=line if len(line) < 90 else line[:87] + "…")
         body = "\n\n".join([gettext("Kính gửi %(name)s,", name=user.full_name), text,
                             gettext("Xem chi tiết: %(url)s", url=url),
                             gettext("Thư này được gửi tự động từ hệ thống Hồ sơ Công đoàn; vui lòng không trả lời.")])
@@ -95,8 +96,9 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
 
 
 def _address(endpoint: str, values: dict) -> str:
-    """The page's full address: from the request, else from PUBLIC_URL (commands and workers have no request)."""
-    if has_request_context():
+    """The page's full address: from PUBLIC_URL when set (never from a request's Host header, which the sender
+    controls), else from the request; a command with neither gives the path."""
+    if has_request_context() and not current_app.config.get("PUBLIC_URL"):
         return url_for(endpoint, **values, _external=True)
     path = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"]).build(endpoint, values)
     return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
@@ -104,6 +106,8 @@ def _address(endpoint: str, values: dict) -> str:
 
 @event.listens_for(Session, "after_commit")
 def _send_committed_mail(session):
+    if session.in_nested_transaction():  # a savepoint released: the real commit is still to come
+        return
     outbox = session.info.pop("outbox", [])
     from ..jobs import send_mail_task
 
@@ -114,4 +118,5 @@ def _send_committed_mail(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_unsent_mail(session):
-    session.info.pop("outbox", None)
+    if not session.in_nested_transaction():  # after a savepoint's rollback, what it undid is no longer persistent
+        session.info.pop("outbox", None)

@@ -85,14 +85,25 @@ def upgrade():
 
 def _index_existing_dossiers():
     """Fill the search columns of dossiers written before this revision (the app keeps them up to date after)."""
-    from workflow.dossiers.search import search_columns
+    from workflow.dossiers.search import indexed_data, search_columns
 
     connection = op.get_bind()
     dossier = sa.table("dossier", sa.column("id", sa.Integer), sa.column("kind", sa.String), sa.column("data", sa.JSON),
+                       sa.column("submitted_data", sa.JSON), sa.column("round", sa.Integer),
                        sa.column("subject", sa.String), sa.column("search_text", sa.String),
                        sa.column("citizen_id", sa.String))
-    for row in connection.execute(sa.select(dossier.c.id, dossier.c.kind, dossier.c.data)).all():
-        connection.execute(dossier.update().where(dossier.c.id == row.id).values(**search_columns(row.kind, row.data)))
+    history = sa.table("dossier_event", sa.column("id", sa.Integer), sa.column("dossier_id", sa.Integer),
+                       sa.column("event", sa.String), sa.column("data_snapshot", sa.JSON))
+    forwarded = {}  # the last forward snapshot of each dossier (rows in id order: the last one wins)
+    for row in connection.execute(sa.select(history.c.dossier_id, history.c.data_snapshot)
+                                  .where(history.c.event == "forward").order_by(history.c.id)).all():
+        if row.data_snapshot:
+            forwarded[row.dossier_id] = row.data_snapshot
+    rows = connection.execute(sa.select(dossier.c.id, dossier.c.kind, dossier.c.data, dossier.c.submitted_data,
+                                        dossier.c.round)).all()
+    for row in rows:
+        source = indexed_data(row.data, row.submitted_data, row.round, forwarded.get(row.id))
+        connection.execute(dossier.update().where(dossier.c.id == row.id).values(**search_columns(row.kind, source)))
 
 
 def downgrade():

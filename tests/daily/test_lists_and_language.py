@@ -133,3 +133,28 @@ def test_exports_never_carry_a_formula_typed_into_a_name(api, browser):
     assert rows[1][2].startswith("'=HYPERLINK")
     sheet = load_workbook(io.BytesIO(reviewer.get("/dossiers/export.xlsx").data)).active
     assert sheet.cell(row=2, column=3).data_type == "s" and sheet.cell(row=2, column=3).value.startswith("=HYPERLINK")
+
+
+def test_the_province_never_sees_a_resubmission_the_district_has_not_forwarded(api, browser):
+    dossier = api.approved()
+    batch = api.forwarded(dossier)
+    current = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
+    current = api.fire_ok("liaison", current, "refer_back", comment="Xác minh lại.")
+    current = api.fire_ok("reviewer", current, "return", comment="Sửa họ tên cha.")
+    api.patch("officer", f"/api/v1/dossiers/{dossier['id']}", {"version": current["version"], "data": {
+        "full_name": "Trần Bí Mật", "citizen_id": "079999999999"}})
+    officer_sees = browser("officer").get("/dossiers").get_data(as_text=True)
+    assert "Trần Bí Mật" in officer_sees  # the union sees its own edits
+    assert "Trần Bí Mật" not in browser("reviewer").get("/dossiers").get_data(as_text=True)  # not sent yet
+    api.fire_ok("officer", api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json, "submit")
+    assert "Trần Bí Mật" in browser("reviewer").get("/dossiers").get_data(as_text=True)
+
+    liaison = browser("liaison")
+    listing = liaison.get("/dossiers").get_data(as_text=True)
+    assert "Trần Bí Mật" not in listing and "079999999999" not in listing and "Nguyễn Văn Ánh" in listing
+    assert ids_in(liaison.get("/dossiers?q=bi mat").get_data(as_text=True)) == []
+    assert ids_in(liaison.get("/dossiers?q=0799999").get_data(as_text=True)) == []
+    exported = liaison.get("/dossiers/export.csv").data.decode("utf-8-sig")
+    assert "Trần Bí Mật" not in exported and "079999999999" not in exported
+    assert api.get("liaison", "/api/v1/dossiers?q=bi%20mat").json["total"] == 0
+    assert batch["id"]

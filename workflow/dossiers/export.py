@@ -33,7 +33,7 @@ def rows(user, dossiers):
     for d in dossiers:
         data = data_seen_by(user, d)
         kind = KINDS[d.kind]
-        yield [d.id, tr(kind.short_title), d.subject, d.citizen_id or "",
+        yield [d.id, tr(kind.short_title), kind.subject(data), data.get("citizen_id") or "",
                d.organisation.name, d.campaign.plan_number if d.campaign else "",
                tr(d.phase.name) if d.phase else "", late if d.submitted_late else "",
                tr(d.state_label), d.submitted_on, d.round or "", kind.requested_amount(data),

@@ -30,9 +30,18 @@ def search_columns(kind_code: str, data: dict | None) -> dict:
             "search_text": fold(" ".join(names + ([citizen_id] if citizen_id else [])))[:600]}
 
 
+def indexed_data(data: dict | None, submitted_data: dict | None, round_: int | None,
+                 forwarded_data: dict | None) -> dict:
+    """The data every organisation that sees the dossier has been sent: what was last forwarded to the province,
+    else what was last submitted to the district, else (a draft) the union's own. So neither a returned dossier's
+    unsent edits nor a resubmission the district has not forwarded shows through lists, search or exports."""
+    return forwarded_data or (submitted_data if round_ and submitted_data else None) or data or {}
+
+
 def index_for_search(dossier: Dossier) -> None:
-    """From what was submitted once there is a submission: a returned dossier's unsent edits stay the union's."""
-    source = dossier.submitted_data if dossier.round and dossier.submitted_data else dossier.data
+    forwarded = next((row.data_snapshot for row in reversed(dossier.events)
+                      if row.event == "forward" and row.data_snapshot), None)
+    source = indexed_data(dossier.data, dossier.submitted_data, dossier.round, forwarded)
     for name, value in search_columns(dossier.kind, source).items():
         setattr(dossier, name, value)
 

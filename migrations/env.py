@@ -63,6 +63,16 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Indexes the models create on one database only (`Index(...).ddl_if(dialect="postgresql")`) are not
+    "missing" on another: autogenerate must not add them there."""
+    if type_ == "index" and not reflected:
+        condition = getattr(obj, "_ddl_if", None)
+        if condition is not None and condition.dialect and condition.dialect != context.get_context().dialect.name:
+            return False
+    return True
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -82,6 +92,8 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    if conf_args.get("include_object") is None:
+        conf_args["include_object"] = include_object
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

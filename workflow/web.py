@@ -27,7 +27,20 @@ def _kind_title(code: str) -> str:
     return gettext(KINDS[code].short_title) if code in KINDS else code
 
 
+def url_keeping_query(endpoint: str, **overrides) -> str:
+    """This page's query (its filters) carried to another page or export, minus what url_for itself would take
+    as an argument (a crafted `?endpoint=` or `?_external=` must not break the page)."""
+    view_args = request.view_args or {}
+    kept = {key: value for key, value in request.args.items()
+            if not key.startswith("_") and key not in ("endpoint", "values", "page") and key not in view_args
+            and key not in overrides}
+    if endpoint == request.endpoint:
+        kept.update(view_args)
+    return url_for(endpoint, **kept, **overrides)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["url_keeping_query"] = url_keeping_query
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
                                  readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)

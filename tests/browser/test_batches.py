@@ -32,6 +32,14 @@ def test_reviewer_forwards_only_the_ticked_dossiers(api, login, snap):
     snap(reviewer, "reviewer-home-forward")
     card.get_by_role("button", name="Chuyển các hồ sơ đã chọn lên LĐLĐ tỉnh").click()
 
+    confirm = reviewer.locator("table.forward-confirm")  # nothing is sent before the reviewer confirms
+    expect(confirm).to_contain_text(subject(CHILDREN[0]))
+    expect(confirm).to_contain_text(subject(CHILDREN[2]))
+    expect(confirm).not_to_contain_text(subject(CHILDREN[1]))
+    assert api.get("reviewer", f"/api/v1/dossiers/{approved[0]['id']}").json["state"] == "approved"
+    snap(reviewer, "forward-confirm")
+    reviewer.get_by_role("button", name="Xác nhận: Chuyển lên LĐLĐ tỉnh").click()
+
     expect(reviewer.get_by_text("Đã chuyển hồ sơ lên LĐLĐ tỉnh.")).to_be_visible()
     expect(reviewer.get_by_role("heading", level=1)).to_contain_text(re.compile(r"Tờ trình số \d+/TTr-LĐLĐ"))
     expect(main(reviewer)).to_contain_text("2 hồ sơ")

@@ -85,7 +85,10 @@ def test_the_whole_flow_through_the_pages(browser, api):
 
     listing = html(reviewer.get("/dossiers"))
     assert f'name="dossier_id" value="{number}"' in listing
-    forwarded = reviewer.post("/batches", {"dossier_id": str(number), f"version-{number}": str(version())})
+    asked = reviewer.post("/batches", {"dossier_id": str(number), f"version-{number}": str(version())})
+    assert asked.status_code == 200 and "Xác nhận: Chuyển lên LĐLĐ tỉnh" in html(asked)
+    assert api.get("reviewer", f"/api/v1/dossiers/{number}").json["state"] == "approved"
+    forwarded = reviewer.post("/batches", {"confirm": "1", "dossier_id": str(number), f"version-{number}": str(version())})
     assert forwarded.status_code == 302
     batch_page = html(reviewer.get(forwarded.headers["Location"]))
     assert "Tờ trình số 03/TTr-LĐLĐ" in batch_page  # after 01/TB (return) and 02/BB (approve)

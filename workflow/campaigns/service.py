@@ -6,6 +6,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from flask_babel import gettext
+
 from ..errors import Invalid
 from ..extensions import db
 from .models import Campaign
@@ -32,7 +34,8 @@ def check_campaign(organisation, kind: str, campaign_id) -> Campaign | None:
     found = next((c for c in campaigns_for(organisation, kind)
                   if type(campaign_id) is int and c.id == campaign_id), None)  # noqa: E721 (not bool)
     if found is None:
-        raise Invalid("Kế hoạch không hợp lệ.", {"campaign_id": ["Chọn một kế hoạch áp dụng cho đơn vị và loại hồ sơ này."]})
+        raise Invalid(gettext("Kế hoạch không hợp lệ."),
+                      {"campaign_id": [gettext("Chọn một kế hoạch áp dụng cho đơn vị và loại hồ sơ này.")]})
     return found
 
 

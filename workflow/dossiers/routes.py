@@ -152,7 +152,7 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
         needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},
         diffs=round_diffs(kind, dossier, last_round_seen(current_user, dossier), attachments,
                           live_data=dossier.data if editable else None),
-        campaigns=campaigns_for(dossier.organisation, dossier.kind) if editable and dossier.phase_id is None else [],
+        campaigns=campaigns_for(dossier.organisation, dossier.kind) if editable and dossier.round == 0 else [],
         today=clock.today()), status
 
 
@@ -222,6 +222,11 @@ def forward():
     versions = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
                 if k.startswith("version-") and k.split("-", 1)[1].isdigit() and v.isdigit()}
     try:
+        if request.form.get("confirm") != "1":  # first the list of what will be sent up, then the sending
+            if not ids:
+                raise Invalid(_("Chưa chọn hồ sơ."), {"dossier_ids": [_("Chọn ít nhất một hồ sơ.")]})
+            dossiers = [ops.get_dossier(current_user, i) for i in ids]
+            return render_template("dossiers/forward_confirm.html", dossiers=dossiers, versions=versions)
         with unit_of_work():
             batch = ops.forward_dossiers(current_user, ids, versions=versions)
     except NotFound:

@@ -158,3 +158,18 @@ def test_the_province_never_sees_a_resubmission_the_district_has_not_forwarded(a
     assert "Trần Bí Mật" not in exported and "079999999999" not in exported
     assert api.get("liaison", "/api/v1/dossiers?q=bi%20mat").json["total"] == 0
     assert batch["id"]
+
+
+def test_crafted_query_strings_do_not_break_the_list_or_redirect_away(api, browser, monkeypatch, app):
+    for i in range(3):
+        api.fire_ok("officer", api.create(citizen_id=f"07008500010{i}"), "submit")
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    reviewer = browser("reviewer")
+    page = reviewer.get("/dossiers?fmt=csv&endpoint=x&_external=1&values=y&q=nguyen")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert 'href="/dossiers/export.csv?q=nguyen' in body and "endpoint=" not in body.split("<tbody>")[0].split("<form")[0]
+    assert reviewer.get("/dossiers/export.csv?fmt=xlsx&endpoint=x").status_code == 200
+    for target in ("/\t/evil.example", "/\n/evil.example"):
+        response = reviewer.post("/language", {"locale": "vi", "next": target})
+        assert response.status_code == 303 and response.headers["Location"] in ("/", "http://localhost/")

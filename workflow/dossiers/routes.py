@@ -186,6 +186,7 @@ def transition(dossier_id, event):
     if request.form.get("confirm") != "1" and event in allowed_events(current_user, dossier):
         return render_template("dossiers/confirm_event.html", dossier=dossier, kind=KINDS[dossier.kind], event=event,
                                inputs=inputs, version=request.form.get("version", type=int),
+                               granted=parse_money(inputs["granted_amount_vnd"]) if inputs["granted_amount_vnd"] else None,
                                missing=ops.missing_attachments(dossier) if event == "submit" else [])
     granted = inputs["granted_amount_vnd"]
     try:

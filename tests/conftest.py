@@ -6,8 +6,11 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from datetime import date
+from pathlib import Path
 
 import tempfile
 
@@ -18,9 +21,31 @@ from flask_migrate import upgrade
 # The background queue of this test run, apart from the demo's (see tests/pdf/test_bundle_consumer.py).
 os.environ["HUEY_SQLITE"] = os.path.join(tempfile.mkdtemp(prefix="workflow-huey-"), "huey.sqlite")
 
-from workflow import create_app
+from workflow import ROOT, create_app
 from workflow.extensions import db
 from workflow.seed import seed_demo
+
+
+def script_env() -> dict:
+    """The environment for scripts/translations: the pybabel of the Python running the tests."""
+    env = dict(os.environ)
+    pybabel = Path(sys.executable).with_name("pybabel")
+    if "PYBABEL" not in env and pybabel.exists():
+        env["PYBABEL"] = str(pybabel)
+    return env
+
+
+def _compile_translations_if_stale() -> None:
+    """The app reads compiled catalogues (.mo, not committed): build them when missing or older than the .po."""
+    for po in (ROOT / "workflow" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            subprocess.run([str(ROOT / "scripts" / "translations"), "compile"], check=True, env=script_env(),
+                           capture_output=True)
+            return
+
+
+_compile_translations_if_stale()  # before any test, or the session's app, reads a catalogue
 
 
 def _postgres_database():

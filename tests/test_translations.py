@@ -2,14 +2,11 @@
 screens of an English-speaking user show no Vietnamese in their navigation, headings, table headings and labels.
 
 What counts as a message is said once, in scripts/translations (`scripts/translations extract FILE`); the .mo the
-app reads is rebuilt here (`scripts/translations compile`) when it is missing or older than the .po, so that running
-pytest directly tests the catalogue as it is."""
+app reads is rebuilt by tests/conftest.py when it is missing or older than the .po."""
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,29 +14,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
+from .conftest import script_env
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "translations"
 TRANSLATIONS = ROOT / "workflow" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
-
-
-def _script_env() -> dict:
-    env = dict(os.environ)
-    pybabel = Path(sys.executable).with_name("pybabel")  # the pybabel of the Python running the tests
-    if "PYBABEL" not in env and pybabel.exists():
-        env["PYBABEL"] = str(pybabel)
-    return env
-
-
-def _compile_if_stale() -> None:
-    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
-            subprocess.run([str(SCRIPT), "compile"], check=True, env=_script_env(), capture_output=True)
-            return
-
-
-_compile_if_stale()  # at collection, before any test (or the app of the session) reads a catalogue
 
 
 def _read(path: Path, locale: str | None = None):
@@ -55,7 +35,7 @@ def english():
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("messages") / "messages.pot"
-    subprocess.run([str(SCRIPT), "extract", str(pot)], check=True, env=_script_env(), capture_output=True)
+    subprocess.run([str(SCRIPT), "extract", str(pot)], check=True, env=script_env(), capture_output=True)
     return _read(pot)
 
 

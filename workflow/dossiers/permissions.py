@@ -32,7 +32,8 @@ def can_view(user, dossier: Dossier) -> bool:
     return False
 
 
-def _last_forward(dossier: Dossier):
+def last_forward(dossier: Dossier):
+    """The history row of the dossier's last forwarding to the province (None: never forwarded)."""
     return next((row for row in reversed(dossier.events) if row.event == "forward"), None)
 
 
@@ -42,7 +43,7 @@ def data_seen_by(user, dossier: Dossier) -> dict:
     if user.role == "officer" and dossier.organisation_id == user.organisation_id:
         return dossier.data
     if user.role == "liaison":
-        forward = _last_forward(dossier)
+        forward = last_forward(dossier)
         return (forward.data_snapshot if forward and forward.data_snapshot else None) or dossier.submitted_data or {}
     return dossier.submitted_data or {}
 
@@ -52,7 +53,7 @@ def attachments_seen_by(user, dossier: Dossier) -> list:
     if user.role == "officer" and dossier.organisation_id == user.organisation_id:
         return list(dossier.attachments)
     if user.role == "liaison":
-        forward = _last_forward(dossier)
+        forward = last_forward(dossier)
         return [a for a in dossier.attachments if forward is not None and a.round <= forward.round]
     return [a for a in dossier.attachments if a.round <= dossier.round]
 

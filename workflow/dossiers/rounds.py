@@ -7,6 +7,7 @@ from datetime import datetime
 
 from .base import display_value
 from .models import Attachment, Dossier
+from .permissions import last_forward
 
 
 @dataclass
@@ -79,6 +80,6 @@ def round_diffs(kind, dossier: Dossier, up_to_round: int, attachments: list[Atta
 def last_round_seen(user, dossier: Dossier) -> int:
     """The union and the district see every submission; the province up to the one last forwarded to it."""
     if user.role == "liaison":
-        forward = next((row for row in reversed(dossier.events) if row.event == "forward"), None)
+        forward = last_forward(dossier)
         return forward.round if forward else 0
     return dossier.round

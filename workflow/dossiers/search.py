@@ -8,6 +8,7 @@ import unicodedata
 import sqlalchemy as sa
 
 from .models import Dossier
+from .permissions import last_forward
 
 NAME_FIELDS = ("full_name", "child_full_name")
 
@@ -39,9 +40,8 @@ def indexed_data(data: dict | None, submitted_data: dict | None, round_: int | N
 
 
 def index_for_search(dossier: Dossier) -> None:
-    forwarded = next((row.data_snapshot for row in reversed(dossier.events)
-                      if row.event == "forward" and row.data_snapshot), None)
-    source = indexed_data(dossier.data, dossier.submitted_data, dossier.round, forwarded)
+    forward = last_forward(dossier)
+    source = indexed_data(dossier.data, dossier.submitted_data, dossier.round, forward and forward.data_snapshot)
     for name, value in search_columns(dossier.kind, source).items():
         setattr(dossier, name, value)
 

@@ -2,6 +2,7 @@
 TEST_DATABASE_URL is set), the schema built by the migrations, and the demo data reset before each test."""
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -9,7 +10,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import tempfile
@@ -95,9 +96,12 @@ def app(tmp_path_factory):
 
 @pytest.fixture
 def demo_data(app):
-    """Every test starts from the demo data and nothing else, with empty storage."""
+    """Every test starts from the demo data and nothing else (today's tree, restructured in 2025 from the tree of
+    2017), with empty storage. Seeded on the real calendar, whatever day a test has set."""
+    from workflow import clock
+
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
-    with app.app_context():
+    with app.app_context(), _real_calendar(clock):
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(t.name for t in tables))))
@@ -107,6 +111,16 @@ def demo_data(app):
         seed_demo()
         db.session.commit()
     yield
+
+
+@contextlib.contextmanager
+def _real_calendar(clock):
+    set_day = clock.today
+    clock.today = lambda: datetime.now(clock.ZONE).date()
+    try:
+        yield
+    finally:
+        clock.today = set_day
 
 
 @pytest.fixture
@@ -119,6 +133,12 @@ def ctx(app, demo_data):
 @pytest.fixture
 def client(app, demo_data):
     return app.test_client()
+
+
+# Whose upper union reviews first, for each demo officer (workflow/seed.py); the staff user of each organisation.
+FIRST_LEVEL = {"officer": "reviewer", "officer2": "reviewer", "officer3": "reviewer2", "officer4": "liaison"}
+STAFF_OF = {"cd-xa-phu-rieng": "reviewer", "cd-xa-bu-dang": "reviewer2", "ldld-dong-nai": "liaison", "tld": "tld"}
+STAFF_ORG = {user: code for code, user in STAFF_OF.items()}
 
 
 def valid_child_heart(**changes) -> dict:
@@ -147,15 +167,50 @@ def valid_child_heart(**changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
+TODAY = date(2026, 1, 5)  # the tests' default calendar: today's tree, the Tết Bính Ngọ 2026 aid in force
+
+
 @pytest.fixture
 def today(monkeypatch):
-    """Set the calendar: today(date(2018, 1, 5)); defaults to 05/01/2018."""
+    """Set the calendar: today(date(2018, 1, 5)); defaults to 05/01/2026."""
     from workflow import clock
 
     def set_today(day: date):
         monkeypatch.setattr(clock, "today", lambda: day)
-    set_today(date(2018, 1, 5))
+    set_today(TODAY)
     return set_today
+
+
+def _person(**changes) -> dict:
+    data = {"full_name": "Nguyễn Văn Ánh", "gender": "male", "birth_date": "1985-04-12", "citizen_id": "070085001234",
+            "member_since": "2008-05-01", "workplace": "Nông trường Phú Riềng Đỏ", "position": "Công nhân cạo mủ",
+            "phone": "0912345678", "address": "Ấp 3, xã Phú Riềng, tỉnh Đồng Nai"}
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def valid_union_housing(**changes) -> dict:
+    return _person(**{"support_type": "new_build", "house_condition": "dilapidated",
+                      "house_address": "Ấp 3, xã Phú Riềng, tỉnh Đồng Nai", "land_document": "GCN QSDĐ số CS 01234",
+                      "land_undisputed": True, "estimated_cost_vnd": 150_000_000, "own_contribution_vnd": 120_000_000,
+                      "requested_amount_vnd": 30_000_000, "member_years": 17, "household_size": 4, **changes})
+
+
+def valid_accident_aid(**changes) -> dict:
+    return _person(**{"case_type": "labour_accident", "occurred_on": "2025-12-01", "capacity_loss_pct": None,
+                      "description": "Bị thương khi vận hành máy cán mủ, phải điều trị dài ngày.",
+                      "occasion": "Tết Bính Ngọ 2026", "requested_amount_vnd": 1_300_000, **changes})
+
+
+def valid_creative_labour(**changes) -> dict:
+    return _person(**{"category": "A", "solutions": [{
+        "title": "Cải tiến dao cạo mủ giảm hao dăm", "solution_type": "technical_improvement", "role": "author",
+        "applied_on": "2024-03-01", "recognised_by": "Hội đồng sáng kiến Công ty", "recognition_number": "15/QĐ-HĐSK",
+        "recognition_date": "2024-12-18", "year": 2024, "benefit_vnd": 86_000_000}], **changes})
+
+
+VALID = {"child_heart": valid_child_heart, "union_housing": valid_union_housing, "accident_aid": valid_accident_aid,
+         "creative_labour": valid_creative_labour}
 
 
 def tiny_pdf(pages: int = 1) -> bytes:
@@ -192,8 +247,8 @@ class Api:
     def patch(self, user, url, body):
         return self.client.patch(url, json=body, headers=self.headers(user))
 
-    def create(self, user="officer", **changes):
-        response = self.post(user, "/api/v1/dossiers", {"kind": "child_heart", "data": valid_child_heart(**changes)})
+    def create(self, user="officer", kind="child_heart", **changes):
+        response = self.post(user, "/api/v1/dossiers", {"kind": kind, "data": VALID[kind](**changes)})
         assert response.status_code == 201, response.json
         return response.json
 
@@ -222,15 +277,33 @@ class Api:
         assert response.status_code == 200, response.json
         return response.json
 
-    def approved(self, user="officer", **changes):
-        dossier = self.fire_ok(user, self.create(user, **changes), "submit")
-        reviewer = "reviewer2" if user == "officer3" else "reviewer"
-        return self.fire_ok(reviewer, dossier, "approve")
+    def submitted(self, user="officer", kind="child_heart", **changes):
+        return self.fire_ok(user, self.create(user, kind, **changes), "submit")
+
+    def approved(self, user="officer", kind="child_heart", **changes):
+        """Submitted and approved by the first level of its route (its union's upper union)."""
+        return self.fire_ok(FIRST_LEVEL[user], self.submitted(user, kind, **changes), "approve")
 
     def forwarded(self, *dossiers, reviewer="reviewer"):
         response = self.post(reviewer, "/api/v1/batches", {"dossier_ids": [d["id"] for d in dossiers]})
         assert response.status_code == 201, response.json
         return response.json
+
+    def view(self, user, dossier):
+        response = self.get(user, f"/api/v1/dossiers/{dossier['id']}")
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def at_decider(self, user="officer", kind="child_heart", **changes):
+        """Taken along its route to the level that decides: (the dossier as that level sees it, its staff user)."""
+        dossier = self.submitted(user, kind, **changes)
+        staff = FIRST_LEVEL[user]
+        while "accept" not in (dossier := self.view(staff, dossier))["allowed_events"]:
+            dossier = self.fire_ok(staff, dossier, "approve")
+            self.forwarded(dossier, reviewer=staff)
+            staff = STAFF_OF[dossier["route"][[s["org"]["code"] for s in dossier["route"]].index(
+                STAFF_ORG[staff]) + 1]["org"]["code"]]
+        return dossier, staff
 
 
 @pytest.fixture

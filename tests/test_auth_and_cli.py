@@ -94,7 +94,7 @@ def test_a_failed_request_leaves_no_file_behind(app, api, monkeypatch):
     def fail_after_issuing(*args, **kwargs):
         raise RuntimeError("disk full while writing the history")
 
-    monkeypatch.setattr(operations, "_record", fail_after_issuing)
+    monkeypatch.setattr(operations, "record", fail_after_issuing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
         response = api.fire("officer", dossier, "submit")

@@ -54,19 +54,23 @@ def create_app(config: dict | None = None) -> Flask:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
+    from .batches.routes import bp as batches_bp
     from .campaigns.routes import bp as campaigns_bp
     from .dossiers.routes import bp as dossiers_bp
+    from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(lists_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(batches_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(campaigns_bp)
     app.register_blueprint(notifications_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
-    from .dossiers.templates_loader import KindTemplateLoader
+    from .dossiers.kinds.templates import KindTemplateLoader
 
     app.jinja_loader = ChoiceLoader([KindTemplateLoader(), FileSystemLoader(str(ROOT / "templates"))])
 

@@ -4,17 +4,32 @@ import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from .auth.models import ROLES, User
+from .auth.models import OPERATOR, ROLES, User
 from .demo_data import seed_sample_dossiers
 from .dossiers.models import Attachment
+from .dossiers.routing import add_route
 from .dossiers.rules import add_rule_set
 from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
 from .pdf import storage
 from .pdf.models import BundleBuild, Document
+from .restructuring.operations import end_organisation
 from .seed import seed_demo
 from .transaction import unit_of_work
+
+DATE = click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])
+
+
+def _organisation(code: str, option: str) -> Organisation:
+    org = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    if org is None:
+        raise click.ClickException(f"{option}: no organisation with code {code!r}.")
+    return org
+
+
+def _refused(exc: OperationError) -> click.ClickException:
+    return click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.message)
 
 
 def init_app(app: Flask) -> None:
@@ -22,11 +37,12 @@ def init_app(app: Flask) -> None:
     @click.option("--with-dossiers", is_flag=True,
                   help="Also add sample dossiers in every stage (only while there is no dossier yet).")
     def seed_demo_command(with_dossiers):
-        """Load the demo organisations, users (password "demo") and rule sets."""
+        """Load the demo organisations (the 2017 tree restructured in 2025), users (password "demo"), rule sets and
+        routes; with --with-dossiers, the 2017–2018 dossiers played on the old tree and this year's on today's."""
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("seed-demo is refused in production (WORKFLOW_ENV=production).")
         with unit_of_work():
-            created = seed_demo()
+            created = seed_demo(restructure=not with_dossiers)
         click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
         if with_dossiers:
             with unit_of_work():
@@ -41,9 +57,7 @@ def init_app(app: Flask) -> None:
     @click.password_option()
     def create_user_command(username, full_name, role, org_code, password):
         """Create a user with one role in one organisation."""
-        org = db.session.scalar(sa.select(Organisation).where(Organisation.code == org_code))
-        if org is None:
-            raise click.ClickException(f"No organisation with code {org_code!r}.")
+        org = _organisation(org_code, "--org")
         if db.session.scalar(sa.select(User).where(User.username == username)) is not None:
             raise click.ClickException(f"User {username!r} already exists.")
         with unit_of_work():
@@ -55,15 +69,13 @@ def init_app(app: Flask) -> None:
     @app.cli.command("add-rule-set")
     @click.option("--kind", required=True, help="A kind's code, e.g. child_heart (kinds are known at run time)")
     @click.option("--jurisdiction", "org_code", required=True, help="Organisation code, e.g. ldld-binh-phuoc")
-    @click.option("--from", "valid_from", required=True, type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
-    @click.option("--to", "valid_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]))
+    @click.option("--from", "valid_from", required=True, type=DATE)
+    @click.option("--to", "valid_to", type=DATE)
     @click.option("--basis", required=True, help="The regulation: number, date, issuer")
     @click.option("--params", "params_json", required=True, help='JSON, e.g. \'{"occasions": {"Tết 2027": 1500000}}\'')
     def add_rule_set_command(kind, org_code, valid_from, valid_to, basis, params_json):
         """Add a rule set for a kind from a start date (earlier dossiers keep theirs)."""
-        org = db.session.scalar(sa.select(Organisation).where(Organisation.code == org_code))
-        if org is None:
-            raise click.ClickException(f"No organisation with code {org_code!r}.")
+        org = _organisation(org_code, "--jurisdiction")
         try:
             params = json.loads(params_json)
         except json.JSONDecodeError as exc:
@@ -73,8 +85,61 @@ def init_app(app: Flask) -> None:
                 rule_set = add_rule_set(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
                                         valid_to=valid_to.date() if valid_to else None, basis=basis, params=params)
         except OperationError as exc:
-            raise click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.message)
+            raise _refused(exc) from exc
         click.echo(f"Rule set {rule_set.id} for {kind} in {org.name} from {rule_set.valid_from:%d/%m/%Y}.")
+
+    @app.cli.command("add-route")
+    @click.option("--kind", required=True, help="A kind's code, e.g. accident_aid")
+    @click.option("--jurisdiction", "org_code", required=True, help="Organisation code, e.g. ldld-dong-nai")
+    @click.option("--from", "valid_from", required=True, type=DATE)
+    @click.option("--to", "valid_to", type=DATE)
+    @click.option("--basis", required=True, help="The regulation that gives these levels their say")
+    @click.option("--steps", "steps_json", required=True,
+                  help='JSON, from the union\'s upper level to the deciding one, e.g. \'[{"level": "upper_grassroots", '
+                       '"role": "review", "decides_up_to_vnd": 3000000}, {"level": "province", "role": "decide"}]\'')
+    def add_route_command(kind, org_code, valid_from, valid_to, basis, steps_json):
+        """Add the route a kind's dossiers follow from a start date (dossiers already submitted keep theirs)."""
+        org = _organisation(org_code, "--jurisdiction")
+        try:
+            steps = json.loads(steps_json)
+        except json.JSONDecodeError as exc:
+            raise click.ClickException(f"--steps is not JSON: {exc}") from exc
+        try:
+            with unit_of_work():
+                route = add_route(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
+                                  valid_to=valid_to.date() if valid_to else None, basis=basis, steps=steps)
+        except OperationError as exc:
+            raise _refused(exc) from exc
+        levels = " → ".join(f"{s['level']} ({s['role']})" for s in route.steps)
+        click.echo(f"Route {route.id} for {kind} in {org.name} from {route.valid_from:%d/%m/%Y}: {levels}.")
+
+    @app.cli.command("end-organisation")
+    @click.option("--code", required=True, help="The organisation that ends")
+    @click.option("--on", "on", required=True, type=DATE, help="Its last day (today or earlier)")
+    @click.option("--successor", "successor_code", help="The organisation that takes over (same level, or its parent)")
+    @click.option("--reason", help="Added to the notice its unions receive")
+    @click.option("--dry-run", is_flag=True, help="Only tell what would move")
+    def end_organisation_command(code, on, successor_code, reason, dry_run):
+        """End an organisation on a date: its units, users and waiting dossiers go to the successor; without one,
+        a dissolved grassroots union's open dossiers are closed."""
+        from .restructuring.operations import plan_ending
+
+        org = _organisation(code, "--code")
+        successor = _organisation(successor_code, "--successor") if successor_code else None
+        try:
+            with unit_of_work():
+                ending = (plan_ending if dry_run else end_organisation)(OPERATOR, org, on.date(), successor,
+                                                                        **({} if dry_run else {"reason": reason}))
+                summary = (f"{len(ending.units)} unit(s), {len(ending.users)} user(s), "
+                           f"{len(ending.dossiers)} open dossier(s)")
+                if dry_run:
+                    db.session.rollback()
+        except OperationError as exc:
+            raise _refused(exc) from exc
+        verb = "would move" if dry_run else "moved" if successor else "closed/left"
+        click.echo(f"{org.name} ends on {on:%d/%m/%Y}"
+                   + (f", succeeded by {successor.name}" if successor else ", without successor")
+                   + f": {summary} {verb}.")
 
     @app.cli.command("collect-garbage")
     @click.option("--dry-run", is_flag=True)

@@ -1,5 +1,7 @@
-"""Today's date where the union works (Asia/Ho_Chi_Minh); tests replace `today` to move the calendar."""
-from datetime import date, datetime
+"""Time, in one place: today's date where the union works (Asia/Ho_Chi_Minh) and the UTC moment stored on rows.
+Tests replace `today` to move the calendar; the demo's playback of past work replaces this module's `datetime`,
+which both functions read when called (so do the columns that default to `utcnow`)."""
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -7,3 +9,9 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def today() -> date:
     return datetime.now(ZONE).date()
+
+
+def utcnow() -> datetime:
+    """Naive UTC, as the rows store it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+

@@ -25,7 +25,7 @@ from .auth.models import User
 from .campaigns.models import Campaign, CampaignPhase
 from .campaigns.service import campaigns_for
 from .dossiers import operations as ops
-from .dossiers.base import full_years
+from .dossiers.kinds.base import full_years
 from .dossiers.models import Batch, Dossier
 from .dossiers.rules import rule_set_for
 from .errors import OperationError

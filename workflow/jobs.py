@@ -40,7 +40,7 @@ def _app_context():
 
 @huey.task()
 def build_bundle_task(build_id: int) -> None:
-    from .pdf.bundle import run_bundle_build
+    from .batches.bundles import run_bundle_build
 
     with _app_context():
         run_bundle_build(build_id)

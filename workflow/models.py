@@ -4,10 +4,11 @@ from sqlalchemy.orm import Session
 
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignPhase  # noqa: F401
-from .dossiers.models import Batch, Dossier, DossierEvent, RuleSet  # noqa: F401
+from .dossiers.models import (Batch, Dossier, DossierAccess, DossierEvent, DossierStep, Route,  # noqa: F401
+                              RuleSet)
 from .notifications.models import Notification  # noqa: F401
-from .orgs.models import Organisation  # noqa: F401
-from .pdf.models import Document, DocumentCounter  # noqa: F401
+from .orgs.models import Organisation, OrganisationPlacement  # noqa: F401
+from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
 
 APPEND_ONLY = (DossierEvent, Document)
 
@@ -22,11 +23,3 @@ def _refuse_changes_to_issued_rows(session, flush_context, instances):
         if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj, include_collections=False)):
             raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")
 
-
-@event.listens_for(Session, "before_flush")
-def _index_dossiers_for_search(session, flush_context, instances):
-    from .dossiers.search import index_for_search
-
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Dossier):
-            index_for_search(obj)

@@ -1,31 +1,53 @@
-"""Demo data (DESIGN §6): Bình Phước, the districts of Phú Riềng and Bù Đăng, three grassroots unions,
-the demo users (password `demo`) and the published rule sets."""
+"""Demo data (DESIGN §6): the union's tree as it was in 2017 and as it is since 1 July 2025, the demo users
+(password `demo`), the published rule sets and the routes of each kind.
+
+The tree is built as it stood in 2017 (the Confederation; LĐLĐ tỉnh Bình Phước with the district federations of
+Phú Riềng and Bù Đăng and their grassroots unions; a grassroots union directly under the province; LĐLĐ tỉnh
+Đồng Nai), then restructured through the real operation (workflow/restructuring): on 30/06/2025 the district
+federations end, succeeded by two commune unions of Đồng Nai, and Bình Phước ends, succeeded by Đồng Nai. Their
+units and users move with them, so that a 2017 document still names "LĐLĐ HUYỆN PHÚ RIỀNG / LĐLĐ TỈNH BÌNH
+PHƯỚC" while today's dossiers go to the commune union and to Đồng Nai. `restructure=False` leaves the 2017 tree
+(the demo's sample work plays 2017–2018 on it first: workflow/demo_data.py). Names marked invented in the
+README are not sourced."""
 from __future__ import annotations
 
 from datetime import date
 
 import sqlalchemy as sa
 
-from .auth.models import User
+from .auth.models import OPERATOR, User
 from .campaigns.models import Campaign, CampaignPhase
-from .dossiers.models import RuleSet
+from .dossiers.models import Route, RuleSet
 from .extensions import db
 from .i18n import N_  # phase names are data; the usual ones are translated where shown
-from .orgs.models import Organisation
+from .orgs.models import Organisation, OrganisationPlacement
+
+RESTRUCTURED_ON = date(2025, 6, 30)  # the last day of the district federations and of Bình Phước
 
 ORGANISATIONS = [
     dict(code="tld", level="confederation", name="Tổng Liên đoàn Lao động Việt Nam",
          header_name="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", abbreviation="TLĐ", place_name="Hà Nội",
-         signing_body="ĐOÀN CHỦ TỊCH", head_name="", parent=None),
+         signing_body="ĐOÀN CHỦ TỊCH", head_name="Nguyễn Văn Thành", parent=None),
     dict(code="ldld-binh-phuoc", level="province", name="Liên đoàn Lao động tỉnh Bình Phước",
          header_name="LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC", abbreviation="LĐLĐ", place_name="Bình Phước",
          signing_body="BAN THƯỜNG VỤ", head_name="Lê Thị Xuân Trang", parent="tld"),
+    dict(code="ldld-dong-nai", level="province", name="Liên đoàn Lao động tỉnh Đồng Nai",
+         header_name="LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", abbreviation="LĐLĐ", place_name="Đồng Nai",
+         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Thị Như Ý", parent="tld"),
     dict(code="ldld-phu-rieng", level="upper_grassroots", name="Liên đoàn Lao động huyện Phú Riềng",
          header_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG", abbreviation="LĐLĐ", place_name="Phú Riềng",
          signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-binh-phuoc"),
     dict(code="ldld-bu-dang", level="upper_grassroots", name="Liên đoàn Lao động huyện Bù Đăng",
          header_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN BÙ ĐĂNG", abbreviation="LĐLĐ", place_name="Bù Đăng",
          signing_body="BAN THƯỜNG VỤ", head_name="Điểu Thị Hường", parent="ldld-binh-phuoc"),
+    dict(code="cd-xa-phu-rieng", level="upper_grassroots", name="Công đoàn xã Phú Riềng",
+         header_name="CÔNG ĐOÀN XÃ PHÚ RIỀNG", abbreviation="CĐX", place_name="Phú Riềng",
+         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-dong-nai",
+         valid_from=date(2025, 7, 1)),
+    dict(code="cd-xa-bu-dang", level="upper_grassroots", name="Công đoàn xã Bù Đăng",
+         header_name="CÔNG ĐOÀN XÃ BÙ ĐĂNG", abbreviation="CĐX", place_name="Bù Đăng",
+         signing_body="BAN THƯỜNG VỤ", head_name="Điểu Thị Hường", parent="ldld-dong-nai",
+         valid_from=date(2025, 7, 1)),
     dict(code="cdcs-cao-su-phu-rieng", level="grassroots",
          name="Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng",
          header_name="CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG", abbreviation="CĐCS", place_name="Phú Riềng",
@@ -36,16 +58,30 @@ ORGANISATIONS = [
     dict(code="cdcs-mn-tuoi-hong", level="grassroots", name="Công đoàn cơ sở Trường Mầm non Tuổi Hồng",
          header_name="CÔNG ĐOÀN TRƯỜNG MẦM NON TUỔI HỒNG", abbreviation="CĐCS", place_name="Bù Đăng",
          signing_body="BAN CHẤP HÀNH", head_name="Hoàng Thị Lụa", parent="ldld-bu-dang"),
+    dict(code="cdcs-nong-san-dong-xoai", level="grassroots",
+         name="Công đoàn cơ sở Công ty Cổ phần Chế biến Nông sản Đồng Xoài",
+         header_name="CÔNG ĐOÀN CÔNG TY CỔ PHẦN CHẾ BIẾN NÔNG SẢN ĐỒNG XOÀI", abbreviation="CĐCS",
+         place_name="Đồng Xoài", signing_body="BAN CHẤP HÀNH", head_name="Lâm Thị Kim Yến", parent="ldld-binh-phuoc"),
 ]
 
+# (successor of, last day): the 2025 restructuring, in the order it is applied.
+ENDINGS = [
+    ("ldld-phu-rieng", "cd-xa-phu-rieng"),
+    ("ldld-bu-dang", "cd-xa-bu-dang"),
+    ("ldld-binh-phuoc", "ldld-dong-nai"),
+]
+
+# Where each user acted in 2017; the endings move them to the successors.
 USERS = [
     ("officer", "Nguyễn Thị Hồng Nhung", "officer", "cdcs-cao-su-phu-rieng"),
     ("officer2", "Lê Văn Đức", "officer", "cdcs-thcs-phu-trung"),
     ("officer3", "Y Sơn Niê", "officer", "cdcs-mn-tuoi-hong"),
-    ("reviewer", "Đặng Minh Quân", "reviewer", "ldld-phu-rieng"),
-    ("reviewer2", "Vũ Thị Thu Hà", "reviewer", "ldld-bu-dang"),
-    ("liaison", "Hồ Ngọc Ẩn", "liaison", "ldld-binh-phuoc"),
+    ("officer4", "Phan Thị Mỹ Linh", "officer", "cdcs-nong-san-dong-xoai"),
+    ("reviewer", "Đặng Minh Quân", "staff", "ldld-phu-rieng"),
+    ("reviewer2", "Vũ Thị Thu Hà", "staff", "ldld-bu-dang"),
+    ("liaison", "Hồ Ngọc Ẩn", "staff", "ldld-binh-phuoc"),
     ("admin", "Trịnh Minh Khoa", "admin", "ldld-binh-phuoc"),
+    ("tld", "Đỗ Thị Thanh Bình", "staff", "tld"),
 ]
 
 RULE_SETS = [
@@ -64,14 +100,40 @@ RULE_SETS = [
          basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” từ Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước "
                "(30.000.000 đồng mỗi căn, áp dụng từ năm 2022)",
          params={"caps_vnd": {"new_build": 30_000_000, "repair": 30_000_000}, "min_member_years": None}),
+    dict(kind="union_housing", jurisdiction="ldld-dong-nai", valid_from=date(2025, 7, 1), valid_to=None,
+         basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” của LĐLĐ tỉnh Bình Phước (30.000.000 đồng mỗi căn) tiếp tục áp "
+               "dụng sau hợp nhất cho đến khi LĐLĐ tỉnh Đồng Nai ban hành mức mới (giả định của bản demo)",
+         params={"caps_vnd": {"new_build": 30_000_000, "repair": 30_000_000}, "min_member_years": None}),
     dict(kind="accident_aid", jurisdiction="tld", valid_from=date(2025, 10, 16), valid_to=None,
          basis="Kế hoạch chăm lo Tết Bính Ngọ 2026 của Tổng Liên đoàn Lao động Việt Nam "
                "(1.300.000 đồng mỗi suất: 1.000.000 đồng tiền mặt và 300.000 đồng hiện vật)",
          params={"occasions": {"Tết Bính Ngọ 2026": 1_300_000}}),
 ]
 
+# Who acts on each kind (domain-research §F): the defaults, for the whole union from the regulations' dates.
+ROUTES = [
+    dict(kind="creative_labour", jurisdiction="tld", valid_from=date(2014, 12, 24), valid_to=None,
+         basis="Quyết định số 1564/QĐ-TLĐ ngày 24/12/2014: Bằng “Lao động sáng tạo” do Đoàn Chủ tịch Tổng Liên đoàn "
+               "tặng; công đoàn cấp trên trực tiếp cơ sở và LĐLĐ tỉnh xét chọn, đề nghị",
+         steps=[{"level": "upper_grassroots", "role": "review"}, {"level": "province", "role": "review"},
+                {"level": "confederation", "role": "decide"}]),
+    dict(kind="child_heart", jurisdiction="tld", valid_from=date(2014, 3, 28), valid_to=None,
+         basis="Quyết định số 378/QĐ-TLĐ ngày 28/3/2014: Quỹ Bảo trợ trẻ em Công đoàn Việt Nam xét hỗ trợ theo đề "
+               "nghị của LĐLĐ tỉnh, thành phố",
+         steps=[{"level": "upper_grassroots", "role": "review"}, {"level": "province", "role": "review"},
+                {"level": "confederation", "role": "decide"}]),
+    dict(kind="union_housing", jurisdiction="tld", valid_from=date(2014, 1, 1), valid_to=None,
+         basis="Nhà “Mái ấm Công đoàn” được hỗ trợ từ quỹ xã hội của LĐLĐ tỉnh, thành phố: LĐLĐ tỉnh quyết định",
+         steps=[{"level": "upper_grassroots", "role": "review"}, {"level": "province", "role": "decide"}]),
+    dict(kind="accident_aid", jurisdiction="tld", valid_from=date(2014, 1, 1), valid_to=None,
+         basis="Công đoàn cấp trên trực tiếp cơ sở hỗ trợ từ nguồn tài chính của mình đến 2.000.000 đồng mỗi trường "
+               "hợp, trường hợp lớn hơn trình LĐLĐ tỉnh quyết định (mức giả định của bản demo)",
+         steps=[{"level": "upper_grassroots", "role": "review", "decides_up_to_vnd": 2_000_000},
+                {"level": "province", "role": "decide"}]),
+]
 
-# The plan the demo's dossiers answer. Its number and date are made up for the demo; the phases are the seed
+
+# The plan the 2017–2018 dossiers answer. Its number and date are made up for the demo; the phases are the seed
 # plan's (issue 5): phase I until 31/12/2017, phase II from 01/01/2018 to 31/03/2018.
 CAMPAIGNS = [
     dict(title="Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên, người lao động năm 2017–2018",
@@ -80,7 +142,7 @@ CAMPAIGNS = [
 ]
 
 
-def seed_demo(password: str = "demo") -> bool:
+def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
     """Create the demo data once; returns False when it is already there."""
     if db.session.scalar(sa.select(Organisation).where(Organisation.code == "tld")) is not None:
         return False
@@ -88,8 +150,11 @@ def seed_demo(password: str = "demo") -> bool:
     for spec in ORGANISATIONS:
         spec = dict(spec)
         parent = spec.pop("parent")
-        orgs[spec["code"]] = org = Organisation(parent=orgs.get(parent), valid_from=date(2017, 1, 1), **spec)
+        spec.setdefault("valid_from", None)
+        orgs[spec["code"]] = org = Organisation(**spec)
         db.session.add(org)
+        if parent:
+            db.session.add(OrganisationPlacement(organisation=org, parent=orgs[parent], valid_from=spec["valid_from"]))
     for username, full_name, role, org_code in USERS:
         user = User(username=username, full_name=full_name, role=role, organisation=orgs[org_code],
                     email=f"{username}@example.org")
@@ -98,9 +163,23 @@ def seed_demo(password: str = "demo") -> bool:
     for spec in RULE_SETS:
         spec = dict(spec)
         db.session.add(RuleSet(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
+    for spec in ROUTES:
+        spec = dict(spec)
+        db.session.add(Route(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
     for spec in CAMPAIGNS:
         spec = dict(spec)
         phases = [CampaignPhase(name=name, starts_on=start, ends_on=end) for name, start, end in spec.pop("phases")]
         db.session.add(Campaign(issuer=orgs[spec.pop("issuer")], phases=phases, **spec))
     db.session.flush()
+    if restructure:
+        restructure_2025()
     return True
+
+
+def restructure_2025() -> None:
+    """The 2025 endings, through the real operation (as the server's operator)."""
+    from .restructuring.operations import end_organisation
+
+    orgs = {o.code: o for o in db.session.scalars(sa.select(Organisation))}
+    for ended, successor in ENDINGS:
+        end_organisation(OPERATOR, orgs[ended], RESTRUCTURED_ON, orgs[successor])

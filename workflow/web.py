@@ -1,9 +1,8 @@
 """Pieces shared by every page: filters, labels, error pages, security headers."""
 import json
 
-from flask import Flask, redirect, render_template, request, url_for
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext
-from flask_login import current_user
 
 from .i18n import N_
 from .formatting import format_amount, format_date, format_datetime, format_file_size, format_money
@@ -27,6 +26,12 @@ def _kind_title(code: str) -> str:
     return gettext(KINDS[code].short_title) if code in KINDS else code
 
 
+def _org_level(level: str) -> str:
+    from .orgs.models import LEVELS
+
+    return gettext(LEVELS[level]) if level in LEVELS else level
+
+
 def url_keeping_query(endpoint: str, **overrides) -> str:
     """This page's query (its filters) carried to another page or export, minus what url_for itself would take
     as an argument (a crafted `?endpoint=` or `?_external=` must not break the page)."""
@@ -45,23 +50,13 @@ def init_app(app: Flask) -> None:
                                  readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
-                                 amount=format_amount, filesize=format_file_size)
+                                 amount=format_amount, filesize=format_file_size, org_level=_org_level)
 
     @app.context_processor
     def labels():
         from .dossiers.kinds import KINDS
 
         return {"STATES": STATES, "EVENTS": EVENTS, "KINDS": KINDS}
-
-    @app.get("/")
-    def home():
-        from .dossiers.home import HOMES
-
-        if not current_user.is_authenticated:
-            return redirect(url_for("auth.login"))
-        if current_user.role not in HOMES:
-            return redirect(url_for("admin.rule_sets"))
-        return render_template(f"home/{current_user.role}.html", **HOMES[current_user.role](current_user))
 
     @app.after_request
     def security_headers(response):

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from workflow.dossiers.base import add_years
-from workflow.dossiers.child_heart import ChildHeart, age_limit_reached
+from workflow.dossiers.kinds.base import add_years
+from workflow.dossiers.kinds.child_heart import ChildHeart, age_limit_reached
 
 from ..conftest import valid_child_heart
 

@@ -10,6 +10,12 @@ from pypdf import PdfReader
 SUBMISSION = date(2018, 1, 5)
 
 
+@pytest.fixture(autouse=True)
+def in_2018(today):
+    """The thresholds are judged on submissions of 05/01/2018 (the rule sets in force then)."""
+    today(SUBMISSION)
+
+
 _numbers = itertools.count(1)
 
 
@@ -96,20 +102,27 @@ def test_row_errors_are_named_by_position(api):
     assert submit_errors(api, nominee("A", []))["solutions"] == ["Nhập ít nhất một giải pháp."]
 
 
-def test_end_to_end_award(api):
-    dossier = api.fire_ok("officer", create(api, nominee("A", [solution(benefit=85_000_000)])), "submit")
+def test_end_to_end_award(api, today):
+    """Today the province proposes and the Confederation awards the Bằng (QĐ 1564/QĐ-TLĐ)."""
+    today(date(2026, 1, 5))
+    dossier = api.fire_ok("officer", create(api, nominee("A", [solution(2024, benefit=85_000_000)])), "submit")
+    assert [s["org"]["code"] for s in dossier["route"]] == ["cd-xa-phu-rieng", "ldld-dong-nai", "tld"]
     dossier = api.fire_ok("reviewer", dossier, "approve")
     batch = api.forwarded(dossier)
     listing = PdfReader(io.BytesIO(api.get("reviewer", batch["documents"][0]["url"]).data))
     text = " ".join(" ".join(p.extract_text() for p in listing.pages).split())
     assert "Hoàng Văn Thái" in text and "Cải tiến máy cạo mủ bán tự động" in text and "85.000.000 đ" in text
     assert "Đề nghị hỗ trợ" not in text  # an award: no money column
-    liaison_view = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
-    accepted = api.fire_ok("liaison", liaison_view, "accept")
+    province = api.fire_ok("liaison", api.view("liaison", dossier), "approve")
+    api.forwarded(province, reviewer="liaison")
+    assert "accept" not in api.view("liaison", dossier)["allowed_events"]
+    accepted = api.fire_ok("tld", api.view("tld", dossier), "accept")
     assert accepted["state"] == "accepted" and accepted["granted_amount_vnd"] is None
     decision = PdfReader(io.BytesIO(api.get("officer", accepted["documents"][-1]["url"]).data))
     text = " ".join(" ".join(p.extract_text() for p in decision.pages).split())
-    assert "Bằng “Lao động sáng tạo”" in text and "Hoàng Văn Thái" in text and "1564/QĐ-TLĐ" in text
+    assert "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM" in text and "TM. ĐOÀN CHỦ TỊCH" in text
+    assert "Tặng Bằng “Lao động sáng tạo” của Tổng Liên đoàn Lao động Việt Nam" in text
+    assert "Hoàng Văn Thái" in text and "1564/QĐ-TLĐ" in text
 
 
 def test_rows_are_added_and_removed_in_the_form(browser, api):
@@ -146,7 +159,7 @@ def test_a_recognition_counts_once(api):
     assert "40.000.000 đồng" in errors["solutions"][0]  # judged on 40,000,000, not 80,000,000
 
 
-def test_three_consecutive_years_alternative_when_the_province_sets_it_apart(api, app, today):
+def test_three_consecutive_years_alternative_when_the_province_sets_it_apart(api, app):
     import json
 
     result = app.test_cli_runner().invoke(args=[

@@ -43,7 +43,7 @@ def test_a_resubmission_keeps_each_round_as_submitted(api):
 
 
 def test_referred_back_and_forwarded_again_joins_a_new_batch(api):
-    first_batch = api.forwarded(api.approved())
+    first_batch = api.forwarded(api.approved(kind="union_housing"))
     dossier = first_batch["dossiers"][0]
     dossier = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
     dossier = api.fire_ok("liaison", dossier, "refer_back", comment="Xác minh lại chi phí.")
@@ -53,3 +53,4 @@ def test_referred_back_and_forwarded_again_joins_a_new_batch(api):
     again = api.get("reviewer", f"/api/v1/batches/{first_batch['id']}").json
     assert [d["id"] for d in again["dossiers"]] == [dossier["id"]]  # the first batch still lists it
     assert api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json["batch_id"] == second_batch["id"]
+    assert again["counts"]["pending"] == 0 and again["counts"]["sent_back"] == 1

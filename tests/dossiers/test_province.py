@@ -1,5 +1,5 @@
-"""The province's side: received batches with their progress, decisions one by one or several at once,
-with a confirmation step on screen and a result per item."""
+"""The deciding level's side (the province, for houses): received batches with their progress, decisions one by
+one or several at once, with a confirmation step on screen and a result per item."""
 import io
 import re
 
@@ -11,9 +11,9 @@ def text_of(data):
 
 
 def three_in_a_batch(api):
-    a = api.approved()
-    b = api.approved("officer2", full_name="Trần Thị Lệ Thủy", child_full_name="Trần Gia Hưng")
-    c = api.approved(full_name="Đỗ Thị Yến", child_full_name="Đỗ Quốc Việt", citizen_id="070190007777")
+    a = api.approved(kind="union_housing")
+    b = api.approved("officer2", "union_housing", full_name="Trần Thị Lệ Thủy", citizen_id="070190004321")
+    c = api.approved(kind="union_housing", full_name="Đỗ Thị Yến", citizen_id="070190007777")
     batch = api.forwarded(a, b, c)
     return batch, [api.get("liaison", f"/api/v1/dossiers/{d['id']}").json for d in (a, b, c)]
 
@@ -21,7 +21,7 @@ def three_in_a_batch(api):
 def test_bulk_accept_with_a_result_per_item_and_one_decision(api):
     batch, (a, b, c) = three_in_a_batch(api)
     response = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "accept", "items": [
-        {"dossier_id": a["id"], "version": a["version"], "granted_amount_vnd": 45_000_000},
+        {"dossier_id": a["id"], "version": a["version"], "granted_amount_vnd": 25_000_000},
         {"dossier_id": b["id"], "version": b["version"], "granted_amount_vnd": 60_000_000},  # over the request
         {"dossier_id": c["id"], "version": c["version"] - 1, "granted_amount_vnd": 10_000_000},  # stale
     ]})
@@ -37,14 +37,15 @@ def test_bulk_accept_with_a_result_per_item_and_one_decision(api):
 
     b, c = (api.get("liaison", f"/api/v1/dossiers/{d['id']}").json for d in (b, c))
     second = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "accept", "items": [
-        {"dossier_id": b["id"], "version": b["version"], "granted_amount_vnd": 50_000_000},
-        {"dossier_id": c["id"], "version": c["version"], "granted_amount_vnd": 30_000_000}]}).json
+        {"dossier_id": b["id"], "version": b["version"], "granted_amount_vnd": 30_000_000},
+        {"dossier_id": c["id"], "version": c["version"], "granted_amount_vnd": 20_000_000}]}).json
     assert all(r["ok"] for r in second["results"])
     text = text_of(api.get("officer2", second["decision"]["url"]).data)  # each union sees the decision naming it
-    assert "Trần Gia Hưng" in text and "Đỗ Quốc Việt" in text and "80.000.000 đ" in text and "2 trường hợp" in text
+    assert "Trần Thị Lệ Thủy" in text and "Đỗ Thị Yến" in text and "50.000.000 đ" in text and "2 trường hợp" in text
     assert api.get("officer3", second["decision"]["url"]).status_code == 404
     progress = api.get("liaison", f"/api/v1/batches/{batch['id']}").json["counts"]
-    assert progress == {"total": 3, "pending": 0, "accepted": 3, "rejected": 0, "referred_back": 0, "status": "done"}
+    assert progress == {"total": 3, "pending": 0, "approved": 0, "accepted": 3, "rejected": 0, "sent_back": 0,
+                        "status": "done"}
 
 
 def test_bulk_reject_needs_a_reason_and_issues_a_notice_each(api):
@@ -53,7 +54,7 @@ def test_bulk_reject_needs_a_reason_and_issues_a_notice_each(api):
     no_reason = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "reject", "items": items}).json
     assert [r["ok"] for r in no_reason["results"]] == [False, False] and "comment" in no_reason["results"][0]["errors"]
     done = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions",
-                    {"event": "reject", "items": items, "comment": "Đã được Quỹ Bảo trợ trẻ em tỉnh hỗ trợ."}).json
+                    {"event": "reject", "items": items, "comment": "Đã được địa phương hỗ trợ làm nhà."}).json
     assert all(r["ok"] for r in done["results"]) and done["decision"] is None
     for d in (a, b):
         notice = api.get("liaison", f"/api/v1/dossiers/{d['id']}").json["documents"][-1]
@@ -75,11 +76,11 @@ def test_decide_on_screen_with_a_confirmation_step(api, browser):
     inbox = page.get("/batches").get_data(as_text=True)
     assert batch["number"] in inbox and "Mới nhận" in inbox and "chờ 3" in inbox
     form = {"event": "accept", "dossier_id": [str(a["id"]), str(b["id"])], "comment": "",
-            f"version-{a['id']}": str(a["version"]), f"granted-{a['id']}": "45.000.000",
+            f"version-{a['id']}": str(a["version"]), f"granted-{a['id']}": "25.000.000",
             f"version-{b['id']}": str(b["version"]), f"granted-{b['id']}": "60.000.000"}
     review = page.post(f"/batches/{batch['id']}/decisions", form)
     body = review.get_data(as_text=True)
-    assert review.status_code == 200 and "Xác nhận" in body and "45.000.000 đ" in body
+    assert review.status_code == 200 and "Xác nhận" in body and "25.000.000 đ" in body
     assert api.get("liaison", f"/api/v1/dossiers/{a['id']}").json["state"] == "forwarded"  # nothing done yet
     hidden = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', body))
     confirmed = page.post(f"/batches/{batch['id']}/decisions", {**form, "confirm": hidden["confirm"]})
@@ -93,17 +94,17 @@ def test_decide_on_screen_with_a_confirmation_step(api, browser):
 def test_the_province_sees_what_was_forwarded_not_a_later_resubmission(api):
     from .test_attachments import pdf_bytes, upload
 
-    dossier = api.approved()
+    dossier = api.approved(kind="union_housing")
     api.forwarded(dossier)
     dossier = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json, "refer_back",
                           comment="Xác minh lại chi phí.")
     dossier = api.fire_ok("reviewer", dossier, "return", comment="Bổ sung dự toán.")
     dossier = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}",
-                        {"version": dossier["version"], "data": {"hospital": "Bệnh viện Tim Tâm Đức"}}).json
+                        {"version": dossier["version"], "data": {"household_size": 6}}).json
     new_file = upload(api, "officer", dossier, pdf_bytes(), attachment_type="cost_estimate").json
     api.fire_ok("officer", dossier, "submit")
     seen = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
-    assert seen["data"]["hospital"] == "Bệnh viện Nhi Đồng 1"
+    assert seen["data"]["household_size"] == 4
     assert new_file["id"] not in [a["id"] for a in seen["attachments"]]
     assert api.get("liaison", new_file["url"]).status_code == 404
     assert api.get("reviewer", new_file["url"]).status_code == 200

@@ -41,7 +41,7 @@ def test_bundle_pages_and_bookmarks_match_its_parts(api):
     reader = PdfReader(io.BytesIO(response.data))
     outline = outline_of(reader)
     head_pages = batch["documents"][0]["page_count"]
-    assert outline[0][0] == "Tờ trình số 03/TTr-LĐLĐ và danh sách trích ngang" and outline[0][1] == 0
+    assert outline[0][0] == "Tờ trình số 03/TTr-CĐX và danh sách trích ngang" and outline[0][1] == 0
     assert outline[1][0] == "Mục lục" and outline[1][1] == head_pages
     dossiers = outline[2:]
     assert [d[0] for d in dossiers] == [f"Hồ sơ số {first['id']}: Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh)",
@@ -68,7 +68,7 @@ def test_zip_holds_the_same_files_and_their_sums(api):
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     response.close()
     manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["batch"]["number"] == "03/TTr-LĐLĐ"
+    assert manifest["batch"]["number"] == "03/TTr-CĐX"
     paths = [f["path"] for f in manifest["files"]]
     assert sorted(paths + ["manifest.json"]) == sorted(archive.namelist())
     for entry in manifest["files"]:

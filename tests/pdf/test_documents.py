@@ -25,20 +25,20 @@ def fonts_of(data):
 
 
 def all_step_documents(api):
-    """Run one dossier through every document-issuing step (and a second one to reject and refer back)."""
-    d = api.fire_ok("officer", api.create(), "submit")
-    d = api.fire_ok("reviewer", d, "return", comment="Bổ sung bản sao giấy khai sinh của cháu.")
+    """Run one house through every document-issuing step on today's tree (the commune union reviews, the province
+    decides), and two more to reject and refer back."""
+    d = api.fire_ok("officer", api.create(kind="union_housing"), "submit")
+    d = api.fire_ok("reviewer", d, "return", comment="Bổ sung ảnh hiện trạng nhà ở.")
     d = api.fire_ok("officer", d, "submit")
     d = api.fire_ok("reviewer", d, "approve")
-    other = api.approved("officer2", full_name="Trần Thị Lệ Thủy", child_full_name="Trần Gia Hưng")
-    third = api.approved("officer2", full_name="Đỗ Thị Yến", child_full_name="Đỗ Quốc Việt")
+    other = api.approved("officer2", "union_housing", full_name="Trần Thị Lệ Thủy", citizen_id="070190004321")
+    third = api.approved("officer2", "union_housing", full_name="Đỗ Thị Yến", citizen_id="070190004322")
     batch = api.forwarded(d, other, third)
-    d = api.get("liaison", f"/api/v1/dossiers/{d['id']}").json
-    d = api.fire_ok("liaison", d, "accept", granted_amount_vnd=45_000_000)
-    other = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{other['id']}").json, "reject",
-                        comment="Gia đình đã nhận hỗ trợ của Quỹ Bảo trợ trẻ em tỉnh.")
-    third = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{third['id']}").json, "refer_back",
-                        comment="Đề nghị xác minh lại hoàn cảnh gia đình.")
+    d = api.fire_ok("liaison", api.view("liaison", d), "accept", granted_amount_vnd=25_000_000)
+    other = api.fire_ok("liaison", api.view("liaison", other), "reject",
+                        comment="Gia đình đã được địa phương hỗ trợ xây nhà năm 2025.")
+    third = api.fire_ok("liaison", api.view("liaison", third), "refer_back",
+                        comment="Đề nghị xác minh lại hiện trạng nhà ở.")
     return d, other, third, batch
 
 
@@ -48,22 +48,26 @@ def issued(api):
 
 
 EXPECTED = [
-    # (which, index, heading, number, issuer line, words that must be in the body)
-    ("accepted", 0, "TỜ TRÌNH", "01/TTr-CĐCS", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG",
-     ["Nguyễn Văn Ánh", "Nguyễn Thị Bảo Ngọc", "Thông liên thất (VSD)", "50.000.000 đ", "378/QĐ-TLĐ",
-      "Phú Riềng, ngày 05 tháng 01 năm 2018", "TM. BAN CHẤP HÀNH", "Trần Quốc Dũng"]),
-    ("accepted", 1, "THÔNG BÁO", "01/TB-LĐLĐ", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG",
-     ["Bổ sung bản sao giấy khai sinh của cháu.", "Tờ trình số 01/TTr-CĐCS", "Nguyễn Thị Bảo Ngọc"]),
-    ("accepted", 2, "TỜ TRÌNH", "02/TTr-CĐCS", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG", ["lần nộp thứ 2"]),
-    ("accepted", 3, "BIÊN BẢN", "02/BB-LĐLĐ", "LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG",
-     ["Đặng Minh Quân", "Nguyễn Thị Bảo Ngọc", "Liên đoàn Lao động tỉnh Bình Phước"]),
-    ("accepted", 4, "QUYẾT ĐỊNH", "01/QĐ-LĐLĐ", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC",
-     ["45.000.000 đ", "Nguyễn Thị Bảo Ngọc", "Tờ trình số 05/TTr-LĐLĐ", "Bình Phước, ngày 05 tháng 01 năm 2018",
-      "TM. BAN THƯỜNG VỤ", "Lê Thị Xuân Trang"]),
-    ("rejected", -1, "THÔNG BÁO", "02/TB-LĐLĐ", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC",
-     ["không được chấp thuận", "Gia đình đã nhận hỗ trợ của Quỹ Bảo trợ trẻ em tỉnh.", "Trần Gia Hưng"]),
-    ("referred", -1, "THÔNG BÁO", "03/TB-LĐLĐ", "LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC",
-     ["Đề nghị xác minh lại hoàn cảnh gia đình.", "Đỗ Quốc Việt"]),
+    # (which, index, heading, number, issuer lines (parent, issuer), words that must be in the body)
+    ("accepted", 0, "TỜ TRÌNH", "01/TTr-CĐCS", ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG"),
+     ["Nguyễn Văn Ánh", "30.000.000 đ", "Mái ấm Công đoàn", "Kính gửi: Công đoàn xã Phú Riềng",
+      "Phú Riềng, ngày 05 tháng 01 năm 2026", "TM. BAN CHẤP HÀNH", "Trần Quốc Dũng"]),
+    ("accepted", 1, "THÔNG BÁO", "01/TB-CĐX", ("LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
+     ["Bổ sung ảnh hiện trạng nhà ở.", "Tờ trình số 01/TTr-CĐCS", "Nguyễn Văn Ánh",
+      "Kính gửi: Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng"]),
+    ("accepted", 2, "TỜ TRÌNH", "02/TTr-CĐCS", ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG"),
+     ["lần nộp thứ 2"]),
+    ("accepted", 3, "BIÊN BẢN", "02/BB-CĐX", ("LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
+     ["Đặng Minh Quân", "Nguyễn Văn Ánh", "Tờ trình số 02/TTr-CĐCS",
+      "Thống nhất trình Liên đoàn Lao động tỉnh Đồng Nai xem xét, quyết định"]),
+    ("accepted", 4, "QUYẾT ĐỊNH", "01/QĐ-LĐLĐ", ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
+     ["25.000.000 đ", "Nguyễn Văn Ánh", "Tờ trình số 05/TTr-CĐX", "của Công đoàn xã Phú Riềng",
+      "Đồng Nai, ngày 05 tháng 01 năm 2026", "TM. BAN THƯỜNG VỤ", "Nguyễn Thị Như Ý"]),
+    ("rejected", -1, "THÔNG BÁO", "02/TB-LĐLĐ", ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
+     ["không được chấp thuận", "Gia đình đã được địa phương hỗ trợ xây nhà năm 2025.", "Trần Thị Lệ Thủy",
+      "Kính gửi: Công đoàn xã Phú Riềng"]),
+    ("referred", -1, "THÔNG BÁO", "03/TB-LĐLĐ", ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
+     ["Đề nghị xác minh lại hiện trạng nhà ở.", "Đỗ Thị Yến", "Công đoàn xã Phú Riềng xem xét lại"]),
 ]
 
 
@@ -78,7 +82,7 @@ def test_step_document_text_and_font(api, issued, which, index, heading, number,
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert heading in text
     assert f"Số: {number}" in text
-    assert issuer in text
+    assert f"{issuer[0]} {issuer[1]}" in text  # the parent of the day, then the issuer
     for word in words:
         assert word in text, word
     assert fonts_of(data) <= {"Liberation-Serif", "Liberation-Serif-Bold", "Liberation-Serif-Italic",
@@ -93,10 +97,10 @@ def test_batch_tờ_trình_has_its_landscape_appendix(api, issued):
     assert first.mediabox.width < first.mediabox.height  # portrait A4
     assert last.mediabox.width > last.mediabox.height  # landscape appendix
     text = text_of(data)
-    assert "Số: 05/TTr-LĐLĐ" in text and "Kính gửi: Liên đoàn Lao động tỉnh Bình Phước." in text
+    assert "Số: 05/TTr-CĐX" in text and "Kính gửi: Liên đoàn Lao động tỉnh Đồng Nai." in text
     assert "DANH SÁCH TRÍCH NGANG" in text and "Tổng cộng: 3 hồ sơ" in text
-    assert "Kèm theo Tờ trình số 05/TTr-LĐLĐ" in text
-    for name in ("Nguyễn Văn Ánh", "Trần Thị Lệ Thủy", "Đỗ Thị Yến", "150.000.000 đ"):
+    assert "Kèm theo Tờ trình số 05/TTr-CĐX" in text
+    for name in ("Nguyễn Văn Ánh", "Trần Thị Lệ Thủy", "Đỗ Thị Yến", "90.000.000 đ", "TTr số 02/TTr-CĐCS"):
         assert name in text
     assert fonts_of(data) <= {"Liberation-Serif", "Liberation-Serif-Bold", "Liberation-Serif-Italic",
                               "Liberation-Serif-Bold-Italic"}

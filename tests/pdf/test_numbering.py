@@ -32,7 +32,7 @@ def test_types_share_the_organisation_sequence_by_default(api):
     b = api.fire_ok("officer", api.create(), "submit")
     api.fire_ok("reviewer", a, "return", comment="Bổ sung.")
     approved = api.fire_ok("reviewer", b, "approve")
-    assert approved["documents"][-1]["number"] == "02/BB-LĐLĐ"
+    assert approved["documents"][-1]["number"] == "02/BB-CĐX"  # the commune union: one sequence for all its types
 
 
 def test_sequence_per_type_when_configured(api, app):
@@ -41,7 +41,7 @@ def test_sequence_per_type_when_configured(api, app):
         a = api.fire_ok("officer", api.create(), "submit")
         b = api.fire_ok("officer", api.create(), "submit")
         api.fire_ok("reviewer", a, "return", comment="Bổ sung.")
-        assert api.fire_ok("reviewer", b, "approve")["documents"][-1]["number"] == "01/BB-LĐLĐ"
+        assert api.fire_ok("reviewer", b, "approve")["documents"][-1]["number"] == "01/BB-CĐX"
     finally:
         app.config["DOCUMENT_SEQUENCE_SCOPE"] = "organisation"
 
@@ -93,4 +93,4 @@ def test_two_documents_issued_at_once_get_distinct_numbers(api, app):
     assert [r.status_code for r in results] == [200, 200]
     with app.app_context():
         numbers = db.session.scalars(sa.select(Document.number).where(Document.doc_type == "BB")).all()
-    assert sorted(numbers) == ["01/BB-LĐLĐ", "02/BB-LĐLĐ"]
+    assert sorted(numbers) == ["01/BB-CĐX", "02/BB-CĐX"]

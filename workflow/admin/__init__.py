@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import RuleSet
+from ..orgs.tree import chain_on
 from ..dossiers.rules import add_rule_set, rule_set_for, rule_set_scope
 from ..errors import OperationError
 from ..extensions import db
@@ -27,7 +28,8 @@ def admins_only():
 
 @bp.get("/rule-sets")
 def rule_sets():
-    scope = [org.id for org in rule_set_scope(current_user)] + [org.id for org in current_user.organisation.ancestors()]
+    scope = [org.id for org in rule_set_scope(current_user)] + [
+        org.id for org in chain_on(current_user.organisation, clock.today())]
     rows = db.session.scalars(sa.select(RuleSet).where(RuleSet.jurisdiction_id.in_(scope))
                               .order_by(RuleSet.kind, RuleSet.valid_from.desc(), RuleSet.id.desc())).all()
     return render_template("admin/rule_sets.html", rule_sets=rows, today=clock.today(),

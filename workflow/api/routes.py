@@ -1,31 +1,37 @@
 """JSON API v1 (DESIGN §6). Bearer tokens only; every handler calls one operation in a unit of work."""
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 from flask import g, jsonify, request
 from flask_babel import force_locale, gettext
+from sqlalchemy.orm import selectinload
 
+from .. import clock
 from ..auth.models import ApiToken
 from ..auth.routes import authenticate
+from ..batches import operations as batch_ops
+from ..batches.bundles import bundle_in_background, bundle_response, stored_bundle_response
 from ..dossiers import operations as ops
-from ..errors import Invalid, NotFound, OperationError
 from ..dossiers.kinds import KINDS
-from ..dossiers.listing import ListFilters, filtered_dossiers, with_list_relations
-from ..dossiers.models import Batch, Dossier
-from ..dossiers.permissions import attachments_seen_by, can_download, can_view_batch
+from ..dossiers.models import Dossier
+from ..dossiers.routing import route_for
+from ..dossiers.visibility import attachments_seen_by, can_download
+from ..errors import Invalid, OperationError
 from ..extensions import db
 from ..i18n import LANGUAGES
+from ..lists.query import MAX_ID, ListFilters, filtered_dossiers, list_loaders, page_of
+from ..orgs.models import Organisation
 from ..pdf.models import Document
-from ..pdf.serve import (attachment_response, bundle_in_background, bundle_response, pdf_response,
-                         stored_bundle_response)
-from ..states import EVENTS, STATES
+from ..pdf.serve import attachment_response, pdf_response
+from ..states import STATES
 from ..transaction import unit_of_work
 from . import bp
-from .openapi import openapi_document
-from .serializers import attachment_json, batch_json, document_json, dossier_json, iso
+from .openapi import USER_EVENTS, openapi_document
+from .serializers import (attachment_json, batch_json, document_json, dossier_json, iso, organisation_json,
+                          route_json)
 
 
 def error(status: int, message: str, errors: dict | None = None):
@@ -108,9 +114,8 @@ def list_dossiers():
     if filters.errors:
         return error(422, gettext("Bộ lọc không hợp lệ."), {key: [gettext(m)] for key, m in filters.errors.items()})
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
-    query = with_list_relations(filtered_dossiers(g.api_user, filters), g.api_user).options(
-        selectinload(Dossier.batches))
-    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1), per_page=per_page, error_out=False)
+    page = page_of(filtered_dossiers(g.api_user, filters), request.args.get("page", 1, type=int), per_page,
+                   loaders=[*list_loaders(), selectinload(Dossier.batches)])
     return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in page.items],
             "page": page.page, "per_page": per_page, "pages": page.pages, "total": page.total}
 
@@ -148,11 +153,15 @@ def transition(dossier_id):
     event = body.get("event")
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
-        if not isinstance(event, str) or event not in EVENTS:
+        if not isinstance(event, str) or event not in USER_EVENTS:
             raise Invalid(gettext("Thao tác không hợp lệ."),
-                          {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(EVENTS))]})
-        dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
-                           granted_amount_vnd=body.get("granted_amount_vnd"))
+                          {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(USER_EVENTS))]})
+        if event == "forward":  # a batch of one
+            dossier = batch_ops.forward_dossiers(g.api_user, [dossier.id], versions={dossier.id: body.get("version")}
+                                                 ).dossiers[0]
+        else:
+            dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
+                               granted_amount_vnd=body.get("granted_amount_vnd"))
     return dossier_json(dossier, g.api_user)
 
 
@@ -207,29 +216,23 @@ def get_document(document_id):
     return pdf_response(document)
 
 
-def _visible_batch(batch_id) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or not can_view_batch(g.api_user, batch):
-        raise NotFound(gettext("Không tìm thấy đợt chuyển hồ sơ."))
-    return batch
-
-
 @bp.post("/batches")
 @token_required
 def create_batch():
     body = json_body()
     versions = body.get("versions")
     with unit_of_work():
-        batch = ops.forward_dossiers(
+        batch = batch_ops.forward_dossiers(
             g.api_user, body.get("dossier_ids"),
-            versions={int(k): v for k, v in versions.items() if k.isdigit()} if isinstance(versions, dict) else None)
+            versions={int(k): v for k, v in versions.items() if k.isdigit() and len(k) < 19}
+            if isinstance(versions, dict) else None)
     return batch_json(batch, g.api_user), 201
 
 
 @bp.get("/batches/<int:batch_id>")
 @token_required
 def get_batch(batch_id):
-    return batch_json(_visible_batch(batch_id), g.api_user)
+    return batch_json(batch_ops.get_batch(g.api_user, batch_id), g.api_user)
 
 
 @bp.post("/batches/<int:batch_id>/decisions")
@@ -238,8 +241,9 @@ def decide(batch_id):
     """Decide several dossiers of a received batch; a result per item."""
     body = json_body()
     with unit_of_work():
-        batch = _visible_batch(batch_id)
-        results, decision = ops.decide_in_batch(g.api_user, batch, body.get("event"), body.get("items"), body.get("comment"))
+        batch = batch_ops.get_batch(g.api_user, batch_id)
+        results, decision = batch_ops.decide_in_batch(g.api_user, batch, body.get("event"), body.get("items"),
+                                                      body.get("comment"))
         for result in results:
             if result["ok"]:
                 result["dossier"] = dossier_json(db.session.get(Dossier, result["dossier_id"]), g.api_user, full=False)
@@ -249,7 +253,7 @@ def decide(batch_id):
 @bp.get("/batches")
 @token_required
 def list_batches():
-    return {"batches": [batch_json(b, g.api_user) for b in db.session.scalars(ops.received_batches(g.api_user))]}
+    return {"batches": [batch_json(b, g.api_user) for b in db.session.scalars(batch_ops.batches_of(g.api_user))]}
 
 
 @bp.get("/batches/<int:batch_id>/bundle.pdf")
@@ -257,7 +261,7 @@ def list_batches():
 def batch_bundle(batch_id):
     """Small batches are built at once; a large one is built in the background: 202 and its progress
     until it is ready, then the stored PDF."""
-    batch = _visible_batch(batch_id)
+    batch = batch_ops.get_batch(g.api_user, batch_id)
     build = bundle_in_background(batch, g.api_user)
     if build is None:
         return bundle_response(batch)
@@ -271,7 +275,43 @@ def batch_bundle(batch_id):
 @bp.get("/batches/<int:batch_id>/bundle.zip")
 @token_required
 def batch_bundle_zip(batch_id):
-    return bundle_response(_visible_batch(batch_id), "zip")
+    return bundle_response(batch_ops.get_batch(g.api_user, batch_id), "zip")
+
+
+@bp.get("/organisations")
+@token_required
+def organisations():
+    """The organisations, past and present, with their place in the tree: for any signed-in user. Filters:
+    `level`, `code`, `in_force_on` (an ISO date); pages of `per_page` (at most 5000)."""
+    query = sa.select(Organisation).order_by(Organisation.id)
+    level, code, day = request.args.get("level"), request.args.get("code"), request.args.get("in_force_on")
+    if level:
+        query = query.where(Organisation.level == level)
+    if code:
+        query = query.where(Organisation.code == code)
+    if day:
+        try:
+            on = date.fromisoformat(day)
+        except ValueError:
+            return error(422, gettext("Ngày không hợp lệ."), {"in_force_on": [gettext("Nhập ngày theo dạng YYYY-MM-DD.")]})
+        query = query.where(sa.or_(Organisation.valid_from.is_(None), Organisation.valid_from <= on),
+                            sa.or_(Organisation.valid_to.is_(None), Organisation.valid_to >= on))
+    per_page = min(max(request.args.get("per_page", 1000, type=int), 1), 5000)
+    page = db.paginate(query.options(selectinload(Organisation.placements), selectinload(Organisation.successor)),
+                       page=min(max(request.args.get("page", 1, type=int), 1), MAX_ID // per_page),
+                       per_page=per_page, max_per_page=None, error_out=False)
+    return {"organisations": [organisation_json(o) for o in page.items], "page": page.page, "per_page": per_page,
+            "pages": page.pages, "total": page.total}
+
+
+@bp.get("/routes")
+@token_required
+def routes():
+    """The route of each kind in force today for the caller's organisation (its grassroots unions' route, for
+    an upper organisation's staff: the routes of its jurisdiction and above)."""
+    today = clock.today()
+    found = {code: route_for(code, g.api_user.organisation, today) for code in KINDS}
+    return {"routes": [route_json(route) for route in found.values() if route is not None], "on": today.isoformat()}
 
 
 @bp.get("/kinds")

@@ -3,8 +3,10 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext
 
-from ..dossiers.kinds import KINDS
-from ..dossiers.permissions import allowed_events, attachments_seen_by, can_download, data_seen_by
+from ..states import FINAL_STATES
+
+from ..dossiers.permissions import allowed_events
+from ..dossiers.visibility import attachments_seen_by, can_download, data_seen_by
 
 
 def iso(value):
@@ -24,7 +26,7 @@ def document_json(document) -> dict:
         "number": document.number,
         "issued_on": document.issued_on.isoformat(),
         "issued_at": iso(document.issued_at),
-        "issuer": {"id": document.organisation_id, "name": document.organisation.name},
+        "issuer": org_ref(document.organisation),
         "sha256": document.sha256,
         "size": document.size,
         "page_count": document.page_count,
@@ -32,8 +34,25 @@ def document_json(document) -> dict:
     }
 
 
+def org_ref(org) -> dict | None:
+    return {"id": org.id, "code": org.code, "name": org.name} if org is not None else None
+
+
+def organisation_json(org) -> dict:
+    return {"id": org.id, "code": org.code, "name": org.name, "level": org.level, "parent": org_ref(org.last_parent),
+            "valid_from": iso(org.valid_from), "valid_to": iso(org.valid_to), "successor": org_ref(org.successor),
+            "placements": [{"parent": org_ref(p.parent), "valid_from": iso(p.valid_from), "valid_to": iso(p.valid_to)}
+                           for p in org.placements]}
+
+
+def route_json(route) -> dict:
+    return {"id": route.id, "kind": route.kind, "jurisdiction": org_ref(route.jurisdiction),
+            "valid_from": iso(route.valid_from), "valid_to": iso(route.valid_to), "basis": route.basis,
+            "steps": route.steps}
+
+
 def attachment_json(attachment) -> dict:
-    kind = KINDS[attachment.dossier.kind]
+    kind = attachment.dossier.kind_spec
     return {
         "id": attachment.id,
         "attachment_type": attachment.attachment_type,
@@ -57,8 +76,8 @@ def event_json(row, user) -> dict:
         "from_state": row.from_state,
         "to_state": row.to_state,
         "at": iso(row.at),
-        "actor": {"id": row.actor_id, "name": row.actor.full_name},
-        "organisation": {"id": row.organisation_id, "name": row.organisation.name},
+        "actor": {"id": row.actor_id, "name": row.actor.full_name} if row.actor else None,
+        "organisation": org_ref(row.organisation),
         "comment": row.comment,
         "round": row.round,
         "document": ({"id": document.id, "number": document.number,
@@ -68,14 +87,20 @@ def event_json(row, user) -> dict:
 
 
 def dossier_json(dossier, user, *, full: bool = True) -> dict:
-    kind = KINDS[dossier.kind]
+    kind = dossier.kind_spec
     data = data_seen_by(user, dossier)
+    decides = [step.decides_for(dossier.requested_amount) for step in dossier.route_steps]
+    current = dossier.current_step
     result = {
         "id": dossier.id,
         "kind": dossier.kind,
         "state": dossier.state,
         "version": dossier.version,
-        "org": {"id": dossier.organisation_id, "name": dossier.organisation.name},
+        "org": {"id": dossier.organisation_id, "name": dossier.organisation.name},  # DESIGN §6's shape
+        "route": [{"org": org_ref(step.organisation), "role": "decide" if decides[i] else "review"}
+                  for i, step in enumerate(dossier.route_steps)],
+        "current_org": org_ref(current.organisation if current else
+                               None if dossier.state in FINAL_STATES else dossier.organisation),
         "subject": kind.subject(data),
         "round": dossier.round,
         "submitted_on": dossier.submitted_on.isoformat() if dossier.submitted_on else None,
@@ -104,7 +129,8 @@ def batch_json(batch, user) -> dict:
         "id": batch.id,
         "kind": batch.kind,
         "number": batch.document.number if batch.document else None,
-        "org": {"id": batch.organisation_id, "name": batch.organisation.name},
+        "org": org_ref(batch.organisation),
+        "recipient": org_ref(batch.recipient),
         "created_at": iso(batch.created_at),
         "dossiers": [dossier_json(d, user, full=False) for d in batch.dossiers],
         "documents": [document_json(batch.document)] if batch.document else [],

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,26 +10,24 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..clock import utcnow
 from ..extensions import db
 from ..i18n import N_
 from ..orgs.models import Organisation
 
+# Each user acts for one organisation: an officer for a grassroots union; federation staff for an upper
+# organisation, doing whatever a dossier's route gives that organisation at its step; an admin acts on no dossier.
 # Labels are msgids: translated where shown (`_(current_user.role_label)`).
 ROLES = {
     "officer": N_("Cán bộ công đoàn cơ sở"),
-    "reviewer": N_("Cán bộ thẩm định (cấp trên trực tiếp)"),
-    "liaison": N_("Cán bộ LĐLĐ tỉnh"),
+    "staff": N_("Cán bộ công đoàn cấp trên"),
     "admin": N_("Quản trị hệ thống"),
 }
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 class User(UserMixin, db.Model):
     __tablename__ = "user_account"
-    __table_args__ = (sa.CheckConstraint("role IN ('officer', 'reviewer', 'liaison', 'admin')", name="role"),)
+    __table_args__ = (sa.CheckConstraint("role IN ({})".format(", ".join(f"'{r}'" for r in ROLES)), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
@@ -59,6 +57,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<User {self.username}>"
+
+
+class Operator:
+    """Whoever runs the server's commands (`flask end-organisation`): acts on the tree, recorded as no user."""
+
+    id = None
+    role = "operator"
+    organisation_id = None
+    full_name = N_("Quản trị máy chủ")
+
+
+OPERATOR = Operator()
 
 
 class ApiToken(db.Model):

@@ -48,13 +48,13 @@ def safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
             and target.isprintable() and "\\" not in target):
         return target
-    return url_for("home")
+    return url_for("lists.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("home"))
+        return redirect(url_for("lists.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)

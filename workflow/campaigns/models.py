@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import JSONType, db
 from ..orgs.models import Organisation
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..dossiers.models import Dossier
-from ..dossiers.permissions import visible_dossiers_filter
+from ..dossiers.visibility import viewer_of, visible_condition
 from ..extensions import db
 from .service import campaigns_for
 
@@ -22,7 +22,7 @@ def index():
     if campaigns:
         rows = db.session.execute(
             sa.select(Dossier.campaign_id, Dossier.submitted_late, sa.func.count())
-            .where(visible_dossiers_filter(current_user), Dossier.campaign_id.in_([c.id for c in campaigns]))
+            .where(visible_condition(viewer_of(current_user)), Dossier.campaign_id.in_([c.id for c in campaigns]))
             .group_by(Dossier.campaign_id, Dossier.submitted_late)).all()
         for campaign_id, late, count in rows:
             entry = counts.setdefault(campaign_id, {"total": 0, "late": 0})

@@ -8,14 +8,17 @@ from sqlalchemy.orm import selectinload
 
 from flask_babel import gettext
 
+from .. import clock
 from ..errors import Invalid
 from ..extensions import db
+from ..orgs.tree import chain_on, taken_over
 from .models import Campaign
 
 
 def campaigns_for(organisation, kind: str | None = None) -> list[Campaign]:
-    """Plans issued by the organisation or a federation above it (for `kind`, when given), newest first."""
-    issuers = [org.id for org in organisation.ancestors()]
+    """Plans issued by the organisation or a federation above it today, or by one they took over (a merged
+    province's plan runs on), for `kind` when given; newest first."""
+    issuers = taken_over(org.id for org in chain_on(organisation, clock.today()))
     campaigns = db.session.scalars(sa.select(Campaign).where(Campaign.issuer_id.in_(issuers))
                                    .options(selectinload(Campaign.phases), selectinload(Campaign.issuer))
                                    .order_by(Campaign.plan_date.desc(), Campaign.id.desc())).all()

@@ -1,2 +1,1 @@
-from . import accident_aid, child_heart, creative_labour, union_housing  # noqa: F401  (each registers its kind)
-from .kinds import KINDS, get_kind  # noqa: F401
+"""Dossiers: their kinds, routes, who sees them, the operations that change them, their documents and pages."""

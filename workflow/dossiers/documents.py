@@ -1,7 +1,9 @@
-"""Which official document each step issues, by whom, and the plain values its template is given.
+"""Which official document each step issues, by which organisation, and the plain values its template is given.
 
-Official documents are always in Vietnamese, whatever the language of the person acting: the values
-(labels, amounts) are built and the template rendered under force_locale("vi")."""
+The issuer is the organisation acting (the union for its Tờ trình; the level the dossier waits at for the
+others), printed with its header as of the day of issue (its parent that day). A document shows the dossier as
+the issuer was sent it (visibility.py). Official documents are always in Vietnamese, whatever the language of
+the person acting: the values are built and the template rendered under force_locale("vi")."""
 from __future__ import annotations
 
 import functools
@@ -10,17 +12,19 @@ from datetime import date
 from flask_babel import force_locale
 
 from ..formatting import format_date, format_money
+from ..orgs.models import Organisation
+from ..orgs.tree import header_on
 from ..pdf.issue import issue_document
-from .kinds import KINDS
 from .models import Batch, Dossier
+from .visibility import access_of, viewer_for
 
-# event -> (document type, issuer: which organisation relative to the dossier's union, template, title)
+# event -> (document type, template, title)
 STEP_DOCUMENTS = {
-    "submit": ("TTr", "owner", "documents/submit.html", "Tờ trình đề nghị {request}"),
-    "return": ("TB", "reviewer", "documents/return.html", "Thông báo trả hồ sơ đề nghị {request}"),
-    "approve": ("BB", "reviewer", "documents/approve.html", "Biên bản thẩm định hồ sơ đề nghị {request}"),
-    "reject": ("TB", "decider", "documents/reject.html", "Thông báo kết quả xét hồ sơ đề nghị {request}"),
-    "refer_back": ("TB", "decider", "documents/refer_back.html", "Thông báo chuyển lại hồ sơ đề nghị {request}"),
+    "submit": ("TTr", "documents/submit.html", "Tờ trình đề nghị {request}"),
+    "return": ("TB", "documents/return.html", "Thông báo trả hồ sơ đề nghị {request}"),
+    "approve": ("BB", "documents/approve.html", "Biên bản thẩm định hồ sơ đề nghị {request}"),
+    "reject": ("TB", "documents/reject.html", "Thông báo kết quả xét hồ sơ đề nghị {request}"),
+    "refer_back": ("TB", "documents/refer_back.html", "Thông báo chuyển lại hồ sơ đề nghị {request}"),
 }
 BATCH_DOCUMENT = ("TTr", "documents/forward.html", "Tờ trình đề nghị {request}")
 
@@ -33,29 +37,36 @@ def _in_vietnamese(issue):
     return wrapper
 
 
-def _org_for(dossier: Dossier, role: str):
-    union = dossier.organisation
-    return {"owner": union, "reviewer": union.parent, "decider": union.parent.parent}[role]
+def _reference(document) -> dict | None:
+    return {"number": document.number, "issued_on": format_date(document.issued_on)} if document else None
 
 
-def _last_document(dossier: Dossier, event: str):
-    for row in reversed(dossier.events):
-        if row.event == event and row.document is not None:
-            return {"number": row.document.number, "issued_on": format_date(row.document.issued_on)}
-    return None
+def _union_request(dossier: Dossier):
+    """The union's last Tờ trình."""
+    return next((row.document for row in reversed(dossier.events) if row.event == "submit" and row.document), None)
 
 
-def dossier_context(dossier: Dossier) -> dict:
-    kind = KINDS[dossier.kind]
-    data = dossier.data
+def dossier_context(dossier: Dossier, issuer: Organisation) -> dict:
+    """The dossier as `issuer` was sent it (its own data, for the union), and the papers around it: the Tờ trình
+    that brought it to the issuer and who sent it, the level above the issuer on its route."""
+    kind = dossier.kind_spec
+    owner = issuer.id == dossier.organisation_id
+    viewer = viewer_for(issuer.id, owner_side=owner)
+    access = access_of(viewer, dossier)
+    data = dossier.data if owner else (access.sent_event.data_snapshot or {}) if access else dossier.submitted_data
+    data = data or {}
+    received = access.sent_event if access else None
+    steps = dossier.route_steps
+    position = next((s.position for s in steps if s.organisation_id == issuer.id), None)
+    first_step = steps[0].organisation.name if steps else ""
+    above = steps[position + 1].organisation.name if position is not None and position + 1 < len(steps) else ""
+    below = (received.organisation.name if received else dossier.organisation.name)
     return {
         "dossier": {
             "id": dossier.id,
             "kind_title": kind.title,
             "request": kind.request_phrase,
             "union_name": dossier.organisation.name,
-            "reviewer_name": dossier.organisation.parent.name,
-            "decider_name": dossier.organisation.parent.parent.name,
             "subject": kind.subject(data),
             "requested": format_money(kind.requested_amount(data)),
             "granted": format_money(dossier.granted_amount_vnd),
@@ -63,45 +74,51 @@ def dossier_context(dossier: Dossier) -> dict:
             "submitted_on": format_date(dossier.submitted_on),
             "basis": dossier.rule_set.basis if dossier.rule_set else "",
         },
+        "first_level_name": first_step,  # to whom the union addresses its Tờ trình
+        "below_name": below,  # who sent the dossier to the issuer
+        "above_name": above,  # where the issuer sends it next, if it does
+        "received_request": _reference(received.document) if received else None,
+        "union_request": _reference(_union_request(dossier)),
         "shown": kind.display(data),
         "rows": kind.display_rows(data),
         "summary_template": kind.template("summary"),
         "decision_template": kind.template("decision"),
-        "union_request": _last_document(dossier, "submit"),
-        "district_request": _last_document(dossier, "forward"),
     }
 
 
 @_in_vietnamese
-def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on: date):
-    """The step's document, or None for a step that issues none (withdraw)."""
+def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on: date, issuer: Organisation):
+    """The step's document, or None for a step that issues none (withdraw, close, transfer)."""
     if event not in STEP_DOCUMENTS:
         return None
-    doc_type, issuer_role, template, title = STEP_DOCUMENTS[event]
-    kind = KINDS[dossier.kind]
-    context = dossier_context(dossier)
+    doc_type, template, title = STEP_DOCUMENTS[event]
+    context = dossier_context(dossier, issuer)
     context.update(reason=comment, actor_name=actor.full_name)
-    return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
-                          issuer=_org_for(dossier, issuer_role), template=template, context=context,
-                          actor=actor, on=on, dossiers=[dossier])
+    return issue_document(doc_type=doc_type, title=title.format(request=dossier.kind_spec.request_phrase),
+                          issuer=header_on(issuer, on), template=template, context=context,
+                          actor_id=actor.id, on=on, dossiers=[dossier])
 
 
 def batch_context(batch: Batch) -> dict:
-    kind = KINDS[batch.kind]
+    kind = batch.kind_spec
+    sender = viewer_for(batch.organisation_id, owner_side=False)
     rows = []
     total = 0
     for index, dossier in enumerate(batch.dossiers, start=1):
-        shown = kind.display(dossier.data)
-        requested = kind.requested_amount(dossier.data)
+        access = access_of(sender, dossier)
+        data = (access.sent_event.data_snapshot if access else None) or {}
+        shown = kind.display(data)
+        requested = kind.requested_amount(data)
         total += requested or 0
         rows.append({
             "index": index,
             "full_name": shown["full_name"],
-            "birth_year_gender": f'{dossier.data.get("birth_date", "")[:4]} ({shown["gender"]})',
+            "birth_year_gender": f'{data.get("birth_date", "")[:4]} ({shown["gender"]})',
             "union_name": dossier.organisation.name,
             "columns": [value(shown) for _, value in kind.list_columns],
             "requested": format_money(requested),
-            "dossier_id": dossier.id,
+            "union_request": _reference(_union_request(dossier)),
+            "requested_vnd": requested,
         })
     return {
         "kind_title": kind.title,
@@ -110,42 +127,46 @@ def batch_context(batch: Batch) -> dict:
         "rows": rows,
         "count": len(rows),
         "total": format_money(total),
-        "has_money": any(kind.requested_amount(d.data) is not None for d in batch.dossiers),
+        "has_money": any(row["requested_vnd"] is not None for row in rows),
         "unions": sorted({d.organisation.name for d in batch.dossiers}),
         "bases": sorted({d.rule_set.basis for d in batch.dossiers if d.rule_set}),
-        "decider_name": batch.organisation.parent.name,
+        "recipient_name": batch.recipient.name,
     }
 
 
 @_in_vietnamese
 def issue_for_batch(actor, batch: Batch, on: date):
     doc_type, template, title = BATCH_DOCUMENT
-    kind = KINDS[batch.kind]
-    return issue_document(doc_type=doc_type, title=title.format(request=kind.request_phrase),
-                          issuer=batch.organisation, template=template, context={"batch": batch_context(batch)},
-                          actor=actor, on=on, batch=batch)
+    return issue_document(doc_type=doc_type, title=title.format(request=batch.kind_spec.request_phrase),
+                          issuer=header_on(batch.organisation, on), template=template,
+                          context={"batch": batch_context(batch)}, actor_id=actor.id, on=on, batch=batch)
 
 
 @_in_vietnamese
-def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date):
-    """One Quyết định for the dossiers the province accepts together, listing each and its amount."""
-    kind = KINDS[dossiers[0].kind]
-    first = dossier_context(dossiers[0])
+def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date, batch: Batch | None = None):
+    """One Quyết định of the deciding organisation for the dossiers it accepts together, listing each and its
+    amount."""
+    issuer = actor.organisation
+    kind = dossiers[0].kind_spec
+    first = dossier_context(dossiers[0], issuer)
     decisions = []
     for dossier in dossiers:
-        data = dossier.submitted_data or dossier.data
-        decisions.append({"subject": kind.subject(data), "union_name": dossier.organisation.name,
-                          "requested": format_money(kind.requested_amount(data)),
-                          "granted": format_money(dossier.granted_amount_vnd), "shown": kind.display(data)})
+        context = dossier_context(dossier, issuer) if dossier is not dossiers[0] else first
+        decisions.append({"subject": context["dossier"]["subject"], "union_name": dossier.organisation.name,
+                          "requested": context["dossier"]["requested"],
+                          "granted": format_money(dossier.granted_amount_vnd), "shown": context["shown"]})
+    executors = [first["below_name"]] + sorted({d.organisation.name for d in dossiers} - {first["below_name"]})
     context = {
         **first,
         "decisions": decisions,
         "total_granted": format_money(sum(d.granted_amount_vnd or 0 for d in dossiers)),
         "has_money": any(d.granted_amount_vnd is not None for d in dossiers),
         "unions": sorted({d.organisation.name for d in dossiers}),
-        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}),
+        "executors": executors,
+        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}
+                        | {d.route.basis for d in dossiers if d.route}),
         "reason": comment,
     }
     return issue_document(doc_type="QĐ", title=f"Quyết định {kind.request_phrase}",
-                          issuer=dossiers[0].organisation.parent.parent, template="documents/accept.html",
-                          context=context, actor=actor, on=on, dossiers=dossiers, batch=dossiers[0].batch)
+                          issuer=header_on(issuer, on), template="documents/accept.html",
+                          context=context, actor_id=actor.id, on=on, dossiers=dossiers, batch=batch)

@@ -5,12 +5,13 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..campaigns.models import Campaign, CampaignPhase
+from ..clock import utcnow
 from ..extensions import JSONType, db
 from ..orgs.models import Organisation
-from ..campaigns.models import Campaign, CampaignPhase
-from ..states import STATES
-
+from ..states import STATES, WAITING_STATES
+from .kinds import KINDS
 
 
 class RuleSet(db.Model):
@@ -32,9 +33,27 @@ class RuleSet(db.Model):
 
     def parsed_params(self):
         """The parameters as the kind's Params model (validated when the rule set was added)."""
-        from .kinds import KINDS
-
         return KINDS[self.kind].Params.model_validate(self.params)
+
+
+class Route(db.Model):
+    """Who acts on a kind's dossiers, for a jurisdiction and a period (like a rule set): the levels above the
+    grassroots union, in order, each reviewing or deciding, the last one deciding; a reviewing level may decide
+    itself up to an amount. `steps` is a list of {"level", "role", "decides_up_to_vnd"} (see routing.RouteSteps)."""
+
+    __tablename__ = "route"
+    __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
+    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+    basis: Mapped[str] = mapped_column(sa.String(300))  # why these levels: the regulation that gives them the say
+    steps: Mapped[list] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    jurisdiction: Mapped[Organisation] = relationship()
 
 
 batch_dossier = sa.Table(
@@ -46,17 +65,20 @@ batch_dossier = sa.Table(
 
 
 class Batch(db.Model):
-    """Approved dossiers of one kind that a reviewing organisation forwarded together."""
+    """Approved dossiers of one kind that one organisation (the sender) forwarded together to the next level of
+    their route (the recipient)."""
 
     __tablename__ = "batch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)  # the sender
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
+    recipient: Mapped[Organisation] = relationship(foreign_keys=[recipient_id])
     created_by: Mapped[User] = relationship()
     # The batch's Tờ trình: the one document issued for the batch itself rather than for a dossier.
     document = relationship(
@@ -66,19 +88,32 @@ class Batch(db.Model):
     dossiers: Mapped[list[Dossier]] = relationship(secondary=batch_dossier, back_populates="batches",
                                                    order_by="Dossier.id")
 
+    @property
+    def kind_spec(self):
+        return KINDS[self.kind]
+
+    def outcome(self, dossier: Dossier) -> str:
+        """What the recipient did with a dossier of this batch: the first step taken on it after this batch
+        brought it (a move to a successor organisation is no step): pending (nothing yet), approved (and sent on
+        up), accepted, rejected, or sent back (referred back, returned to the union, withdrawn or closed)."""
+        after = False
+        for row in dossier.events:
+            if row.event == "forward" and row.batch_id == self.id:
+                after = True
+            elif after and row.event != "transfer":
+                return {"approve": "approved", "accept": "accepted", "reject": "rejected"}.get(row.event, "sent_back")
+        return "pending" if after else "sent_back"
+
+    def pending(self) -> list[Dossier]:
+        return [d for d in self.dossiers if self.outcome(d) == "pending"]
+
     def progress(self) -> dict:
-        """How far the province has got: pending (still forwarded), accepted, rejected, referred back."""
-        counts = {"total": len(self.dossiers), "pending": 0, "accepted": 0, "rejected": 0, "referred_back": 0}
+        counts = {"total": len(self.dossiers), "pending": 0, "approved": 0, "accepted": 0, "rejected": 0,
+                  "sent_back": 0}
         for dossier in self.dossiers:
-            if dossier.batch is not self:
-                counts["referred_back"] += 1  # sent up again in a later batch
-            elif dossier.state == "forwarded":
-                counts["pending"] += 1
-            elif dossier.state in ("accepted", "rejected"):
-                counts[dossier.state] += 1
-            else:
-                counts["referred_back"] += 1
-        counts["status"] = "new" if counts["pending"] == counts["total"] else "done" if counts["pending"] == 0 else "in_progress"
+            counts[self.outcome(dossier)] += 1
+        counts["status"] = ("new" if counts["pending"] == counts["total"]
+                            else "done" if counts["pending"] == 0 else "in_progress")
         return counts
 
 
@@ -86,11 +121,11 @@ class Dossier(db.Model):
     __tablename__ = "dossier"
     __table_args__ = (
         sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
-        # Counts by state (home pages); `round` for the district's visibility.
+        # Counts by state (home pages).
         sa.Index("ix_dossier_org_state", "organisation_id", "state", "round"),
-        # The list (listing.py) from the index alone: a union's dossiers newest first or by name, each with every
-        # column that a visibility rule or a filter reads, so that counting, filtering, sorting and skipping to a
-        # page never read a dossier's row (and its JSON) from the table; only the page's own rows are read.
+        # The list (lists/query.py) from the index alone: a union's dossiers newest first or by name, each with every
+        # column that a filter reads, so that counting, filtering, sorting and skipping to a page never read a
+        # dossier's row (and its JSON) from the table; only the page's own rows are read.
         # SQLite, which keeps no statistics, picks the narrowest index that holds all a query reads: so no other
         # index may hold updated_at or subject without the filter columns.
         sa.Index("ix_dossier_list", "organisation_id", "updated_at", "id", "state", "kind", "submitted_late",
@@ -109,13 +144,13 @@ class Dossier(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))  # the union that owns it
     # Written only by DossierWorkflow (workflow/states.py).
     state: Mapped[str] = mapped_column(sa.String(20), default="draft")
     version: Mapped[int] = mapped_column(nullable=False)
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
-    # The data as last submitted: what the district and province see while the union edits a returned
-    # dossier (the rounds themselves are in the history's snapshots).
+    # The data as last submitted (the rounds themselves are in the history's snapshots; what each organisation
+    # was sent is in its access row, see visibility.py).
     submitted_data: Mapped[dict | None] = mapped_column(JSONType)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -124,27 +159,33 @@ class Dossier(db.Model):
     submitted_on: Mapped[date | None]
     round: Mapped[int] = mapped_column(default=0)
     rule_set_id: Mapped[int | None] = mapped_column(sa.ForeignKey("rule_set.id"))
+    # Set at the first submission and kept: the route it follows (its steps are in dossier_step), and where on it
+    # the dossier is now (the step's index; 0 at the first level above the union).
+    route_id: Mapped[int | None] = mapped_column(sa.ForeignKey("route.id"))
+    position: Mapped[int | None]
     granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The plan the dossier answers; its phase and lateness are fixed at the first submission.
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
     phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))
     submitted_late: Mapped[bool] = mapped_column(default=False)
-    # Kept in step with `data` on every flush (see index_for_search), for lists, sorting and free-text search.
+    # Kept in step with what every viewer was sent on every flush (see lists/search.py), for lists and search.
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
     search_text: Mapped[str] = mapped_column(sa.String(600), default="")
     citizen_id: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    # Set from submission until rejected, withdrawn or closed, for kinds that allow one active dossier per key
+    # (one accident aid per person per occasion); unique across every union.
+    dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User] = relationship()
     rule_set: Mapped[RuleSet | None] = relationship()
+    route: Mapped[Route | None] = relationship()
     campaign: Mapped[Campaign | None] = relationship()
     phase: Mapped[CampaignPhase | None] = relationship()
-    # Set from submission until rejected or withdrawn, for kinds that allow one active dossier per key
-    # (one accident aid per person per occasion); unique across every union.
-    dedup_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)
-
+    steps: Mapped[list[DossierStep]] = relationship(order_by="DossierStep.position", cascade="all, delete-orphan")
+    access: Mapped[list[DossierAccess]] = relationship(back_populates="dossier", cascade="save-update, merge")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="dossier", order_by="Attachment.id")
     batches: Mapped[list[Batch]] = relationship(secondary=batch_dossier, back_populates="dossiers", order_by="Batch.id")
     events: Mapped[list[DossierEvent]] = relationship(
@@ -153,15 +194,55 @@ class Dossier(db.Model):
     documents = relationship("Document", secondary="document_dossier", back_populates="dossiers", order_by="Document.id")
 
     @property
-    def reviewing_org_id(self) -> int | None:
-        return self.organisation.parent_id
+    def kind_spec(self):
+        """The kind's class (its fields, rules, documents), from the registry."""
+        return KINDS[self.kind]
+
+    # --- the route, as the state machine reads it ---------------------------------------------------------
+    @property
+    def requested_amount(self) -> int | None:
+        """The money asked for, as last submitted (what the levels were sent)."""
+        return self.kind_spec.requested_amount(self.submitted_data or self.data or {})
 
     @property
-    def deciding_org_id(self) -> int | None:
-        return self.organisation.grandparent_id
+    def route_steps(self) -> list[DossierStep]:
+        """The steps that act on this dossier: its route up to the first level that decides for the amount asked."""
+        amount = self.requested_amount
+        acting = []
+        for step in self.steps:
+            acting.append(step)
+            if step.decides_for(amount):
+                break
+        return acting
 
     @property
-    def batch(self) -> Batch | None:
+    def current_step(self) -> DossierStep | None:
+        """The step it waits at (submitted, approved or forwarded); None in the union's hands or once decided."""
+        steps = self.route_steps
+        if self.state in WAITING_STATES and self.position is not None and self.position < len(steps):
+            return steps[self.position]
+        return None
+
+    @property
+    def current_org_id(self) -> int | None:
+        step = self.current_step
+        return step.organisation_id if step else None
+
+    @property
+    def current_step_decides(self) -> bool:
+        step = self.current_step
+        return step is not None and step.decides_for(self.requested_amount)
+
+    @property
+    def has_next_step(self) -> bool:
+        return self.position is not None and self.position + 1 < len(self.route_steps)
+
+    @property
+    def next_step(self) -> DossierStep | None:
+        return self.route_steps[self.position + 1] if self.has_next_step else None
+
+    @property
+    def batch(self):
         """The batch it was last forwarded in."""
         return self.batches[-1] if self.batches else None
 
@@ -173,8 +254,42 @@ class Dossier(db.Model):
         return f"<Dossier {self.id} {self.kind} {self.state}>"
 
 
+class DossierStep(db.Model):
+    """One level of a dossier's route as resolved at its first submission against its union's chain that day."""
+
+    __tablename__ = "dossier_step"
+    __table_args__ = (sa.Index("ix_dossier_step_org", "organisation_id", "dossier_id"),)
+
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    role: Mapped[str] = mapped_column(sa.String(10))  # review, decide
+    decides_up_to_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # a reviewing level decides up to this
+
+    organisation: Mapped[Organisation] = relationship()
+
+    def decides_for(self, amount: int | None) -> bool:
+        return self.role == "decide" or (
+            self.decides_up_to_vnd is not None and amount is not None and amount <= self.decides_up_to_vnd)
+
+
+class DossierAccess(db.Model):
+    """The dossier reached this organisation: from then on it sees the dossier, as it was last sent to it (the
+    submit or forward event whose snapshot and round it reads). See visibility.py."""
+
+    __tablename__ = "dossier_access"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), primary_key=True, index=True)
+    sent_event_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier_event.id"))
+    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="access")
+    sent_event: Mapped[DossierEvent] = relationship()
+
+
 class DossierEvent(db.Model):
-    """One row per fired event; append-only (see workflow/immutability.py)."""
+    """One row per fired event (and per move to a successor organisation); append-only (see workflow/models.py)."""
 
     __tablename__ = "dossier_event"
 
@@ -183,17 +298,18 @@ class DossierEvent(db.Model):
     event: Mapped[str] = mapped_column(sa.String(20))
     from_state: Mapped[str] = mapped_column(sa.String(20))
     to_state: Mapped[str] = mapped_column(sa.String(20))
-    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))  # None: the server's operator
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))  # acting for
     at: Mapped[datetime] = mapped_column(default=utcnow)
     comment: Mapped[str | None] = mapped_column(sa.Text)
     round: Mapped[int]
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id"))
-    # At submit: the data as submitted, so that rounds can be compared.
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"))  # a forward: the batch it went up in
+    # At submit and forward: the data as sent, so that rounds can be compared and each level sees what it was sent.
     data_snapshot: Mapped[dict | None] = mapped_column(JSONType)
 
     dossier: Mapped[Dossier] = relationship(back_populates="events")
-    actor: Mapped[User] = relationship()
+    actor: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation] = relationship()
     document = relationship("Document", foreign_keys=[document_id])
 

@@ -1,49 +1,55 @@
-"""The only code that changes a dossier. Each operation takes the acting user, checks visibility,
-permission, version and state, changes the data, fires the event through the state machine, issues
-the document, appends the history row and flushes. The caller commits once, or rolls back."""
+"""The only code that changes a dossier. Each operation takes the acting user, checks visibility, permission,
+version and state, changes the data, fires the event through the state machine, moves the dossier along its
+route, issues the document, appends the history row and flushes. The caller commits once, or rolls back.
+Sending approved dossiers up in a batch is the batches package's (it uses the helpers below)."""
 from __future__ import annotations
 
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.orm import selectinload
-
 from flask import current_app
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..campaigns.service import check_campaign, default_campaign, place_submission
-from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, OperationError, TooLarge
-from ..pdf import storage
+from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..extensions import db
 from ..formatting import format_amount, format_date
-from ..notifications.service import notify_batch_received, notify_dossier_event
-from ..states import DossierWorkflow, ReasonRequired
-from . import documents, uploads
+from ..notifications.service import notify_dossier_event
 from ..orgs.models import Organisation
-from .base import RuleContext
+from ..pdf import storage
+from ..states import FINAL_STATES, DossierWorkflow, ReasonRequired
+from . import documents, uploads
 from .kinds import KINDS, get_kind
-from .models import Attachment, Batch, Dossier, DossierEvent
-from .permissions import attachments_seen_by, can_create, can_edit, can_view
+from .kinds.base import RuleContext
+from .models import Attachment, Dossier, DossierAccess, DossierEvent, DossierStep
+from .permissions import acts_today, can_create, can_edit
+from .routing import resolve, route_for
 from .rules import rule_set_for
+from .visibility import access_of, attachments_seen_by, can_view, viewer_for
 
 
 def get_dossier(actor, dossier_id: int) -> Dossier:
     """The dossier if the actor may see it; NotFound otherwise (never reveal that it exists)."""
-    dossier = db.session.get(Dossier, dossier_id)
+    dossier = db.session.get(Dossier, dossier_id) if isinstance(dossier_id, int) else None
     if dossier is None or not can_view(actor, dossier):
         raise NotFound(gettext("Không tìm thấy hồ sơ."))
     return dossier
 
 
-def _check_version(dossier: Dossier, version) -> None:
+def check_version(dossier: Dossier, version) -> None:
     if type(version) is not int:  # noqa: E721  (bool and float are not versions)
         raise Invalid(gettext("Thiếu phiên bản hồ sơ."), {"version": [
             gettext("Vui lòng gửi kèm phiên bản (version) của hồ sơ, một số nguyên.")]})
     if version != dossier.version:
         raise Conflict(gettext(STALE_MESSAGE))
+
+
+def clean_comment(comment) -> str | None:
+    if comment is not None and not isinstance(comment, str):
+        raise Invalid(gettext("Lý do không hợp lệ."), {"comment": [gettext("Lý do phải là một đoạn văn bản.")]})
+    return (comment or "").strip() or None
 
 
 _DEFAULT = object()
@@ -53,7 +59,7 @@ def create_dossier(actor, kind_code: str, data: dict, campaign_id=_DEFAULT) -> D
     """A draft of the actor's union; it answers the plan chosen, else the one plan with a phase open today."""
     if not can_create(actor):
         raise Forbidden(gettext("Chỉ cán bộ công đoàn cơ sở được lập hồ sơ."))
-    kind = get_kind(kind_code) if isinstance(kind_code, str) else None
+    kind = get_kind(kind_code)
     if kind is None:
         raise Invalid(gettext("Loại hồ sơ không hợp lệ."), {"kind": [
             gettext("Chọn một trong: %(choices)s.", choices=", ".join(KINDS))]})
@@ -76,12 +82,11 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
         if dossier.organisation_id == actor.organisation_id and actor.role == "officer":
             raise Conflict(gettext("Hồ sơ đã nộp, không thể sửa."))
         raise Forbidden(gettext("Bạn không có quyền sửa hồ sơ này."))
-    _check_version(dossier, version)
+    check_version(dossier, version)
     if not isinstance(changes, dict):
         raise Invalid(gettext("Dữ liệu chưa hợp lệ."), {"data": [gettext("Dữ liệu hồ sơ phải là một đối tượng JSON.")]})
-    kind = KINDS[dossier.kind]
     merged = {**dossier.data, **changes}
-    clean, errors = kind.clean({k: v for k, v in merged.items() if v is not None})
+    clean, errors = dossier.kind_spec.clean({k: v for k, v in merged.items() if v is not None})
     if errors:
         raise Invalid(gettext("Dữ liệu chưa hợp lệ."), errors)
     dossier.data = clean
@@ -102,38 +107,110 @@ def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossie
     return update_dossier(actor, dossier, version, {**data, **cleared})
 
 
-def _machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
+# --- the helpers every transition uses (here and in the batches package) ---------------------------------------
+
+def machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
     machine = DossierWorkflow(dossier, actor)
     if not machine.exists_in_state(event):
         raise Conflict(gettext("Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “%(state)s”.",
                                state=gettext(dossier.state_label)))
-    if event not in machine.allowed_event_ids():
+    if not acts_today(actor) or event not in machine.allowed_event_ids():
         raise Forbidden(gettext("Bạn không có quyền thực hiện thao tác này trên hồ sơ."))
     return machine
 
 
-def _send(machine: DossierWorkflow, event: str, comment: str | None) -> None:
+def send(machine: DossierWorkflow, event: str, comment: str | None) -> None:
     try:
         machine.send(event, comment=comment)
     except ReasonRequired as exc:
         raise Invalid(str(exc), {"comment": [str(exc)]}) from exc
+    if machine.dossier.state in FINAL_STATES:
+        machine.dossier.dedup_key = None  # the person may be helped through another dossier
 
 
-def _record(actor, dossier: Dossier, event: str, from_state: str, comment, document, snapshot=None) -> DossierEvent:
+def record(actor, dossier: Dossier, event: str, from_state: str, comment, document, *, snapshot=None,
+           batch=None, organisation_id: int | None = None) -> DossierEvent:
+    """The history row, and the notifications it gives rise to."""
     row = DossierEvent(dossier=dossier, event=event, from_state=from_state, to_state=dossier.state,
-                       actor_id=actor.id, organisation_id=actor.organisation_id, comment=comment or None,
-                       round=dossier.round, document=document, data_snapshot=snapshot)
+                       actor_id=actor.id, organisation_id=organisation_id or actor.organisation_id,
+                       comment=comment or None, round=dossier.round, document=document, data_snapshot=snapshot,
+                       batch_id=batch.id if batch is not None else None)
     db.session.add(row)
+    db.session.flush()
     notify_dossier_event(event, dossier, comment)
     return row
 
 
+def arrive(dossier: Dossier, organisation_id: int, sent: DossierEvent) -> None:
+    """The dossier reached an organisation, which from now on sees it as `sent` carried it."""
+    access = next((a for a in dossier.access if a.organisation_id == organisation_id), None)
+    if access is None:
+        dossier.access.append(DossierAccess(organisation_id=organisation_id, sent_event=sent,
+                                            arrived_at=clock.utcnow()))
+    else:
+        access.sent_event, access.arrived_at = sent, clock.utcnow()
+    db.session.flush()
+
+
+def data_sent_to(organisation_id: int, dossier: Dossier) -> dict:
+    """What the organisation was sent (what it sends on)."""
+    access = access_of(viewer_for(organisation_id, owner_side=False), dossier)
+    return dict(access.sent_event.data_snapshot or {}) if access else {}
+
+
+def prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
+    requested = dossier.requested_amount
+    if requested is None:
+        return
+    field = "granted_amount_vnd"
+    if granted_amount_vnd in (None, ""):
+        raise Invalid(gettext("Thiếu số tiền chấp thuận."), {field: [gettext("Vui lòng nhập số tiền được hỗ trợ.")]})
+    if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
+        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext("Phải là số nguyên (đồng).")]})
+    if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
+        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext(
+            "Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị (%(requested)s đồng).",
+            requested=format_amount(requested))]})
+    dossier.granted_amount_vnd = granted_amount_vnd
+
+
+def decide_one(actor, dossier: Dossier, event: str, *, version, comment: str | None, granted_amount_vnd, on: date,
+               decision=None) -> DossierEvent | None:
+    """Accept, reject or refer back one dossier waiting at the actor's organisation. An acceptance gets the
+    Quyết định it is given (`decision`, shared by several) or none yet (the caller issues it and records the
+    acceptance: see fire); a rejection or referral gets its own Thông báo."""
+    machine = machine_for(actor, dossier, event)
+    check_version(dossier, version)
+    if event == "accept":
+        prepare_accept(dossier, granted_amount_vnd)
+    from_state = dossier.state
+    issuer = actor.organisation
+    send(machine, event, comment)
+    if event == "refer_back":
+        dossier.position -= 1
+    if event == "accept":
+        return None if decision is None else record(actor, dossier, event, from_state, comment, decision)
+    document = documents.issue_for_event(actor, dossier, event, comment, on, issuer)
+    return record(actor, dossier, event, from_state, comment, document)
+
+
+# --- one event on one dossier ---------------------------------------------------------------------------------
+
 def _prepare_submit(dossier: Dossier, on: date) -> None:
-    kind = KINDS[dossier.kind]
+    kind = dossier.kind_spec
     rule_set = rule_set_for(kind.code, dossier.organisation, on)
     if rule_set is None:
         raise Invalid(gettext("Chưa có quy định áp dụng."), {"kind": [gettext(
             "Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày %(day)s; liên hệ quản trị.", day=format_date(on))]})
+    if not dossier.steps:  # the first submission: the route of today's tree, kept from now on
+        route = route_for(kind.code, dossier.organisation, on)
+        if route is None:
+            raise Invalid(gettext("Chưa có tuyến xét duyệt."), {"kind": [gettext(
+                "Chưa có tuyến xét duyệt nào cho loại hồ sơ này có hiệu lực ngày %(day)s; liên hệ quản trị.",
+                day=format_date(on))]})
+        steps = resolve(route, dossier.organisation, on)
+    else:
+        route, steps = None, None
     errors = kind.check_for_submit(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
     missing = missing_attachments(dossier)
     if missing:
@@ -141,6 +218,9 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     if errors:
         raise Invalid(gettext("Hồ sơ chưa đủ điều kiện nộp."), errors)
     _hold_dedup_key(kind, dossier)
+    if steps is not None:
+        dossier.route, dossier.steps = route, steps
+    dossier.position = 0
     dossier.submitted_on = on
     dossier.submitted_data = dict(dossier.data)
     dossier.round += 1
@@ -164,82 +244,94 @@ def _hold_dedup_key(kind, dossier: Dossier) -> None:
         raise Invalid(message, {field: [message]}) from exc
 
 
-def _prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
-    requested = KINDS[dossier.kind].requested_amount(dossier.data)
-    if requested is None:
-        return
-    field = "granted_amount_vnd"
-    if granted_amount_vnd in (None, ""):
-        raise Invalid(gettext("Thiếu số tiền chấp thuận."), {field: [gettext("Vui lòng nhập số tiền được hỗ trợ.")]})
-    if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
-        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext("Phải là số nguyên (đồng).")]})
-    if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
-        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext(
-            "Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị (%(requested)s đồng).",
-            requested=format_amount(requested))]})
-    dossier.granted_amount_vnd = granted_amount_vnd
-
-
 def fire(actor, dossier: Dossier, event: str, *, version, comment: str | None = None,
          granted_amount_vnd=None) -> Dossier:
-    """Fire one event on one dossier (forward goes through forward_dossiers, as a batch of one or more)."""
+    """Fire one event on one dossier. Forwarding goes through the batches package (a batch of one or more)."""
     if event == "forward":
-        batch = forward_dossiers(actor, [dossier.id], versions={dossier.id: version})
-        return batch.dossiers[0]
-    machine = _machine_for(actor, dossier, event)
-    _check_version(dossier, version)
-    if comment is not None and not isinstance(comment, str):
-        raise Invalid(gettext("Lý do không hợp lệ."), {"comment": [gettext("Lý do phải là một đoạn văn bản.")]})
-    comment = (comment or "").strip() or None
+        raise Invalid(gettext("Thao tác không hợp lệ."), {"event": [gettext(
+            "Hồ sơ được chuyển lên cấp trên theo đợt chuyển (POST /api/v1/batches).")]})
+    comment = clean_comment(comment)
     on = clock.today()
+    if event in ("accept", "reject", "refer_back"):
+        from_state = dossier.state
+        row = decide_one(actor, dossier, event, version=version, comment=comment,
+                         granted_amount_vnd=granted_amount_vnd, on=on)
+        if event == "accept":
+            decision = documents.issue_decision(actor, [dossier], comment, on)
+            row = record(actor, dossier, event, from_state, comment, decision)
+        return dossier
+    machine = machine_for(actor, dossier, event)
+    check_version(dossier, version)
     if event == "submit":
         _prepare_submit(dossier, on)
         place_submission(dossier, on)
-    elif event == "accept":
-        _prepare_accept(dossier, granted_amount_vnd)
     from_state = dossier.state
-    _send(machine, event, comment)
-    if dossier.state in ("rejected", "withdrawn"):
-        dossier.dedup_key = None  # the person may be helped through another dossier
-    if event == "accept":
-        document = documents.issue_decision(actor, [dossier], comment, on)
-    else:
-        document = documents.issue_for_event(actor, dossier, event, comment, on)
+    issuer = dossier.organisation if event == "submit" else actor.organisation
+    send(machine, event, comment)
+    document = documents.issue_for_event(actor, dossier, event, comment, on, issuer)
     snapshot = dict(dossier.data) if event == "submit" else None
-    _record(actor, dossier, event, from_state, comment, document, snapshot)
-    db.session.flush()
+    row = record(actor, dossier, event, from_state, comment, document, snapshot=snapshot)
+    if event == "submit":
+        arrive(dossier, dossier.route_steps[0].organisation_id, row)
     return dossier
 
 
-def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None) -> Batch:
-    """Forward approved dossiers of one kind to the deciding federation, with one Tờ trình and its list."""
-    if not isinstance(dossier_ids, list) or not dossier_ids or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in dossier_ids):
-        raise Invalid(gettext("Chưa chọn hồ sơ."), {"dossier_ids": [gettext("Chọn ít nhất một hồ sơ (danh sách mã số).")]})
-    if len(set(dossier_ids)) != len(dossier_ids):
-        raise Invalid(gettext("Hồ sơ bị trùng."), {"dossier_ids": [gettext("Mỗi hồ sơ chỉ được chọn một lần.")]})
-    dossiers = [get_dossier(actor, i) for i in dossier_ids]
-    if len({d.kind for d in dossiers}) > 1:
-        raise Invalid(gettext("Các hồ sơ khác loại."),
-                      {"dossier_ids": [gettext("Một lần chuyển chỉ gồm các hồ sơ cùng một loại.")]})
-    machines = [_machine_for(actor, d, "forward") for d in dossiers]
-    for dossier in dossiers:
-        if versions and dossier.id in versions:
-            _check_version(dossier, versions[dossier.id])
-    on = clock.today()
-    batch = Batch(kind=dossiers[0].kind, organisation_id=actor.organisation_id, organisation=actor.organisation,
-                  created_by_id=actor.id, dossiers=dossiers)
-    db.session.add(batch)
-    for machine in machines:
-        machine.send("forward")
-    db.session.flush()
-    document = documents.issue_for_batch(actor, batch, on)
-    for dossier in dossiers:  # the snapshot is what the province was sent
-        _record(actor, dossier, "forward", "approved", None, document, snapshot=dict(dossier.submitted_data or {}))
-    notify_batch_received(batch)
-    db.session.flush()
-    return batch
+# --- the tree changed ---------------------------------------------------------------------------------------------
 
+def close_dossier(actor, dossier: Dossier, reason: str, ended: Organisation) -> None:
+    """The union was dissolved with no successor: its open dossier ends, with the reason on its history."""
+    machine = DossierWorkflow(dossier, actor)
+    from_state = dossier.state
+    send(machine, "close", reason)
+    record(actor, dossier, "close", from_state, reason, None, organisation_id=ended.id)
+
+
+def transfer_dossier(actor, dossier: Dossier, ended: Organisation, successor: Organisation, reason: str) -> bool:
+    """`ended` ended and `successor` takes over: on the part of the route still ahead, the successor takes the
+    ended organisation's place (when it is already the next level, the two steps become one); the union's own
+    dossiers change hands when the union itself ended. Nothing is re-issued. Returns whether anything moved."""
+    waiting_at = dossier.current_org_id
+    moved = False
+    if dossier.organisation_id == ended.id:
+        dossier.organisation_id, dossier.organisation = successor.id, successor
+        moved = True
+    start = dossier.position or 0
+    if dossier.steps and any(s.organisation_id == ended.id for s in dossier.steps[start:]):
+        _replace_in_route(dossier, start, ended, successor)
+        moved = True
+    if not moved:
+        return False
+    machine = DossierWorkflow(dossier, actor)
+    from_state = dossier.state
+    send(machine, "transfer", reason)
+    row = record(actor, dossier, "transfer", from_state, reason, None, organisation_id=successor.id)
+    if waiting_at == ended.id and dossier.current_org_id == successor.id:
+        access = access_of(viewer_for(ended.id, owner_side=False), dossier)
+        arrive(dossier, successor.id, access.sent_event if access else row)
+    return True
+
+
+def _replace_in_route(dossier: Dossier, start: int, ended: Organisation, successor: Organisation) -> None:
+    specs = [[s.organisation, s.role, s.decides_up_to_vnd] for s in dossier.steps]
+    for spec in specs[start:]:
+        if spec[0].id == ended.id:
+            spec[0] = successor
+    merged, position = [], dossier.position
+    for index, spec in enumerate(specs):
+        if index + 1 < len(specs) and specs[index + 1][0].id == spec[0].id:
+            # The same organisation twice in a row: the later (higher) role stands, and a dossier at the dropped
+            # step is at the kept one.
+            if position is not None and index < dossier.position:
+                position -= 1
+            continue
+        merged.append(spec)
+    dossier.steps = [DossierStep(position=i, organisation=org, organisation_id=org.id, role=role,
+                                 decides_up_to_vnd=up_to) for i, (org, role, up_to) in enumerate(merged)]
+    dossier.position = position
+    db.session.flush()
+
+
+# --- attachments --------------------------------------------------------------------------------------------
 
 def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | None, data: bytes) -> Attachment:
     """Attach a supporting paper to an editable dossier: checked by content and size, stored by SHA-256."""
@@ -247,7 +339,7 @@ def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | Non
         if actor.role == "officer" and dossier.organisation_id == actor.organisation_id:
             raise Conflict(gettext("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi."))
         raise Forbidden(gettext("Bạn không có quyền thêm tệp vào hồ sơ này."))
-    kind = KINDS[dossier.kind]
+    kind = dossier.kind_spec
     if not isinstance(attachment_type, str) or attachment_type not in kind.attachment_types:
         raise Invalid(gettext("Loại tệp không hợp lệ."), {"attachment_type": [gettext(
             "Chọn một trong: %(choices)s.",
@@ -284,9 +376,9 @@ def remove_attachment(actor, attachment: Attachment) -> None:
 
 def missing_attachments(dossier: Dossier) -> list[str]:
     """Labels (translated) of the required attachment types the dossier has no file of (any round counts)."""
-    kind = KINDS[dossier.kind]
     present = {a.attachment_type for a in dossier.attachments}
-    return [gettext(label) for code, label in kind.required_attachments(dossier.data).items() if code not in present]
+    return [gettext(label) for code, label in dossier.kind_spec.required_attachments(dossier.data).items()
+            if code not in present]
 
 
 def get_attachment(actor, attachment_id: int) -> Attachment:
@@ -295,69 +387,3 @@ def get_attachment(actor, attachment_id: int) -> Attachment:
             actor, attachment.dossier):
         raise NotFound(gettext("Không tìm thấy tệp."))
     return attachment
-
-
-DECISIONS = ("accept", "reject", "refer_back")
-
-
-def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment: str | None = None) -> tuple[list, object]:
-    """The province decides several dossiers of a batch at once. Each item stands alone: one refused (stale
-    version, amount over the request, already decided) does not undo the others. The accepted ones share one
-    Quyết định; each rejection or referral gets its own Thông báo. Returns (results, the Quyết định or None)."""
-    if event not in DECISIONS:
-        raise Invalid(gettext("Thao tác không hợp lệ."),
-                      {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(DECISIONS))]})
-    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise Invalid(gettext("Chưa chọn hồ sơ."), {"items": [gettext("Chọn ít nhất một hồ sơ.")]})
-    if comment is not None and not isinstance(comment, str):
-        raise Invalid(gettext("Lý do không hợp lệ."), {"comment": [gettext("Lý do phải là một đoạn văn bản.")]})
-    members = {d.id: d for d in batch.dossiers}
-    on = clock.today()
-    results, accepted = [], []
-    for item in items:
-        dossier_id = item.get("dossier_id")
-        try:
-            dossier = members.get(dossier_id) if type(dossier_id) is int else None  # noqa: E721 (not bool)
-            if dossier is None or not can_view(actor, dossier):
-                raise NotFound(gettext("Hồ sơ không thuộc đợt chuyển này."))
-            with db.session.begin_nested():  # undone alone if this item fails
-                machine = _machine_for(actor, dossier, event)
-                _check_version(dossier, item.get("version"))
-                if event == "accept":
-                    _prepare_accept(dossier, item.get("granted_amount_vnd"))
-                from_state = dossier.state
-                _send(machine, event, (comment or "").strip() or None)
-                if event != "accept":
-                    document = documents.issue_for_event(actor, dossier, event, comment, on)
-                    _record(actor, dossier, event, from_state, comment, document)
-                db.session.flush()
-            if event == "accept":  # only once its savepoint held
-                accepted.append((dossier, from_state))
-            results.append({"dossier_id": dossier_id, "ok": True})
-        except StaleDataError:
-            results.append({"dossier_id": dossier_id, "ok": False, "status": 409, "error": gettext(STALE_MESSAGE),
-                            "errors": {}})
-        except OperationError as exc:
-            results.append({"dossier_id": dossier_id, "ok": False, "status": exc.status, "error": exc.message,
-                            "errors": exc.errors})
-    decision = None
-    if accepted:
-        decision = documents.issue_decision(actor, [d for d, _ in accepted], comment, on)
-        for dossier, from_state in accepted:
-            _record(actor, dossier, "accept", from_state, comment, decision)
-        db.session.flush()
-    return results, decision
-
-
-def received_batches(actor):
-    """Batches the actor's federation forwarded (reviewer) or received (liaison), newest first."""
-    if actor.role == "reviewer":
-        condition = Batch.organisation_id == actor.organisation_id
-    elif actor.role == "liaison":
-        condition = Batch.organisation_id.in_(sa.select(Organisation.id).where(Organisation.parent_id == actor.organisation_id))
-    else:
-        condition = sa.false()
-    # Each listed dossier shows its organisation, batch and (for the province) what was forwarded.
-    dossiers = selectinload(Batch.dossiers).options(
-        selectinload(Dossier.organisation), selectinload(Dossier.batches), selectinload(Dossier.events))
-    return sa.select(Batch).where(condition).options(dossiers).order_by(Batch.id.desc())

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .base import display_value
+from .kinds.base import display_value
 from .models import Attachment, Dossier
-from .permissions import last_forward
 
 
 @dataclass
@@ -75,11 +74,3 @@ def round_diffs(kind, dossier: Dossier, up_to_round: int, attachments: list[Atta
         if not pending.empty:
             diffs.append(pending)
     return list(reversed(diffs))
-
-
-def last_round_seen(user, dossier: Dossier) -> int:
-    """The union and the district see every submission; the province up to the one last forwarded to it."""
-    if user.role == "liaison":
-        forward = last_forward(dossier)
-        return forward.round if forward else 0
-    return dossier.round

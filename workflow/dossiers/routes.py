@@ -1,30 +1,29 @@
-"""Pages: parse the form, call one operation inside a unit of work, render."""
+"""Pages of one dossier: create, edit, read, act on it, its files and documents. Parse the form, call one
+operation inside a unit of work, render."""
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock
+from ..campaigns.service import campaigns_for
+from ..errors import Invalid, NotFound, OperationError
 from ..extensions import db
 from ..formatting import parse_money
-from ..pdf.models import BundleBuild, Document
-from ..pdf.serve import (attachment_response, bundle_in_background, bundle_response, pdf_response,
-                         stored_bundle_response)
-from ..states import EVENTS, EVENTS_NEEDING_REASON, STATES
+from ..pdf.models import Document
+from ..pdf.serve import attachment_response, pdf_response
+from ..states import EVENTS, EVENTS_NEEDING_REASON
 from ..transaction import unit_of_work
-from ..errors import Invalid, NotFound, OperationError
-from . import export, operations as ops
-from ..campaigns.service import campaigns_for
-from .rounds import last_round_seen, round_diffs
-from .listing import SORTS, ListFilters, filtered_dossiers, unions_visible_to, with_list_relations
-from .kinds import KINDS, get_kind
-from .models import Batch, Dossier
-from .base import change_rows, meta, posted_values, row_model, screen_values, widget
+from . import operations as ops
+from .kinds import get_kind
+from .models import Dossier
+from .kinds.base import change_rows, meta, posted_values, row_model, screen_values, widget
+from .permissions import allowed_events, can_create, can_edit
+from .rounds import round_diffs
+from .routing import resolve, route_for
 from .rules import rule_set_for
-from .permissions import (allowed_events, attachments_seen_by, can_create, can_download, can_edit, can_view_batch,
-                          data_seen_by)
+from .visibility import attachments_seen_by, can_download, can_view_batch, data_seen_by, round_seen_by
 
 bp = Blueprint("dossiers", __name__)
 
@@ -32,14 +31,8 @@ bp = Blueprint("dossiers", __name__)
 @bp.app_context_processor
 def dossier_helpers():
     return {"data_of": lambda dossier: data_seen_by(current_user, dossier),
-            "may_download": lambda document: can_download(current_user, document)}
-
-
-def _load_batch(batch_id: int) -> Batch:
-    batch = db.session.get(Batch, batch_id)
-    if batch is None or not can_view_batch(current_user, batch):
-        abort(404)
-    return batch
+            "may_download": lambda document: can_download(current_user, document),
+            "may_see_batch": lambda batch: can_view_batch(current_user, batch)}
 
 
 def _load(dossier_id: int) -> Dossier:
@@ -47,34 +40,6 @@ def _load(dossier_id: int) -> Dossier:
         return ops.get_dossier(current_user, dossier_id)
     except NotFound:
         abort(404)
-
-
-@bp.get("/dossiers")
-@login_required
-def index():
-    filters = ListFilters.from_args(request.args)
-    query = with_list_relations(filtered_dossiers(current_user, filters), current_user)
-    page = db.paginate(query, page=max(request.args.get("page", 1, type=int), 1),
-                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
-                           unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
-                           can_forward=current_user.role == "reviewer", can_create=can_create(current_user))
-
-
-EXPORT_LIMIT = 100_000
-
-
-@bp.get("/dossiers/export.<any(csv, xlsx):fmt>")
-@login_required
-def export_list(fmt):
-    filters = ListFilters.from_args(request.args)
-    dossiers = db.session.scalars(with_list_relations(filtered_dossiers(current_user, filters), current_user)
-                                  .limit(EXPORT_LIMIT)).all()
-    body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
-    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return Response(body, mimetype=mimetype, headers={
-        "Content-Disposition": f"attachment; filename=ho-so-{clock.today():%Y%m%d}.{fmt}"})
 
 
 def _form_page(kind, dossier, values, errors, status=200, version=None):
@@ -121,7 +86,7 @@ def edit(dossier_id):
     dossier = _load(dossier_id)
     if not can_edit(current_user, dossier):
         abort(403)
-    kind = KINDS[dossier.kind]
+    kind = dossier.kind_spec
     if request.method == "GET":
         return _form_page(kind, dossier, screen_values(kind.Data, dossier.data), {})
     if "_rows" in request.form:
@@ -143,17 +108,27 @@ def edit(dossier_id):
 
 
 def _detail_page(dossier, error=None, errors=None, form=None, status=200):
-    kind = KINDS[dossier.kind]
+    kind = dossier.kind_spec
     attachments = attachments_seen_by(current_user, dossier)
     editable = can_edit(current_user, dossier)
     return render_template(
         "dossiers/detail.html", dossier=dossier, kind=kind, events=allowed_events(current_user, dossier),
         attachments=attachments, missing=ops.missing_attachments(dossier), can_edit=editable,
         needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},
-        diffs=round_diffs(kind, dossier, last_round_seen(current_user, dossier), attachments,
+        diffs=round_diffs(kind, dossier, round_seen_by(current_user, dossier), attachments,
                           live_data=dossier.data if editable else None),
         campaigns=campaigns_for(dossier.organisation, dossier.kind) if editable and dossier.round == 0 else [],
+        route_preview=_route_preview(dossier) if editable and not dossier.steps else [],
         today=clock.today()), status
+
+
+def _route_preview(dossier) -> list:
+    """For a draft: the levels it would go to if submitted today (nothing is stored)."""
+    route = route_for(dossier.kind, dossier.organisation, clock.today())
+    try:
+        return resolve(route, dossier.organisation, clock.today()) if route else []
+    except OperationError:
+        return []
 
 
 @bp.get("/dossiers/<int:dossier_id>")
@@ -184,7 +159,7 @@ def transition(dossier_id, event):
         return _detail_page(dossier, error=_("Chưa thể thực hiện thao tác."), errors=input_errors,
                             form={"event": event, **inputs}, status=422)
     if request.form.get("confirm") != "1" and event in allowed_events(current_user, dossier):
-        return render_template("dossiers/confirm_event.html", dossier=dossier, kind=KINDS[dossier.kind], event=event,
+        return render_template("dossiers/confirm_event.html", dossier=dossier, kind=dossier.kind_spec, event=event,
                                inputs=inputs, version=request.form.get("version", type=int),
                                granted=parse_money(inputs["granted_amount_vnd"]) if inputs["granted_amount_vnd"] else None,
                                missing=ops.missing_attachments(dossier) if event == "submit" else [])
@@ -216,39 +191,6 @@ def choose_campaign(dossier_id):
     return redirect(url_for(".show", dossier_id=dossier_id))
 
 
-@bp.post("/batches")
-@login_required
-def forward():
-    ids = [int(i) for i in request.form.getlist("dossier_id") if i.isdigit()]
-    versions = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
-                if k.startswith("version-") and k.split("-", 1)[1].isdigit() and v.isdigit()}
-    try:
-        if request.form.get("confirm") != "1":  # first the list of what will be sent up, then the sending
-            if not ids:
-                raise Invalid(_("Chưa chọn hồ sơ."), {"dossier_ids": [_("Chọn ít nhất một hồ sơ.")]})
-            dossiers = [ops.get_dossier(current_user, i) for i in ids]
-            return render_template("dossiers/forward_confirm.html", dossiers=dossiers, versions=versions)
-        with unit_of_work():
-            batch = ops.forward_dossiers(current_user, ids, versions=versions)
-    except NotFound:
-        abort(404)
-    except OperationError as exc:
-        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
-        return redirect(url_for(".index", state="approved")), 303
-    flash(_("Đã chuyển hồ sơ lên LĐLĐ tỉnh."), "success")
-    return redirect(url_for(".show_batch", batch_id=batch.id))
-
-
-@bp.get("/batches/<int:batch_id>")
-@login_required
-def show_batch(batch_id):
-    batch = _load_batch(batch_id)
-    build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id)
-                              .order_by(BundleBuild.id.desc()))
-    return render_template("dossiers/batch.html", batch=batch, kind=KINDS[batch.kind], counts=batch.progress(),
-                           can_decide=current_user.role == "liaison", build=build)
-
-
 @bp.get("/documents/<int:document_id>")
 @login_required
 def download(document_id):
@@ -256,20 +198,6 @@ def download(document_id):
     if document is None or not can_download(current_user, document):
         abort(404)
     return pdf_response(document)
-
-
-@bp.get("/batches/<int:batch_id>/bundle.<any(pdf, zip):fmt>")
-@login_required
-def batch_bundle(batch_id, fmt):
-    batch = _load_batch(batch_id)
-    build = bundle_in_background(batch, current_user) if fmt == "pdf" else None
-    if build is None:
-        return bundle_response(batch, fmt)
-    db.session.refresh(build)
-    if build.status == "done":
-        return stored_bundle_response(batch, build)
-    flash(_("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ."), "info")
-    return redirect(url_for(".show_batch", batch_id=batch_id))
 
 
 @bp.post("/dossiers/<int:dossier_id>/attachments")
@@ -316,50 +244,3 @@ def download_attachment(attachment_id):
         return attachment_response(ops.get_attachment(current_user, attachment_id))
     except NotFound:
         abort(404)
-
-
-@bp.get("/batches")
-@login_required
-def batches():
-    if current_user.role not in ("reviewer", "liaison"):
-        abort(404)
-    rows = db.session.scalars(ops.received_batches(current_user)).all()
-    return render_template("dossiers/batches.html", batches=[(b, b.progress()) for b in rows])
-
-
-def _decision_items(form) -> list[dict]:
-    items = []
-    for raw in form.getlist("dossier_id"):
-        if not raw.isdigit():
-            continue
-        dossier_id = int(raw)
-        granted = form.get(f"granted-{dossier_id}", "").strip()
-        items.append({"dossier_id": dossier_id, "version": form.get(f"version-{dossier_id}", type=int),
-                      "granted_amount_vnd": parse_money(granted) if granted else None, "granted_text": granted})
-    return items
-
-
-@bp.post("/batches/<int:batch_id>/decisions")
-@login_required
-def decide(batch_id):
-    """Two steps: the first post shows what will be decided; the second, with confirm=1, decides."""
-    batch = _load_batch(batch_id)
-    event, comment = request.form.get("event"), request.form.get("comment", "")
-    items = _decision_items(request.form)
-    if not items:
-        flash(_("Chọn ít nhất một hồ sơ."), "error")
-        return redirect(url_for(".show_batch", batch_id=batch_id)), 303
-    members = {d.id: d for d in batch.dossiers}
-    if request.form.get("confirm") != "1":
-        return render_template("dossiers/decide_confirm.html", batch=batch, kind=KINDS[batch.kind], event=event,
-                               comment=comment, items=[(i, members.get(i["dossier_id"])) for i in items])
-    try:
-        with unit_of_work():
-            results, decision = ops.decide_in_batch(current_user, batch, event, items, comment)
-    except OperationError as exc:
-        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
-        return redirect(url_for(".show_batch", batch_id=batch_id)), 303
-    db.session.expire_all()
-    return render_template("dossiers/decide_results.html", batch=batch, kind=KINDS[batch.kind], event=event,
-                           results=[(r, members.get(r["dossier_id"]) if r["ok"] else None) for r in results],
-                           decision=decision)

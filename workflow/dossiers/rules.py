@@ -1,5 +1,6 @@
 """Which rule set judges a dossier: the kind's rule set in force on the submission date, from the nearest
-organisation up the tree that has one (a province's own cap before the confederation's)."""
+organisation up the union's chain of that day that has one (a province's own cap before the confederation's).
+Routes are found the same way (routing.py)."""
 from __future__ import annotations
 
 from datetime import date
@@ -12,35 +13,78 @@ from .. import clock
 from ..extensions import db
 from ..i18n import N_
 from ..orgs.models import Organisation
+from ..orgs.tree import chain_on, subtree_on
 from .models import RuleSet
 
 
-def rule_set_for(kind: str, organisation: Organisation, on: date) -> RuleSet | None:
-    ancestors = [org.id for org in organisation.ancestors()]
+def nearest_in_force(model, kind: str, organisation: Organisation, on: date):
+    """The row of `model` (RuleSet, Route) for `kind` in force on `on` whose jurisdiction is nearest up the
+    organisation's chain of that day; among one jurisdiction's, the latest to start."""
+    chain = [org.id for org in chain_on(organisation, on)]
     candidates = db.session.scalars(
-        sa.select(RuleSet).where(
-            RuleSet.kind == kind,
-            RuleSet.jurisdiction_id.in_(ancestors),
-            RuleSet.valid_from <= on,
-            sa.or_(RuleSet.valid_to.is_(None), RuleSet.valid_to >= on),
+        sa.select(model).where(
+            model.kind == kind,
+            model.jurisdiction_id.in_(chain),
+            model.valid_from <= on,
+            sa.or_(model.valid_to.is_(None), model.valid_to >= on),
         )
     ).all()
     if not candidates:
         return None
-    return min(candidates, key=lambda r: (ancestors.index(r.jurisdiction_id), -r.valid_from.toordinal(), -r.id))
+    return min(candidates, key=lambda r: (chain.index(r.jurisdiction_id), -r.valid_from.toordinal(), -r.id))
+
+
+def rule_set_for(kind: str, organisation: Organisation, on: date) -> RuleSet | None:
+    return nearest_in_force(RuleSet, kind, organisation, on)
 
 
 RULE_SETTING_LEVELS = {"confederation", "province"}
 
 
 def rule_set_scope(actor) -> list[Organisation]:
-    """The organisations an admin may set rules for: their own and everything under it."""
-    scope, frontier = [], [actor.organisation]
-    while frontier:
-        org = frontier.pop(0)
-        scope.append(org)
-        frontier.extend(org.children)
-    return scope
+    """The organisations an admin may set rules for: their own and everything under it today."""
+    return subtree_on(actor.organisation, clock.today())
+
+
+def check_dated_rule(actor, model, *, kind, jurisdiction_id, valid_from, valid_to, basis: str) -> tuple:
+    """What a rule set and a route share: a known kind, a jurisdiction in the admin's subtree at a level that sets
+    rules, a start date (not before today, unless the server's operator adds it: `actor` None), an end after it,
+    no other row of the same jurisdiction starting that day, and the regulation it rests on.
+    Returns (the kind, the jurisdiction, the errors so far)."""
+    from .kinds import get_kind
+
+    errors: dict[str, list[str]] = {}
+    kind_class = get_kind(kind)
+    if kind_class is None:
+        errors["kind"] = [gettext("Chọn một loại hồ sơ.")]
+    jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
+    if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
+        errors["jurisdiction_id"] = [gettext("Chọn một tổ chức thuộc phạm vi quản lý của bạn.")]
+    elif jurisdiction.level not in RULE_SETTING_LEVELS:
+        # Funds, limits and routes are set by the Confederation and the provincial federations, not per union.
+        errors["jurisdiction_id"] = [gettext("Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh ban hành bộ quy định.")]
+    if not isinstance(valid_from, date):
+        errors["valid_from"] = [gettext("Nhập ngày bắt đầu áp dụng (dd/mm/yyyy).")]
+    elif actor is not None and valid_from < clock.today():
+        errors["valid_from"] = [gettext("Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố.")]
+    elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
+        errors["valid_to"] = [gettext("Ngày hết hiệu lực phải sau ngày bắt đầu.")]
+    elif jurisdiction is not None and kind_class is not None and db.session.scalar(sa.select(model.id).where(
+            model.kind == kind, model.jurisdiction_id == jurisdiction.id, model.valid_from == valid_from)):
+        errors["valid_from"] = [gettext("Đã có bộ quy định của tổ chức này áp dụng từ ngày này; chọn ngày khác.")]
+    if not isinstance(basis, str) or not 5 <= len(basis.strip()) <= 300:
+        errors["basis"] = [gettext("Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định), tối đa 300 ký tự.")]
+    return kind_class, jurisdiction, errors
+
+
+def validation_messages(exc: ValidationError, field: str) -> list[str]:
+    """A pydantic error on parameters or steps, as '<path>: <message>' lines in the reader's language."""
+    messages = []
+    for item in exc.errors():
+        path = ".".join(str(p) for p in item["loc"]) or field
+        problem = _PARAM_MESSAGES.get(item["type"], _PARAM_INVALID)
+        messages.append(f"{path}: {gettext(problem)}")
+    return messages
 
 
 def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, params) -> RuleSet:
@@ -49,39 +93,16 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
     Earlier rule sets stay as they are: a dossier keeps the rule set it was submitted under.
     `actor` None is the server operator (the CLI), who may set rules anywhere."""
     from ..errors import Forbidden, Invalid
-    from .kinds import KINDS
 
     if actor is not None and actor.role != "admin":
         raise Forbidden(gettext("Chỉ quản trị hệ thống được thêm bộ quy định."))
-    errors: dict[str, list[str]] = {}
-    kind_class = KINDS.get(kind) if isinstance(kind, str) else None
-    if kind_class is None:
-        errors["kind"] = [gettext("Chọn một loại hồ sơ.")]
-    jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
-    if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
-        errors["jurisdiction_id"] = [gettext("Chọn một tổ chức thuộc phạm vi quản lý của bạn.")]
-    elif jurisdiction.level not in RULE_SETTING_LEVELS:
-        # Funds and limits are set by the Confederation and the provincial federations, not per union.
-        errors["jurisdiction_id"] = [gettext("Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh ban hành bộ quy định.")]
-    if not isinstance(valid_from, date):
-        errors["valid_from"] = [gettext("Nhập ngày bắt đầu áp dụng (dd/mm/yyyy).")]
-    elif actor is not None and valid_from < clock.today():
-        errors["valid_from"] = [gettext("Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố.")]
-    elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
-        errors["valid_to"] = [gettext("Ngày hết hiệu lực phải sau ngày bắt đầu.")]
-    elif jurisdiction is not None and kind_class is not None and db.session.scalar(sa.select(RuleSet.id).where(
-            RuleSet.kind == kind, RuleSet.jurisdiction_id == jurisdiction.id, RuleSet.valid_from == valid_from)):
-        errors["valid_from"] = [gettext("Đã có bộ quy định của tổ chức này áp dụng từ ngày này; chọn ngày khác.")]
-    if not isinstance(basis, str) or not 5 <= len(basis.strip()) <= 300:
-        errors["basis"] = [gettext("Ghi căn cứ (số, ngày, cơ quan ban hành văn bản quy định), tối đa 300 ký tự.")]
+    kind_class, jurisdiction, errors = check_dated_rule(actor, RuleSet, kind=kind, jurisdiction_id=jurisdiction_id,
+                                                        valid_from=valid_from, valid_to=valid_to, basis=basis)
     if kind_class is not None:
         try:
             params = kind_class.Params.model_validate(params).model_dump(mode="json")
         except ValidationError as exc:
-            for item in exc.errors():
-                path = ".".join(str(p) for p in item["loc"]) or "params"
-                problem = _PARAM_MESSAGES.get(item["type"], _PARAM_INVALID)
-                errors.setdefault("params", []).append(f"{path}: {gettext(problem)}")
+            errors["params"] = validation_messages(exc, "params")
     if errors:
         raise Invalid(gettext("Bộ quy định chưa hợp lệ."), errors)
     rule_set = RuleSet(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,

@@ -1,55 +1,37 @@
-"""Free-text search on names and citizen IDs without reading JSON: each dossier keeps its subject line, an
-accent-free lower-case copy of the people's names and numbers, and the citizen ID in plain columns."""
+"""Frozen for migration f38cb406e54b, which imports these two functions (it was written before the rule that a
+data migration copies the code it needs). They are the search columns as computed on 23/11/2026; nothing in the
+app imports this module (today's code is in lists/search.py), and it must not change, or that migration would
+compute something else for a database that upgrades through it."""
 from __future__ import annotations
 
 import re
 import unicodedata
 
-import sqlalchemy as sa
-
-from .models import Dossier
-from .permissions import last_forward
-
 NAME_FIELDS = ("full_name", "child_full_name")
 
 
-def fold(text: str) -> str:
-    """'Nguyễn Thị Đào' -> 'nguyen thi dao': what people type on a phone without Vietnamese input."""
+def _fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def search_columns(kind_code: str, data: dict | None) -> dict:
-    from .kinds import KINDS
+def _subject(kind_code: str, data: dict) -> str:
+    if kind_code == "child_heart":
+        child = data.get("child_full_name") or "(chưa nhập tên trẻ)"
+        parent = data.get("full_name")
+        return f"{child} (con của {parent})" if parent else child
+    return data.get("full_name") or "(chưa nhập tên)"
 
+
+def search_columns(kind_code: str, data: dict | None) -> dict:
     data = data or {}
-    kind = KINDS.get(kind_code)
     names = [str(data[name]) for name in NAME_FIELDS if data.get(name)]
     citizen_id = data.get("citizen_id") or None
-    return {"subject": (kind.subject(data) if kind else "")[:300], "citizen_id": citizen_id,
-            "search_text": fold(" ".join(names + ([citizen_id] if citizen_id else [])))[:600]}
+    return {"subject": _subject(kind_code, data)[:300], "citizen_id": citizen_id,
+            "search_text": _fold(" ".join(names + ([citizen_id] if citizen_id else [])))[:600]}
 
 
 def indexed_data(data: dict | None, submitted_data: dict | None, round_: int | None,
                  forwarded_data: dict | None) -> dict:
-    """The data every organisation that sees the dossier has been sent: what was last forwarded to the province,
-    else what was last submitted to the district, else (a draft) the union's own. So neither a returned dossier's
-    unsent edits nor a resubmission the district has not forwarded shows through lists, search or exports."""
     return forwarded_data or (submitted_data if round_ and submitted_data else None) or data or {}
-
-
-def index_for_search(dossier: Dossier) -> None:
-    forward = last_forward(dossier)
-    source = indexed_data(dossier.data, dossier.submitted_data, dossier.round, forward and forward.data_snapshot)
-    for name, value in search_columns(dossier.kind, source).items():
-        setattr(dossier, name, value)
-
-
-def search_condition(text: str):
-    """A number of 3+ digits matches citizen IDs from their start; anything else the folded names anywhere."""
-    text = text.strip()
-    if re.fullmatch(r"\d{3,12}", text):
-        return sa.and_(Dossier.citizen_id >= text, Dossier.citizen_id < text + ":")  # a range: the index serves it
-    words = fold(text).split()
-    return sa.and_(*(Dossier.search_text.contains(word, autoescape=True) for word in words)) if words else sa.true()

@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..auth.models import User
+from ..clock import utcnow
 from ..extensions import JSONType, db
 
 

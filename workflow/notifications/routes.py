@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .models import Notification
 from .service import message
@@ -49,7 +49,7 @@ def open_item(notification_id):
     db.session.commit()
     if item.dossier_id:
         return redirect(url_for("dossiers.show", dossier_id=item.dossier_id), 303)
-    return redirect(url_for("dossiers.show_batch", batch_id=item.batch_id), 303)
+    return redirect(url_for("batches.show", batch_id=item.batch_id), 303)
 
 
 @bp.post("/notifications/read")

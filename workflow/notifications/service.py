@@ -1,7 +1,8 @@
-"""Who hears of what (DESIGN §3, issue 5): the union when its dossier is returned, approved, forwarded or
-decided; the district when a dossier is submitted to it or referred back; the province when a batch arrives.
-Each recipient gets an item in the app and, when SMTP is configured, an e-mail in their own language, sent in
-the background only after the change has been committed."""
+"""Who hears of what (DESIGN §3): the union when its dossier is returned, approved, sent up, decided, moved to
+another organisation or closed; the organisation a dossier reaches when it is submitted or referred back to it or
+moved to it; the recipient of a batch when it arrives. Each recipient gets an item in the app and, when SMTP is
+configured, an e-mail in their own language, sent in the background only after the change has been committed.
+An item names the dossier as its recipient's organisation knows it (visibility.py)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -15,31 +16,27 @@ from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_
 from .models import Notification
 
-# topic -> (message with %(…)s from params, the role told, whose organisation: the dossier's union, its district,
-# its province)
+# topic -> (message with %(…)s from params, who is told: the union's officers, or the staff of the organisation
+# the dossier waits at now)
 TOPICS = {
-    "submitted": (N_("Hồ sơ số %(id)s (%(subject)s) của %(union)s đã được nộp, chờ thẩm định."), "reviewer", "district"),
+    "submitted": (N_("Hồ sơ số %(id)s (%(subject)s) của %(union)s đã được nộp, chờ xử lý."), "current"),
     "resubmitted": (N_("Hồ sơ số %(id)s (%(subject)s) của %(union)s đã được nộp lại (lần %(round)s) sau khi sửa."),
-                    "reviewer", "district"),
-    "returned": (N_("Hồ sơ số %(id)s (%(subject)s) bị trả lại. Lý do: %(reason)s"), "officer", "union"),
-    "approved": (N_("Hồ sơ số %(id)s (%(subject)s) đã được thẩm định đạt."), "officer", "union"),
-    "forwarded": (N_("Hồ sơ số %(id)s (%(subject)s) đã được chuyển lên LĐLĐ tỉnh."), "officer", "union"),
-    "accepted": (N_("Hồ sơ số %(id)s (%(subject)s) được chấp thuận."), "officer", "union"),
-    "rejected": (N_("Hồ sơ số %(id)s (%(subject)s) không được chấp thuận. Lý do: %(reason)s"), "officer", "union"),
-    "referred_back": (N_("Hồ sơ số %(id)s (%(subject)s) được LĐLĐ tỉnh chuyển lại. Lý do: %(reason)s"),
-                      "reviewer", "district"),
-    "batch_received": (N_("Đã nhận đợt chuyển số %(number)s của %(sender)s: %(count)s hồ sơ chờ quyết định."),
-                       "liaison", "province"),
+                    "current"),
+    "returned": (N_("Hồ sơ số %(id)s (%(subject)s) bị trả lại. Lý do: %(reason)s"), "union"),
+    "approved": (N_("Hồ sơ số %(id)s (%(subject)s) đã được %(org)s thẩm định đạt."), "union"),
+    "forwarded": (N_("Hồ sơ số %(id)s (%(subject)s) đã được chuyển lên %(org)s."), "union"),
+    "accepted": (N_("Hồ sơ số %(id)s (%(subject)s) được %(org)s chấp thuận."), "union"),
+    "rejected": (N_("Hồ sơ số %(id)s (%(subject)s) không được chấp thuận. Lý do: %(reason)s"), "union"),
+    "referred_back": (N_("Hồ sơ số %(id)s (%(subject)s) được cấp trên chuyển lại. Lý do: %(reason)s"), "current"),
+    "closed": (N_("Hồ sơ số %(id)s (%(subject)s) đã được đóng. Lý do: %(reason)s"), "union"),
+    "transferred": (N_("Hồ sơ số %(id)s (%(subject)s) từ nay do %(org)s xử lý. Lý do: %(reason)s"), "union"),
+    "transferred_in": (N_("Hồ sơ số %(id)s (%(subject)s) của %(union)s được chuyển đến đơn vị bạn xử lý. "
+                          "Lý do: %(reason)s"), "current"),
+    "batch_received": (N_("Đã nhận đợt chuyển số %(number)s của %(sender)s: %(count)s hồ sơ chờ xử lý."), "batch"),
 }
 
 EVENT_TOPICS = {"return": "returned", "approve": "approved", "forward": "forwarded", "accept": "accepted",
-                "reject": "rejected", "refer_back": "referred_back"}
-
-
-def topic_for_event(event_name: str, dossier) -> str | None:
-    if event_name == "submit":
-        return "resubmitted" if dossier.round > 1 else "submitted"
-    return EVENT_TOPICS.get(event_name)
+                "reject": "rejected", "refer_back": "referred_back", "close": "closed", "transfer": "transferred"}
 
 
 def message(notification: Notification) -> str:
@@ -48,24 +45,33 @@ def message(notification: Notification) -> str:
 
 
 def notify_dossier_event(event_name: str, dossier, comment: str | None) -> None:
-    topic = topic_for_event(event_name, dossier)
-    if topic is None:
-        return
-    _, role, level = TOPICS[topic]
-    organisation_id = {"union": dossier.organisation_id, "district": dossier.reviewing_org_id,
-                       "province": dossier.deciding_org_id}[level]
-    from ..dossiers.kinds import KINDS
+    from ..dossiers.visibility import data_seen, viewer_for
 
-    subject = KINDS[dossier.kind].subject(dossier.submitted_data or dossier.data)  # as the federations know it
-    params = {"id": dossier.id, "subject": subject, "union": dossier.organisation.name,
-              "reason": comment or "", "round": dossier.round}
-    _notify(topic, role, organisation_id, params, dossier_id=dossier.id)
+    topics = [("resubmitted" if dossier.round > 1 else "submitted") if event_name == "submit"
+              else EVENT_TOPICS.get(event_name)]
+    if event_name == "transfer" and dossier.current_org_id is not None:
+        topics.append("transferred_in")
+    for topic in filter(None, topics):
+        told = TOPICS[topic][1]
+        if told == "union":
+            organisation_id, role = dossier.organisation_id, "officer"
+        else:
+            organisation_id, role = dossier.current_org_id, "staff"
+        if organisation_id is None:
+            continue
+        # Who did it (the history row just written), or for a forward where it went.
+        acting = (dossier.current_step.organisation.name if event_name == "forward"
+                  else dossier.events[-1].organisation.name)
+        seen = data_seen(viewer_for(organisation_id, owner_side=told == "union"), dossier)
+        params = {"id": dossier.id, "subject": dossier.kind_spec.subject(seen or dossier.submitted_data or {}),
+                  "union": dossier.organisation.name, "reason": comment or "", "round": dossier.round, "org": acting}
+        _notify(topic, role, organisation_id, params, dossier_id=dossier.id)
 
 
 def notify_batch_received(batch) -> None:
     params = {"number": batch.document.number if batch.document else batch.id, "sender": batch.organisation.name,
               "count": len(batch.dossiers)}
-    _notify("batch_received", "liaison", batch.organisation.parent_id, params, batch_id=batch.id)
+    _notify("batch_received", "staff", batch.recipient_id, params, batch_id=batch.id)
 
 
 def _notify(topic: str, role: str, organisation_id: int | None, params: dict, **links) -> None:
@@ -86,7 +92,7 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
     with force_locale(user.locale or DEFAULT_LOCALE):
         text = gettext(TOPICS[item.topic][0], **item.params)
         url = _address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
-                         else ("dossiers.show_batch", {"batch_id": links["batch_id"]})))
+                         else ("batches.show", {"batch_id": links["batch_id"]})))
         line = " ".join(text.split())  # a reason typed over several lines must not break the header
         subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=line if len(line) < 90 else line[:87] + "…")
         body = "\n\n".join([gettext("Kính gửi %(name)s,", name=user.full_name), text,

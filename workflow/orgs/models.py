@@ -1,4 +1,6 @@
-"""The union's organisation tree, as data: whoever sits above a union reviews and decides."""
+"""The union's organisations, as data that changes over time: each has a validity, a successor once it ends, and
+a place in the tree for each period (OrganisationPlacement), so that a document of 2017 still names the
+district federation of that year and a dossier submitted today finds the unions of today."""
 from __future__ import annotations
 
 from datetime import date
@@ -7,14 +9,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import N_
 
-# Levels of Luật Công đoàn 2024 (Điều 9 of the Điều lệ): the names are labels, the tree is what counts.
+# Levels of Luật Công đoàn 2024 (Điều 9 of the Điều lệ), from the bottom up: a route names the levels that act.
 LEVELS = {
-    "confederation": "Tổng Liên đoàn",
-    "province": "Cấp tỉnh, ngành trung ương",
-    "upper_grassroots": "Cấp trên trực tiếp cơ sở",
-    "grassroots": "Công đoàn cơ sở",
+    "grassroots": N_("Công đoàn cơ sở"),
+    "upper_grassroots": N_("Công đoàn cấp trên trực tiếp cơ sở"),
+    "province": N_("Công đoàn cấp tỉnh, ngành trung ương"),
+    "confederation": N_("Tổng Liên đoàn"),
 }
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 
 
 class Organisation(db.Model):
@@ -33,27 +37,63 @@ class Organisation(db.Model):
     signing_body: Mapped[str] = mapped_column(sa.String(100))  # "BAN THƯỜNG VỤ" -> "TM. BAN THƯỜNG VỤ"
     head_title: Mapped[str] = mapped_column(sa.String(100), default="CHỦ TỊCH")
     head_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     valid_from: Mapped[date | None]
-    valid_to: Mapped[date | None]
+    valid_to: Mapped[date | None]  # the last day it acted; None while it does
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
 
-    parent: Mapped[Organisation | None] = relationship(
-        remote_side=[id], foreign_keys=[parent_id], back_populates="children"
-    )
-    children: Mapped[list[Organisation]] = relationship(foreign_keys=[parent_id], back_populates="parent")
     successor: Mapped[Organisation | None] = relationship(remote_side=[id], foreign_keys=[successor_id])
+    placements: Mapped[list[OrganisationPlacement]] = relationship(
+        foreign_keys="OrganisationPlacement.organisation_id",
+        order_by="(OrganisationPlacement.valid_from.is_not(None), OrganisationPlacement.valid_from)",
+        back_populates="organisation")
 
-    def ancestors(self):
-        """This organisation, then its parent, up to the root."""
-        org = self
-        while org is not None:
-            yield org
-            org = org.parent
+    def in_force(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    def placement_on(self, day: date) -> OrganisationPlacement | None:
+        return next((p for p in self.placements if p.covers(day)), None)
+
+    def parent_on(self, day: date) -> Organisation | None:
+        placement = self.placement_on(day)
+        return placement.parent if placement else None
 
     @property
-    def grandparent_id(self) -> int | None:
-        return self.parent.parent_id if self.parent is not None else None
+    def last_parent(self) -> Organisation | None:
+        """Where it sits now, or sat when it ended."""
+        return self.placements[-1].parent if self.placements else None
+
+    @property
+    def level_label(self) -> str:
+        return LEVELS[self.level]
 
     def __repr__(self):
         return f"<Organisation {self.code}>"
+
+
+class OrganisationPlacement(db.Model):
+    """The organisation sat under `parent` from `valid_from` (None: since before the system knew) to `valid_to`
+    (inclusive; None: still does)."""
+
+    __tablename__ = "organisation_placement"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "valid_from"),
+        sa.Index("ix_organisation_placement_parent", "parent_id", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    parent_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id], back_populates="placements")
+    parent: Mapped[Organisation] = relationship(foreign_keys=[parent_id])
+
+    def covers(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @classmethod
+    def in_force_on(cls, day: date):
+        """A SQL condition: the placement holds on `day`."""
+        return sa.and_(sa.or_(cls.valid_from.is_(None), cls.valid_from <= day),
+                       sa.or_(cls.valid_to.is_(None), cls.valid_to >= day))

@@ -1,15 +1,14 @@
-"""What a district sends up for a batch: one PDF and one ZIP of the same files.
+"""A bundle of stored files as one PDF and as one ZIP (what goes in is the caller's: batches/contents.py).
 
-The PDF is the batch's Tờ trình with its landscape list, a table of contents, then for each dossier
-its documents and attachments (images placed on A4 pages), with a bookmark per dossier and per part.
-It is merged from the stored PDFs with pypdf, never re-rendered; only the table of contents is new.
-The ZIP holds the stored files byte for byte and manifest.json with the path and SHA-256 of each.
+The PDF is the head part (a batch's Tờ trình with its landscape list), a table of contents, then each section's
+parts (documents and attachments, images placed on A4 pages), with a bookmark per section and per part. It is
+merged from the stored PDFs with pypdf, never re-rendered; only the table of contents is new. The ZIP holds the
+stored files byte for byte and manifest.json with the path and SHA-256 of each.
 """
 from __future__ import annotations
 
 import hashlib
 import io
-from datetime import timedelta
 import json
 import re
 import unicodedata
@@ -20,13 +19,10 @@ import img2pdf
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from ..formatting import format_datetime, official_date_line
-from ..i18n import N_
 from . import storage
 from .render import html_to_pdf, render_document_html
 
 A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
-STALE_BUILD_AFTER = timedelta(minutes=15)
 _A4_LAYOUT = img2pdf.get_layout_fun(A4, border=(img2pdf.mm_to_pt(10), img2pdf.mm_to_pt(10)), fit=img2pdf.FitMode.into)
 
 
@@ -46,38 +42,10 @@ class Section:
     parts: list[Part] = field(default_factory=list)
 
 
-def _ascii_slug(text: str, limit: int = 60) -> str:
+def ascii_slug(text: str, limit: int = 60) -> str:
     plain = unicodedata.normalize("NFKD", text.replace("Đ", "D").replace("đ", "d"))
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:limit] or "tep"
-
-
-def bundle_contents(batch, kinds) -> tuple[Part, list[Section]]:
-    """The batch's Tờ trình, then each dossier's parts as they stood when the batch was sent."""
-    head_doc = batch.document
-    head = Part(f"Tờ trình số {head_doc.number} và danh sách trích ngang", head_doc.sha256, "application/pdf",
-                head_doc.page_count, f"00_{_ascii_slug(head_doc.number)}_to-trinh.pdf")
-    sections = []
-    for dossier in batch.dossiers:
-        kind = kinds[dossier.kind]
-        subject = kind.subject(dossier.submitted_data or dossier.data)
-        section = Section(f"Hồ sơ số {dossier.id}: {subject}", f"HS-{dossier.id:05d}_{_ascii_slug(subject, 40)}")
-        position = 1
-        for document in dossier.documents:
-            if document.issued_at <= batch.created_at:
-                section.parts.append(Part(f"{document.title} (số {document.number})", document.sha256, "application/pdf",
-                                          document.page_count, f"{position:02d}_{_ascii_slug(document.number)}.pdf"))
-                position += 1
-        for attachment in dossier.attachments:
-            if attachment.uploaded_at <= batch.created_at and attachment.round <= dossier.round:
-                label = kind.attachment_types.get(attachment.attachment_type, (attachment.attachment_type,))[0]
-                extension = attachment.filename.rsplit(".", 1)[-1]
-                section.parts.append(Part(f"{label}: {attachment.filename}", attachment.sha256, attachment.content_type,
-                                          attachment.page_count,
-                                          f"{position:02d}_{attachment.attachment_type}_{_ascii_slug(attachment.filename.rsplit('.', 1)[0], 40)}.{extension}"))
-                position += 1
-        sections.append(section)
-    return head, sections
 
 
 def _as_pdf(part: Part) -> bytes:
@@ -92,7 +60,18 @@ def _as_pdf(part: Part) -> bytes:
     return img2pdf.convert(data, layout_fun=_A4_LAYOUT)
 
 
-def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tuple[bytes, int]:
+@dataclass
+class Contents:
+    """What a bundle holds: the head part, the sections, and what its table of contents and manifest say of it."""
+
+    head: Part
+    sections: list[Section]
+    toc: dict  # for documents/bundle_toc.html: number, issuer_name, date_line, built_at
+    manifest: dict  # the manifest's heading
+
+
+def _toc_pdf(contents: Contents, toc_pages: int) -> tuple[bytes, int]:
+    head, sections = contents.head, contents.sections
     page = head.pages + toc_pages + 1
     rows = []
     for section in sections:
@@ -102,22 +81,19 @@ def _toc_pdf(batch, head: Part, sections: list[Section], toc_pages: int) -> tupl
             page += part.pages
         rows.append({"title": section.title, "page": parts[0]["page"], "parts": parts})
     html = render_document_html("documents/bundle_toc.html", {
-        "number": batch.document.number, "issuer_name": batch.organisation.name, "rows": rows,
-        "head_title": head.title, "head_pages": head.pages, "toc_page": head.pages + 1,
-        "date_line": official_date_line(batch.organisation.place_name, batch.document.issued_on),
-        "built_at": format_datetime(batch.created_at)})
+        **contents.toc, "rows": rows, "head_title": head.title, "head_pages": head.pages, "toc_page": head.pages + 1})
     rendered = html_to_pdf(html)
     return rendered.data, rendered.page_count
 
 
-def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
-    head, sections = bundle_contents(batch, kinds)
+def build_bundle_pdf(contents: Contents, progress=None) -> bytes:
+    head, sections = contents.head, contents.sections
     # A guess of the contents' length from its text (about 4,200 characters a page after the heading),
     # so that it is usually rendered once; the loop corrects a wrong guess.
     characters = sum(len(s.title) + sum(len(p.title) + 10 for p in s.parts) for s in sections)
     toc_pages, toc = -(-(characters + 2000) // 4200), None
     for _ in range(3):  # page numbers depend on the TOC's own length
-        toc, pages = _toc_pdf(batch, head, sections, toc_pages)
+        toc, pages = _toc_pdf(contents, toc_pages)
         if pages == toc_pages:
             break
         toc_pages = pages
@@ -144,14 +120,12 @@ def build_bundle_pdf(batch, kinds, progress=None) -> bytes:
     return out.getvalue()
 
 
-def build_bundle_zip(batch, kinds, out=None):
+def build_bundle_zip(contents: Contents, out=None):
     """Write the ZIP to `out` (a file, so that a large batch need not sit in memory), or return its bytes."""
-    head, sections = bundle_contents(batch, kinds)
+    head, sections = contents.head, contents.sections
     files = [(head.zip_name, head)] + [(f"{s.folder}/{p.zip_name}", p) for s in sections for p in s.parts]
     target = out if out is not None else io.BytesIO()
-    manifest = {"batch": {"id": batch.id, "number": batch.document.number, "kind": batch.kind,
-                          "organisation": batch.organisation.name, "created_at": batch.created_at.isoformat() + "Z"},
-                "files": []}
+    manifest = {**contents.manifest, "files": []}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, part in files:
             data = storage.read(part.sha256)
@@ -160,57 +134,3 @@ def build_bundle_zip(batch, kinds, out=None):
             manifest["files"].append({"path": path, "sha256": part.sha256, "size": len(data), "title": part.title})
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return target if out is not None else target.getvalue()
-
-
-def request_bundle_build(batch, actor):
-    """(the build, whether it is new): the batch's build that is done or under way, else a new one."""
-    import sqlalchemy as sa
-
-    from ..auth.models import utcnow
-    from ..extensions import db
-    from .models import BundleBuild
-
-    build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id,
-                                                           BundleBuild.status.in_(("queued", "running", "done")))
-                              .order_by(BundleBuild.id.desc()))
-    if build is not None and (build.status == "done" or build.requested_at > utcnow() - STALE_BUILD_AFTER):
-        return build, False
-    if build is not None:  # queued or running for too long: the worker died or the task was lost
-        build.status, build.error = "failed", N_("Quá thời gian chờ; đã tạo lại.")  # a msgid: shown with gettext
-    build = BundleBuild(batch_id=batch.id, total=len(batch.dossiers), requested_by_id=actor.id)
-    db.session.add(build)
-    db.session.flush()
-    return build, True
-
-
-def run_bundle_build(build_id: int) -> None:
-    """The background task: build, store, and report progress as it goes (committed, so pages can show it)."""
-    from flask import current_app
-
-    from ..auth.models import utcnow
-    from ..dossiers.kinds import KINDS
-    from ..dossiers.models import Batch
-    from ..extensions import db
-    from .models import BundleBuild
-
-    build = db.session.get(BundleBuild, build_id)
-    if build is None or build.status == "done":
-        return
-    build.status = "running"
-    db.session.commit()
-
-    def progress(done, total):
-        build.done, build.total = done, total
-        db.session.commit()
-
-    try:
-        data = build_bundle_pdf(db.session.get(Batch, build.batch_id), KINDS, progress)
-        build.sha256 = storage.store(data)
-        storage.forget_new_files()  # kept: the row below refers to it
-        build.status, build.finished_at = "done", utcnow()
-    except Exception:  # reported on the page; the build can be asked for again
-        current_app.logger.exception("bundle build %s failed", build_id)
-        db.session.rollback()
-        build = db.session.get(BundleBuild, build_id)
-        build.status, build.error, build.finished_at = "failed", N_("Tạo bộ hồ sơ không thành công."), utcnow()
-    db.session.commit()

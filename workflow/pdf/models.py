@@ -5,9 +5,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User, utcnow
+from ..clock import utcnow
 from ..extensions import db
-from ..orgs.models import Organisation
 
 
 # The dossiers a document concerns: one for most steps, several for a decision taken on many at once.
@@ -43,8 +42,9 @@ class Document(db.Model):
     page_count: Mapped[int]
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
 
-    organisation: Mapped[Organisation] = relationship()
-    issued_by: Mapped[User] = relationship()
+    # By name: the documents layer knows no model above it.
+    organisation = relationship("Organisation")
+    issued_by = relationship("User")
     dossiers = relationship("Dossier", secondary=document_dossier, back_populates="documents", order_by="Dossier.id")
     batch = relationship("Batch", foreign_keys=[batch_id])
 

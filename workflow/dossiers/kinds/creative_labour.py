@@ -16,9 +16,8 @@ from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, FieldsModel, MAX_VND, ParamsModel, PersonData, RuleContext, field
-from ..formatting import format_amount, format_money
-from ..i18n import N_
-from .kinds import register
+from ...formatting import format_amount, format_money
+from ...i18n import N_
 
 CATEGORIES = {
     "A": N_("A – Công nhân, viên chức, lao động trình độ cao đẳng trở xuống, không giữ chức vụ lãnh đạo"),
@@ -94,7 +93,6 @@ def best_three_consecutive_years(solutions: list[Solution]) -> tuple[int, int] |
     return max(runs, key=lambda r: r[1]) if runs else None
 
 
-@register
 class CreativeLabour(DossierKind):
     code = "creative_labour"
     title = N_("Đề nghị tặng Bằng “Lao động sáng tạo”")

@@ -23,8 +23,8 @@ from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from ..formatting import format_amount, format_date, format_money, parse_money, parse_screen_date
-from ..i18n import N_
+from ...formatting import format_amount, format_date, format_money, parse_money, parse_screen_date
+from ...i18n import N_
 
 Errors = dict[str, list[str]]
 

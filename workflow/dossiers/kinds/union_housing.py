@@ -13,9 +13,8 @@ from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field, full_years
-from ..formatting import format_amount, format_money
-from ..i18n import N_
-from .kinds import register
+from ...formatting import format_amount, format_money
+from ...i18n import N_
 
 SUPPORT_TYPES = {"new_build": N_("Xây mới"), "repair": N_("Sửa chữa")}
 HOUSE_CONDITIONS = {
@@ -51,7 +50,6 @@ class UnionHousingParams(ParamsModel):
     min_member_years: int | None = Field(default=None, ge=0, description="Số năm là đoàn viên tối thiểu, nếu có")
 
 
-@register
 class UnionHousing(DossierKind):
     code = "union_housing"
     title = N_("Hỗ trợ nhà “Mái ấm Công đoàn”")

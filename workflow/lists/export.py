@@ -12,10 +12,9 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from ..dossiers.visibility import data_seen, viewer_of
 from ..formatting import format_date, vietnam_time
 from ..i18n import N_
-from .kinds import KINDS
-from .permissions import data_seen_by
 
 COLUMNS = [
     (N_("Số hồ sơ"), 10), (N_("Loại hồ sơ"), 24), (N_("Người được đề nghị"), 34), (N_("Số CCCD"), 15),
@@ -30,9 +29,10 @@ def rows(user, dossiers):
     labels: dict[str, str] = {}  # a few distinct labels, translated once each rather than once per row
     tr = lambda text: labels.setdefault(text, gettext(text))  # noqa: E731
     late = gettext("Có")
+    viewer = viewer_of(user)
     for d in dossiers:
-        data = data_seen_by(user, d)
-        kind = KINDS[d.kind]
+        data = data_seen(viewer, d)
+        kind = d.kind_spec
         yield [d.id, tr(kind.short_title), kind.subject(data), data.get("citizen_id") or "",
                d.organisation.name, d.campaign.plan_number if d.campaign else "",
                tr(d.phase.name) if d.phase else "", late if d.submitted_late else "",

@@ -15,9 +15,8 @@ from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, GENDERS, MAX_VND, ParamsModel, PersonData, RuleContext, add_years, field
-from ..formatting import format_amount, format_date, format_money
-from ..i18n import N_
-from .kinds import register
+from ...formatting import format_amount, format_date, format_money
+from ...i18n import N_
 
 DIAGNOSIS_GROUPS = {
     "congenital_heart": N_("Tim bẩm sinh"),
@@ -68,7 +67,6 @@ def age_limit_reached(birth_date: date, on: date, max_age: int) -> bool:
     return on >= add_years(birth_date, max_age)
 
 
-@register
 class ChildHeart(DossierKind):
     code = "child_heart"
     title = N_("Hỗ trợ phẫu thuật cho trẻ em bệnh tim bẩm sinh, khe hở môi - vòm miệng")

@@ -13,9 +13,8 @@ from flask_babel import gettext
 from pydantic import Field
 
 from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
-from ..formatting import format_amount, format_money
-from ..i18n import N_
-from .kinds import register
+from ...formatting import format_amount, format_money
+from ...i18n import N_
 
 CASE_TYPES = {
     "labour_accident": N_("Tai nạn lao động"),
@@ -42,7 +41,6 @@ class AccidentAidParams(ParamsModel):
     occasions: dict[str, int] = Field(min_length=1, description="Dịp hỗ trợ và mức tối đa mỗi người (đồng)")
 
 
-@register
 class AccidentAid(DossierKind):
     code = "accident_aid"
     title = N_("Hỗ trợ công nhân lao động bị tai nạn lao động, bệnh nghề nghiệp, hoàn cảnh đặc biệt khó khăn")

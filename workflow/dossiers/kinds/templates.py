@@ -1,7 +1,7 @@
 """Templates of a kind shipped outside templates/ (a kind with its own `template_dir`)."""
 from jinja2 import BaseLoader, FileSystemLoader, TemplateNotFound
 
-from .kinds import KINDS
+from . import KINDS
 
 
 class KindTemplateLoader(BaseLoader):

@@ -1,0 +1,123 @@
+"""Pages: the batches an organisation sent and received, sending approved dossiers up, deciding on a received
+batch, and its bundle."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..dossiers.operations import get_dossier
+from ..dossiers.visibility import received
+from ..errors import Invalid, NotFound, OperationError
+from ..extensions import db
+from ..formatting import parse_money
+from ..transaction import unit_of_work
+from . import operations as ops
+from .bundles import bundle_in_background, bundle_response, latest_build, stored_bundle_response
+
+bp = Blueprint("batches", __name__)
+
+
+def _load(batch_id: int):
+    try:
+        return ops.get_batch(current_user, batch_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/batches")
+@login_required
+def index():
+    if current_user.role != "staff":
+        abort(404)
+    rows = db.session.scalars(ops.batches_of(current_user)).all()
+    return render_template("batches/index.html", batches=[(b, b.progress()) for b in rows])
+
+
+@bp.post("/batches")
+@login_required
+def forward():
+    """Two steps: the list of what will be sent up and to whom, then (confirm=1) the sending."""
+    ids = [int(i) for i in request.form.getlist("dossier_id") if i.isdigit() and len(i) < 19]
+    versions = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
+                if k.startswith("version-") and k.split("-", 1)[1].isdigit() and v.isdigit()
+                and len(k) < 27 and len(v) < 19}
+    try:
+        if request.form.get("confirm") != "1":
+            if not ids:
+                raise Invalid(_("Chưa chọn hồ sơ."), {"dossier_ids": [_("Chọn ít nhất một hồ sơ.")]})
+            dossiers = [get_dossier(current_user, i) for i in ids]
+            return render_template("batches/forward_confirm.html", dossiers=dossiers, versions=versions,
+                                   recipients=sorted({d.next_step.organisation.name for d in dossiers
+                                                      if d.next_step is not None}))
+        with unit_of_work():
+            batch = ops.forward_dossiers(current_user, ids, versions=versions)
+    except NotFound:
+        abort(404)
+    except OperationError as exc:
+        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for("lists.index", state="approved", waiting="1")), 303
+    flash(_("Đã chuyển hồ sơ lên %(org)s.", org=batch.recipient.name), "success")
+    return redirect(url_for(".show", batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@login_required
+def show(batch_id):
+    batch = _load(batch_id)
+    pending = batch.pending() if received(current_user, batch) else []
+    return render_template("batches/show.html", batch=batch, kind=batch.kind_spec, counts=batch.progress(),
+                           pending=pending, decidable=[d for d in pending if d.current_step_decides],
+                           build=latest_build(batch))
+
+
+@bp.get("/batches/<int:batch_id>/bundle.<any(pdf, zip):fmt>")
+@login_required
+def bundle(batch_id, fmt):
+    batch = _load(batch_id)
+    build = bundle_in_background(batch, current_user) if fmt == "pdf" else None
+    if build is None:
+        return bundle_response(batch, fmt)
+    db.session.refresh(build)
+    if build.status == "done":
+        return stored_bundle_response(batch, build)
+    flash(_("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ."), "info")
+    return redirect(url_for(".show", batch_id=batch_id))
+
+
+def _decision_items(form) -> list[dict]:
+    items = []
+    for raw in form.getlist("dossier_id"):
+        if not raw.isdigit() or len(raw) > 18:
+            continue
+        dossier_id = int(raw)
+        granted = form.get(f"granted-{dossier_id}", "").strip()
+        items.append({"dossier_id": dossier_id, "version": form.get(f"version-{dossier_id}", type=int),
+                      "granted_amount_vnd": parse_money(granted) if granted else None, "granted_text": granted})
+    return items
+
+
+@bp.post("/batches/<int:batch_id>/decisions")
+@login_required
+def decide(batch_id):
+    """Two steps: the first post shows what will be decided; the second, with confirm=1, decides."""
+    batch = _load(batch_id)
+    event, comment = request.form.get("event"), request.form.get("comment", "")
+    items = _decision_items(request.form)
+    if not items:
+        flash(_("Chọn ít nhất một hồ sơ."), "error")
+        return redirect(url_for(".show", batch_id=batch_id)), 303
+    members = {d.id: d for d in batch.dossiers}
+    if request.form.get("confirm") != "1":
+        return render_template("batches/decide_confirm.html", batch=batch, kind=batch.kind_spec, event=event,
+                               comment=comment, items=[(i, members.get(i["dossier_id"])) for i in items])
+    try:
+        with unit_of_work():
+            results, decision = ops.decide_in_batch(current_user, batch, event, items, comment)
+    except OperationError as exc:
+        flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
+        return redirect(url_for(".show", batch_id=batch_id)), 303
+    db.session.expire_all()
+    return render_template("batches/decide_results.html", batch=batch, kind=batch.kind_spec, event=event,
+                           results=[(r, members.get(r["dossier_id"]) if r["ok"] else None) for r in results],
+                           decision=decision)

@@ -1,0 +1,170 @@
+"""Who sees what, written once (every list, page, search column, export, bundle, notification and API read asks
+here).
+
+- The owning union sees its dossiers, drafts included, as they are now.
+- Any other organisation sees a dossier once the dossier has reached it (it was submitted or forwarded to it, or
+  moved to it when the organisation it waited at ended), and keeps seeing it; it sees the data and files as they
+  were last sent to it: the snapshot and round of that submit or forward (dossier_access.sent_event).
+- An organisation that took over another (its successor) sees what that one saw.
+- Nobody else sees anything: another union or federation gets 404, never someone else's data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..orgs.tree import predecessor_ids
+from .models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: the organisations whose view they have (their own and those it took over), and whether
+    they look as the owning union (an officer) or as an upper organisation (staff)."""
+
+    org_ids: tuple[int, ...]
+    owner_side: bool
+
+
+def viewer_of(user) -> Viewer | None:
+    """None for a user who sees no dossier (an admin, the server's operator)."""
+    if getattr(user, "role", None) not in ("officer", "staff") or user.organisation_id is None:
+        return None
+    return Viewer(predecessor_ids(user.organisation_id), user.role == "officer")
+
+
+def viewer_for(org_id: int, *, owner_side: bool) -> Viewer:
+    return Viewer(predecessor_ids(org_id), owner_side)
+
+
+# --- as SQL, for lists --------------------------------------------------------------------------------------
+
+def visible_condition(viewer: Viewer | None):
+    """A condition on Dossier: the dossiers the viewer sees."""
+    if viewer is None:
+        return sa.false()
+    if viewer.owner_side:
+        return Dossier.organisation_id.in_(viewer.org_ids)
+    return Dossier.id.in_(sa.select(DossierAccess.dossier_id).where(DossierAccess.organisation_id.in_(viewer.org_ids)))
+
+
+def waiting_condition(viewer: Viewer | None):
+    """A condition on Dossier: the dossiers waiting at the viewer's organisation now (submitted, approved or
+    forwarded, at the step of its route where it is)."""
+    if viewer is None or viewer.owner_side:
+        return sa.false()
+    return sa.and_(Dossier.state.in_(("submitted", "approved", "forwarded")), sa.exists().where(
+        DossierStep.dossier_id == Dossier.id, DossierStep.position == Dossier.position,
+        DossierStep.organisation_id.in_(viewer.org_ids)))
+
+
+# --- one dossier ------------------------------------------------------------------------------------------
+
+def access_of(viewer: Viewer | None, dossier: Dossier) -> DossierAccess | None:
+    """The viewer's access row: of the organisations it speaks for, the one sent the dossier last."""
+    if viewer is None or viewer.owner_side:
+        return None
+    rows = [a for a in dossier.access if a.organisation_id in viewer.org_ids]
+    return max(rows, key=lambda a: a.sent_event_id) if rows else None
+
+
+def can_see(viewer: Viewer | None, dossier: Dossier) -> bool:
+    if viewer is None:
+        return False
+    if viewer.owner_side:
+        return dossier.organisation_id in viewer.org_ids
+    return access_of(viewer, dossier) is not None
+
+
+def is_owner(viewer: Viewer | None, dossier: Dossier) -> bool:
+    return viewer is not None and viewer.owner_side and dossier.organisation_id in viewer.org_ids
+
+
+def sent_event(viewer: Viewer | None, dossier: Dossier) -> DossierEvent | None:
+    """The submit or forward whose snapshot the viewer reads (None for the owner, who reads the live data)."""
+    access = access_of(viewer, dossier)
+    return access.sent_event if access else None
+
+
+def data_seen(viewer: Viewer | None, dossier: Dossier) -> dict:
+    if is_owner(viewer, dossier):
+        return dossier.data
+    event = sent_event(viewer, dossier)
+    return (event.data_snapshot or {}) if event else {}
+
+
+def round_seen(viewer: Viewer | None, dossier: Dossier) -> int:
+    """The owner sees every round (and its unsent edits); another organisation the rounds sent to it."""
+    if is_owner(viewer, dossier):
+        return dossier.round
+    event = sent_event(viewer, dossier)
+    return event.round if event else 0
+
+
+def attachments_seen(viewer: Viewer | None, dossier: Dossier) -> list:
+    if is_owner(viewer, dossier):
+        return list(dossier.attachments)
+    last_round = round_seen(viewer, dossier)
+    return [a for a in dossier.attachments if a.round <= last_round]
+
+
+def indexed_data(dossier: Dossier) -> dict:
+    """The data every organisation that sees the dossier has been sent: of what each was sent last, the oldest
+    (the highest level reached was sent it, and every level below has seen it); a draft's own data before it is
+    sent anywhere. So neither a returned dossier's unsent edits nor a resubmission that a higher level has not
+    been sent shows through lists, search or exports."""
+    sent = [a.sent_event for a in dossier.access if a.sent_event is not None]
+    if not sent:
+        return dossier.data or {}
+    return min(sent, key=lambda e: e.id).data_snapshot or {}
+
+
+def sent_in_batch(dossier: Dossier, batch) -> DossierEvent | None:
+    """The forward that put the dossier in the batch: what the batch's recipient was sent."""
+    return next((row for row in dossier.events if row.event == "forward" and row.batch_id == batch.id), None)
+
+
+# --- the user's view, for pages and the API -----------------------------------------------------------------
+
+def can_view(user, dossier: Dossier) -> bool:
+    return can_see(viewer_of(user), dossier)
+
+
+def data_seen_by(user, dossier: Dossier) -> dict:
+    return data_seen(viewer_of(user), dossier)
+
+
+def attachments_seen_by(user, dossier: Dossier) -> list:
+    return attachments_seen(viewer_of(user), dossier)
+
+
+def round_seen_by(user, dossier: Dossier) -> int:
+    return round_seen(viewer_of(user), dossier)
+
+
+def batch_condition(viewer: Viewer | None):
+    """A condition on Batch: the batches the viewer's organisation sent or received. A batch lists several
+    unions' members: it is for those two levels only."""
+    if viewer is None or viewer.owner_side:
+        return sa.false()
+    return sa.or_(Batch.organisation_id.in_(viewer.org_ids), Batch.recipient_id.in_(viewer.org_ids))
+
+
+def can_view_batch(user, batch) -> bool:
+    viewer = viewer_of(user)
+    return (viewer is not None and not viewer.owner_side
+            and (batch.organisation_id in viewer.org_ids or batch.recipient_id in viewer.org_ids))
+
+
+def received(user, batch) -> bool:
+    """The batch was sent to the user's organisation (or one it took over): its dossiers are decided there."""
+    viewer = viewer_of(user)
+    return viewer is not None and not viewer.owner_side and batch.recipient_id in viewer.org_ids
+
+
+def can_download(user, document) -> bool:
+    if document.dossiers:
+        # A decision on several dossiers goes to every union it names, as its "Nơi nhận" says.
+        return any(can_view(user, dossier) for dossier in document.dossiers)
+    return document.batch is not None and can_view_batch(user, document.batch)

@@ -1,0 +1,2 @@
+"""What people look through: the home page per role, the dossier list with its filters, search and pages, and
+its exports."""

@@ -1,0 +1,147 @@
+""""What do I have to do now", per role: the queries behind the home pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..campaigns.service import campaigns_for
+from ..dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep
+from ..dossiers.visibility import batch_condition, viewer_of, visible_condition, waiting_condition
+from ..extensions import db
+from ..formatting import vietnam_time
+from ..orgs.models import Organisation
+
+SHOWN = 20  # rows per section; "see all" opens the filtered list
+
+
+@dataclass
+class Waiting:
+    dossier: Dossier
+    days: int  # since submitted / arrived
+    overdue: bool
+    reason: str | None = None  # for a returned dossier: why
+    decides: bool = False  # waiting for a decision (not a review)
+
+
+def _loaded(query):
+    return query.options(selectinload(Dossier.organisation), selectinload(Dossier.campaign),
+                         selectinload(Dossier.phase), selectinload(Dossier.batches), selectinload(Dossier.steps),
+                         selectinload(Dossier.access).selectinload(DossierAccess.sent_event))
+
+
+def _mine(user, *conditions, order=None, limit=SHOWN):
+    query = (sa.select(Dossier).where(visible_condition(viewer_of(user)), *conditions)
+             .order_by(*(order or [Dossier.updated_at.desc(), Dossier.id.desc()])).limit(limit))
+    return db.session.scalars(_loaded(query)).all()
+
+
+def _count_by_state(user) -> dict[str, int]:
+    rows = db.session.execute(sa.select(Dossier.state, sa.func.count()).where(visible_condition(viewer_of(user)))
+                              .group_by(Dossier.state)).all()
+    return dict(rows)
+
+
+def _deadline_of(dossier: Dossier, today: date) -> date | None:
+    """The deadline a dossier not yet submitted is working towards: its plan's open phase, else the last one."""
+    campaign = dossier.campaign
+    if campaign is None or not campaign.phases:
+        return None
+    phase = campaign.open_phase(today) or campaign.phase_for(today)
+    return phase.ends_on
+
+
+def _last_reasons(dossiers: list[Dossier], events: tuple[str, ...]) -> dict[int, str | None]:
+    if not dossiers:
+        return {}
+    rows = db.session.execute(sa.select(DossierEvent.dossier_id, DossierEvent.comment)
+                              .where(DossierEvent.dossier_id.in_([d.id for d in dossiers]),
+                                     DossierEvent.event.in_(events))
+                              .order_by(DossierEvent.id)).all()
+    return {dossier_id: comment for dossier_id, comment in rows}  # the last one wins
+
+
+def officer_home(user) -> dict:
+    today = clock.today()
+    to_finish = []
+    editable = _mine(user, Dossier.state.in_(("draft", "returned")), order=[Dossier.state.desc(), Dossier.id.asc()],
+                     limit=200)
+    reasons = _last_reasons([d for d in editable if d.state == "returned"], ("return",))
+    for d in editable:
+        deadline = _deadline_of(d, today)
+        to_finish.append(Waiting(d, (deadline - today).days if deadline else 0, bool(deadline and today > deadline),
+                                 reasons.get(d.id)))
+    outcome_states = ("submitted", "approved", "forwarded", "accepted", "rejected", "closed")
+    sent = _mine(user, Dossier.state.in_(outcome_states))
+    decision_reasons = _last_reasons([d for d in sent if d.state in ("rejected", "closed")], ("reject", "close"))
+    campaigns = [c for c in campaigns_for(user.organisation) if c.final_deadline and c.final_deadline >= today]
+    return {"to_finish": to_finish, "sent": sent, "decision_reasons": decision_reasons,
+            "counts": _count_by_state(user), "campaigns": campaigns, "today": today,
+            "overdue": sum(1 for w in to_finish if w.overdue)}
+
+
+def staff_home(user) -> dict:
+    """An upper organisation's day, whatever its level: what waits at it for a review or a decision (oldest
+    first), what it approved and has to send up (by kind, each with a "send the ticked ones" form), the batches
+    it received with dossiers still waiting, and its dossiers per grassroots union."""
+    today = clock.today()
+    viewer = viewer_of(user)
+    review_due, decision_due = current_app.config["REVIEW_DUE_DAYS"], current_app.config["DECISION_DUE_DAYS"]
+    arrived = (sa.select(DossierAccess.arrived_at).where(DossierAccess.dossier_id == Dossier.id,
+                                                         DossierAccess.organisation_id.in_(viewer.org_ids))
+               .order_by(DossierAccess.arrived_at.desc()).limit(1).scalar_subquery())
+    in_queue = sa.and_(waiting_condition(viewer), Dossier.state.in_(("submitted", "forwarded")))
+    rows = db.session.execute(_loaded(sa.select(Dossier, arrived.label("arrived")).where(in_queue)
+                                      .order_by(arrived.asc(), Dossier.id.asc()).limit(SHOWN))).all()
+    queue = []
+    for dossier, arrived_at in rows:
+        days = (today - vietnam_time(arrived_at).date()).days if arrived_at else 0
+        decides = dossier.current_step_decides
+        queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides))
+    queue_total = db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(in_queue))
+    step = sa.orm.aliased(DossierStep)
+    overdue = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Dossier)
+        .join(step, sa.and_(step.dossier_id == Dossier.id, step.position == Dossier.position))
+        .where(in_queue, sa.or_(sa.and_(step.role == "decide", arrived < _start_of(today, decision_due)),
+                                sa.and_(step.role != "decide", arrived < _start_of(today, review_due)))))
+    approved = _mine(user, waiting_condition(viewer), Dossier.state == "approved",
+                     order=[Dossier.kind, Dossier.submitted_on, Dossier.id], limit=500)
+    by_kind: dict[str, list[Dossier]] = {}
+    for d in approved:
+        by_kind.setdefault(d.kind, []).append(d)
+    batches = db.session.scalars(
+        sa.select(Batch).where(batch_condition(viewer), Batch.recipient_id.in_(viewer.org_ids))
+        .order_by(Batch.id.desc()).limit(SHOWN)
+        .options(selectinload(Batch.dossiers).selectinload(Dossier.events), selectinload(Batch.organisation),
+                 selectinload(Batch.document))).all()
+    received = [(b, b.progress()) for b in batches]
+    pending = sorted(((b, p, (today - b.document.issued_on).days) for b, p in received if p["pending"]),
+                     key=lambda row: row[0].id)
+    per_union = db.session.execute(
+        sa.select(Organisation.id, Organisation.name, Dossier.state, sa.func.count())
+        .join(Dossier, Dossier.organisation_id == Organisation.id).where(visible_condition(viewer))
+        .group_by(Organisation.id, Organisation.name, Dossier.state).order_by(Organisation.name)).all()
+    unions: dict[int, dict] = {}
+    for org_id, name, state, count in per_union:
+        row = unions.setdefault(org_id, {"id": org_id, "name": name, "total": 0})
+        row[state] = count
+        row["total"] += count
+    return {"queue": queue, "queue_total": queue_total, "approved_by_kind": by_kind, "received": received,
+            "pending": pending, "unions": list(unions.values()), "counts": _count_by_state(user),
+            "review_due": review_due, "decision_due": decision_due, "today": today, "overdue": overdue}
+
+
+def _start_of(today: date, days_back: int) -> datetime:
+    """The stored (naive UTC) moment at which the day `days_back` days before today began in Việt Nam: what
+    arrived before it has waited more than that many days. (A level that decides only small amounts counts as
+    reviewing here.)"""
+    local = datetime.combine(today - timedelta(days=days_back), time()).replace(tzinfo=clock.ZONE)
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+HOMES = {"officer": officer_home, "staff": staff_home}

@@ -1,0 +1,152 @@
+"""The dossier list: filters from the query string, sorting, pages read in two steps, and the same rows for the
+exports and the API."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..dossiers.kinds import KINDS
+from ..dossiers.models import Dossier, DossierAccess
+from ..dossiers.visibility import viewer_of, visible_condition, waiting_condition
+from ..extensions import db
+from ..formatting import parse_screen_date
+from ..i18n import N_
+from ..orgs.models import Organisation
+from ..states import STATES
+from .search import search_condition
+
+# code -> (label, column, default direction); every one is indexed or bounded by the visibility filter.
+SORTS = {
+    "updated": (N_("Cập nhật gần nhất"), Dossier.updated_at, "desc"),
+    "submitted": (N_("Ngày nộp"), Dossier.submitted_on, "desc"),
+    "oldest": (N_("Nộp sớm nhất (chờ lâu nhất)"), Dossier.submitted_on, "asc"),
+    "name": (N_("Tên (A–Z)"), Dossier.subject, "asc"),
+    "number": (N_("Số hồ sơ"), Dossier.id, "desc"),
+}
+
+MAX_ID = 2**63 - 1  # larger numbers in a query string are no dossier's, union's or plan's
+
+
+def _small_int(args, key) -> int | None:
+    value = args.get(key, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+@dataclass
+class ListFilters:
+    kind: str | None = None
+    state: str | None = None
+    union_id: int | None = None
+    campaign_id: int | None = None
+    late: bool = False
+    waiting: bool = False  # only the dossiers waiting at the viewer's organisation now
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    q: str = ""
+    sort: str = "updated"
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, args) -> ListFilters:
+        """Unknown values are ignored; an unreadable date is reported and left out, the rest still applies."""
+        found = cls(kind=args.get("kind") if args.get("kind") in KINDS else None,
+                    state=args.get("state") if args.get("state") in STATES else None,
+                    union_id=_small_int(args, "union"), campaign_id=_small_int(args, "campaign"),
+                    late=args.get("late") == "1", waiting=args.get("waiting") == "1",
+                    q=(args.get("q") or "").strip()[:100],
+                    sort=args.get("sort") if args.get("sort") in SORTS else "updated")
+        for name, key in (("submitted_from", "from"), ("submitted_to", "to")):
+            raw = (args.get(key) or "").strip()
+            if raw:
+                parsed = parse_screen_date(raw)
+                if parsed is None:
+                    found.errors[key] = N_("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
+                setattr(found, name, parsed)
+        return found
+
+
+def unions_visible_to(user) -> list[Organisation]:
+    """The grassroots unions whose dossiers the user can list (for the union filter)."""
+    viewer = viewer_of(user)
+    if viewer is None:
+        return []
+    if viewer.owner_side:
+        owners = sa.select(Organisation.id).where(Organisation.id.in_(viewer.org_ids))
+    else:
+        owners = (sa.select(Dossier.organisation_id).join(DossierAccess, DossierAccess.dossier_id == Dossier.id)
+                  .where(DossierAccess.organisation_id.in_(viewer.org_ids)).distinct())
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(owners))
+                                   .order_by(Organisation.name)))
+
+
+def filtered_dossiers(user, filters: ListFilters):
+    """A select of the dossiers the user may see that match the filters, sorted (id breaks ties)."""
+    viewer = viewer_of(user)
+    query = sa.select(Dossier).where(visible_condition(viewer))
+    if filters.waiting:
+        query = query.where(waiting_condition(viewer))
+    if filters.kind:
+        query = query.where(Dossier.kind == filters.kind)
+    if filters.state:
+        query = query.where(Dossier.state == filters.state)
+    if filters.union_id:
+        query = query.where(Dossier.organisation_id == filters.union_id)
+    if filters.campaign_id:
+        query = query.where(Dossier.campaign_id == filters.campaign_id)
+    if filters.late:
+        query = query.where(Dossier.submitted_late == sa.true())  # "= true", which an index serves ("IS true" is not)
+    if filters.submitted_from:
+        query = query.where(Dossier.submitted_on >= filters.submitted_from)
+    if filters.submitted_to:
+        query = query.where(Dossier.submitted_on <= filters.submitted_to)
+    if filters.q:
+        query = query.where(search_condition(filters.q))
+    _, column, direction = SORTS[filters.sort]
+    order = column.asc() if direction == "asc" else column.desc()
+    if column.nullable:  # drafts have no submission date; elsewhere NULLS LAST would keep PostgreSQL off the index
+        order = order.nulls_last()
+    tie = Dossier.id.asc() if direction == "asc" else Dossier.id.desc()
+    return query.order_by(order, tie)
+
+
+def list_loaders() -> list:
+    """Everything a list row shows: its union, plan, phase, and what the reader was sent (visibility)."""
+    return [joinedload(Dossier.organisation), joinedload(Dossier.campaign), joinedload(Dossier.phase),
+            selectinload(Dossier.access).joinedload(DossierAccess.sent_event), selectinload(Dossier.steps)]
+
+
+def read_rows(query, *, limit: int | None = None, offset: int = 0, loaders=()) -> list[Dossier]:
+    """The rows of a list in two steps: the ids, filtered, sorted and cut as the select says (from what a list
+    index holds, so that filtering, sorting and skipping the earlier pages never read a dossier's row and its
+    JSON), then the rows of those ids with their relations, by id alone (PostgreSQL, given the filters again and
+    their subqueries, stops reordering the joins and reads every row)."""
+    ids_query = query.with_only_columns(Dossier.id)
+    if limit is not None:
+        ids_query = ids_query.limit(limit).offset(offset)
+    ids = list(db.session.scalars(ids_query))
+    if not ids:
+        return []
+    rows = {d.id: d for d in db.session.scalars(sa.select(Dossier).where(Dossier.id.in_(ids))
+                                                .options(*(loaders or list_loaders())))}
+    return [rows[i] for i in ids]
+
+
+class DossierPage(Pagination):
+    """A page of the list (Flask-SQLAlchemy's Pagination, which the templates read), read with read_rows."""
+
+    def _query_items(self) -> list:
+        return read_rows(self._query_args["query"], limit=self.per_page, offset=self._query_offset,
+                         loaders=self._query_args.get("loaders", ()))
+
+    def _query_count(self) -> int:
+        ids = self._query_args["query"].with_only_columns(Dossier.id).order_by(None).subquery()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(ids))
+
+
+def page_of(query, page: int, per_page: int, loaders=()) -> DossierPage:
+    return DossierPage(page=min(max(page, 1), MAX_ID // max(per_page, 1)), per_page=per_page, max_per_page=None,
+                       error_out=False, query=query, loaders=loaders)

@@ -1,0 +1,49 @@
+"""Pages: the home page per role, the list, its exports."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..campaigns.service import campaigns_for
+from ..dossiers.permissions import can_create, can_forward
+from . import export
+from .home import HOMES
+from .query import SORTS, ListFilters, filtered_dossiers, page_of, read_rows, unions_visible_to
+
+bp = Blueprint("lists", __name__)
+
+EXPORT_LIMIT = 100_000
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.role not in HOMES:
+        return redirect(url_for("admin.rule_sets"))
+    return render_template(f"home/{current_user.role}.html", **HOMES[current_user.role](current_user))
+
+
+@bp.get("/dossiers")
+@login_required
+def index():
+    filters = ListFilters.from_args(request.args)
+    page = page_of(filtered_dossiers(current_user, filters), request.args.get("page", 1, type=int),
+                   current_app.config["PAGE_SIZE"])
+    return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
+                           unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
+                           can_forward=can_forward(current_user), can_create=can_create(current_user),
+                           can_wait=current_user.role == "staff")
+
+
+@bp.get("/dossiers/export.<any(csv, xlsx):fmt>")
+@login_required
+def export_list(fmt):
+    filters = ListFilters.from_args(request.args)
+    dossiers = read_rows(filtered_dossiers(current_user, filters), limit=EXPORT_LIMIT)
+    body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename=ho-so-{clock.today():%Y%m%d}.{fmt}"})

@@ -1,0 +1,91 @@
+"""The tree on a given day: an organisation's chain up to the Confederation, the units under it, and the
+organisations it took over (its predecessors). Everything that asks "who is above / below / before whom" asks here,
+with a date, because the tree of 2017 is not the tree of today."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import g, has_app_context
+
+from ..extensions import db
+from .models import Organisation, OrganisationPlacement
+
+
+MAX_DEPTH = 10  # far more levels than the union has; a loop in bad data stops here
+
+
+def chain_on(org: Organisation, day: date) -> list[Organisation]:
+    """The organisation, then the one it sat under that day, and so on up to the root (one query)."""
+    placed = OrganisationPlacement
+    up = (sa.select(placed.parent_id, sa.literal(1).label("depth"))
+          .where(placed.organisation_id == org.id, placed.in_force_on(day)).cte("up", recursive=True))
+    up = up.union_all(sa.select(placed.parent_id, up.c.depth + 1).where(
+        placed.organisation_id == up.c.parent_id, placed.in_force_on(day), up.c.depth < MAX_DEPTH))
+    chain = [org]
+    for parent in db.session.scalars(sa.select(Organisation).join(up, Organisation.id == up.c.parent_id)
+                                     .order_by(up.c.depth)):
+        if parent in chain:
+            break
+        chain.append(parent)
+    return chain
+
+
+def children_on(org_ids, day: date) -> list[Organisation]:
+    """The organisations placed directly under any of `org_ids` on `day`."""
+    return list(db.session.scalars(
+        sa.select(Organisation).join(OrganisationPlacement, OrganisationPlacement.organisation_id == Organisation.id)
+        .where(OrganisationPlacement.parent_id.in_(org_ids), OrganisationPlacement.in_force_on(day))
+        .order_by(Organisation.name)))
+
+
+def subtree_on(org: Organisation, day: date) -> list[Organisation]:
+    """The organisation and every unit under it that day, breadth first."""
+    found, frontier = [org], [org.id]
+    while frontier:
+        below = [o for o in children_on(frontier, day) if o not in found]
+        found.extend(below)
+        frontier = [o.id for o in below]
+    return found
+
+
+def taken_over(org_ids) -> set[int]:
+    """The organisations and every one that ended naming one of them (or one of those) as successor (one query)."""
+    ids = list(org_ids)
+    found = sa.select(Organisation.id).where(Organisation.id.in_(ids)).cte("taken_over", recursive=True)
+    found = found.union(sa.select(Organisation.id).where(Organisation.successor_id == found.c.id))
+    return set(db.session.scalars(sa.select(found.c.id)))
+
+
+def predecessor_ids(org_id: int) -> tuple[int, ...]:
+    """The organisation and every one that ended naming it (or one of them) as successor: whoever took over an
+    organisation took over what it had seen and sent. Cached for the request."""
+    cache = g.setdefault("predecessor_ids", {}) if has_app_context() else {}
+    if org_id not in cache:
+        cache[org_id] = (org_id, *sorted(taken_over([org_id]) - {org_id}))
+    return cache[org_id]
+
+
+@dataclass(frozen=True)
+class Header:
+    """An issuing organisation as a document of `day` prints it (the parent line is the parent of that day)."""
+
+    id: int
+    level: str
+    name: str
+    header_name: str
+    parent_header: str
+    abbreviation: str
+    place_name: str
+    signing_body: str
+    head_title: str
+    head_name: str
+
+
+def header_on(org: Organisation, day: date) -> Header:
+    parent = org.parent_on(day)
+    return Header(id=org.id, level=org.level, name=org.name, header_name=org.header_name,
+                  parent_header=parent.header_name if parent else "", abbreviation=org.abbreviation,
+                  place_name=org.place_name, signing_body=org.signing_body, head_title=org.head_title,
+                  head_name=org.head_name)

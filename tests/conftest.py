@@ -100,16 +100,29 @@ def demo_data(app):
     2017), with empty storage. Seeded on the real calendar, whatever day a test has set."""
     from workflow import clock
 
-    shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
     with app.app_context(), _real_calendar(clock):
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
-        if db.engine.dialect.name == "postgresql":
-            db.session.execute(sa.text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(t.name for t in tables))))
-        else:
-            for table in tables:
-                db.session.execute(table.delete())
+        _empty(app)
         seed_demo()
         db.session.commit()
+    yield
+
+
+def _empty(app):
+    shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("TRUNCATE {} RESTART IDENTITY CASCADE".format(", ".join(t.name for t in tables))))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def empty_database(app):
+    """No data at all (the schema only), as `flask db upgrade` leaves a new database."""
+    with app.app_context():
+        _empty(app)
     yield
 
 
@@ -121,6 +134,24 @@ def _real_calendar(clock):
         yield
     finally:
         clock.today = set_day
+
+
+@pytest.fixture
+def current_plan(app, demo_data):
+    """A plan of LĐLĐ tỉnh Đồng Nai for 2025–2026 (number made up): phase I until 31/12/2025, phase II from
+    01/01/2026 to 31/03/2026. Returns its id."""
+    from workflow.campaigns.models import Campaign, CampaignPhase
+    from workflow.orgs.models import Organisation
+
+    with app.app_context():
+        province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
+        plan = Campaign(title="Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên năm 2025–2026",
+                        plan_number="120/KH-LĐLĐ", plan_date=date(2025, 9, 15), issuer=province, kinds=[],
+                        phases=[CampaignPhase(name="Đợt I", starts_on=None, ends_on=date(2025, 12, 31)),
+                                CampaignPhase(name="Đợt II", starts_on=date(2026, 1, 1), ends_on=date(2026, 3, 31))])
+        db.session.add(plan)
+        db.session.commit()
+        return plan.id
 
 
 @pytest.fixture

@@ -1,13 +1,22 @@
-"""Sample work for the demo (`flask seed-demo --with-dossiers`): about twenty dossiers in every stage, so that
-each role's home page has something to do on the first morning.
+"""Sample work for the demo (`flask seed-demo --with-dossiers`): the union's history and a morning's work.
 
-Everything goes through the real operations (workflow/dossiers/operations.py), so that every official
-document, history row and notification exists as in real use; nothing is written to the dossier tables
-directly. The work is played back over the last six weeks: the calendar (`workflow.clock.today`) and the
-clock behind the rows' timestamps are moved back for each step, then restored. Dates in the data are
-relative to today, so the demo stays sensible whenever it is loaded.
+- 2017–2018, on the tree of that time, under the seed plan 45/KH-LĐLĐ: a Lao động sáng tạo nomination and a child's
+  heart surgery go from the grassroots unions through the district federations and LĐLĐ tỉnh Bình Phước to the
+  Confederation, which decides; in 2023 a house of the union directly under the province is decided there.
+- June 2025: a house waits at LĐLĐ huyện Phú Riềng and another at Bình Phước when the restructuring comes; a
+  public school's union is dissolved with a dossier open. The restructuring is played through the real operation
+  (workflow/seed.py ENDINGS): the school's dossier is closed with its reason; the waiting ones move to Công đoàn
+  xã Phú Riềng and to LĐLĐ tỉnh Đồng Nai, which decide them in July 2025.
+- The last six weeks, on today's tree, under an invented current plan (112/KH-LĐLĐ of LĐLĐ tỉnh Đồng Nai): about
+  twenty dossiers in every stage, so that each role's home page has something to do.
 
-Needs the demo organisations and users (workflow/seed.py); adds nothing once any dossier exists.
+Everything goes through the real operations, so that every official document, history row and notification exists
+as in real use; nothing is written to the dossier tables directly. Each step runs with the calendar and clock of
+its day (`workflow.clock`), in date order, so that each organisation's document numbers follow the dates. Dates of
+this year's work are relative to today, so the demo stays sensible whenever it is loaded.
+
+Needs the demo organisations and users (workflow/seed.py); adds nothing once any dossier exists. The history is
+played only on a tree not yet restructured (`flask seed-demo --with-dossiers` on an empty database).
 """
 from __future__ import annotations
 
@@ -20,8 +29,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from . import clock
-from .auth import models as auth_models
 from .auth.models import User
+from .batches import operations as batch_ops
 from .campaigns.models import Campaign, CampaignPhase
 from .campaigns.service import campaigns_for
 from .dossiers import operations as ops
@@ -31,11 +40,9 @@ from .dossiers.rules import rule_set_for
 from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
+from .seed import ENDINGS, end
 
-# Whose work is reviewed by whom (workflow/seed.py: officer and officer2 under Phú Riềng, officer3 under Bù Đăng).
-REVIEWER_OF = {"officer": "reviewer", "officer2": "reviewer", "officer3": "reviewer2"}
-USERNAMES = ("officer", "officer2", "officer3", "reviewer", "reviewer2", "liaison")
-OLDEST_STEP_DAYS = 42  # the first sample dossier is drafted this many days ago
+OLDEST_STEP_DAYS = 42  # this year's first sample dossier is drafted this many days ago
 
 
 def seed_sample_dossiers() -> int:
@@ -43,13 +50,19 @@ def seed_sample_dossiers() -> int:
     The caller commits (or rolls back, which also removes the files stored)."""
     if db.session.scalar(sa.select(Dossier.id).limit(1)) is not None:
         return 0
-    users = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(USERNAMES)))}
-    missing = [name for name in USERNAMES if name not in users]
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    missing = [name for name in ("officer", "officer2", "officer3", "officer4", "reviewer", "liaison", "tld")
+               if name not in users]
     if missing:
         raise LookupError(f"Demo users missing ({', '.join(missing)}): run `flask seed-demo` first.")
     today = clock.today()
-    plan = _current_plan(today, users["officer"].organisation)
-    script = _Script(today, users, plan)
+    script = _Script(today, users)
+    restructured = db.session.scalar(sa.select(Organisation.valid_to).where(Organisation.code == ENDINGS[-1][0]))
+    if restructured is None:
+        _history(script)
+        for code, successor, last_day in ENDINGS:
+            script.on(last_day + timedelta(days=1), f"end {code}", lambda c=code, s=successor, d=last_day: end(c, s, d))
+    script.plan = lambda: _current_plan(today, users["officer"].organisation)
     _sample_work(script, today)
     mail_enabled = current_app.config.get("MAIL_ENABLED")
     current_app.config["MAIL_ENABLED"] = False  # the demo users' addresses are made up: no mail for the samples
@@ -63,12 +76,12 @@ def seed_sample_dossiers() -> int:
 # --- the plan ---------------------------------------------------------------------------------------------
 
 def _current_plan(today: date, union: Organisation) -> Campaign:
-    """The plan the samples answer: one with a phase open today if there is one, else a demo plan of the
-    province for this year and the next, with today inside one of its phases."""
+    """The plan this year's samples answer: one with a phase open today if there is one, else a demo plan of the
+    union's province for this year and the next, with today inside one of its phases."""
     for campaign in campaigns_for(union):
         if not campaign.kinds and campaign.open_phase(today):
             return campaign
-    province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-binh-phuoc"))
+    province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
     # Demo only: the plan's number and date are invented. Its year is the one that began at least 90 days ago,
     # so that today is at most 31/03 of the next year: inside phase I (until 31/12) or phase II (01/01–31/03).
     year = (today - timedelta(days=90)).year
@@ -116,93 +129,111 @@ def sample_photo(shade: int = 0) -> bytes:
 # --- playing the work back --------------------------------------------------------------------------------
 
 class _Script:
-    """Steps on days counted back from today, run in date order (as they happened, so that each
-    organisation's document numbers follow the dates), each with the calendar and clock of its day."""
+    """Steps on given days, run in date order (as they happened, so that each organisation's document numbers
+    follow the dates), each with the calendar and clock of its day. Whoever acts is found when the step runs: the
+    union's officer, or the staff of the organisation the dossier waits at then (the tree changes in between)."""
 
-    def __init__(self, today: date, users: dict[str, User], plan: Campaign):
-        self.today, self.users, self.plan = today, users, plan
-        self.steps: list[tuple[int, int, str, Callable[[], None]]] = []
+    def __init__(self, today: date, users: dict[str, User]):
+        self.today, self.users = today, users
+        self.plan: Callable[[], Campaign] | None = None
+        self.steps: list[tuple[date, int, str, Callable[[], None]]] = []
         self.dossiers: dict[str, Dossier] = {}
         self.batches: dict[str, Batch] = {}
 
+    def on(self, day: date, label: str, action: Callable[[], None]) -> None:
+        self.steps.append((day, len(self.steps), label, action))
+
     def at(self, days_ago: int, label: str, action: Callable[[], None]) -> None:
-        self.steps.append((days_ago, len(self.steps), label, action))
+        self.on(self.today - timedelta(days=days_ago), label, action)
 
     def run(self) -> None:
-        per_day: dict[int, int] = {}
-        for days_ago, _, label, action in sorted(self.steps, key=lambda s: (-s[0], s[1])):
-            index = per_day[days_ago] = per_day.get(days_ago, -1) + 1
+        per_day: dict[date, int] = {}
+        for day, _, label, action in sorted(self.steps, key=lambda s: (s[0], s[1])):
+            index = per_day[day] = per_day.get(day, -1) + 1
             # Office hours in Việt Nam: from 08:10, twenty minutes between steps of the same day.
-            local = datetime.combine(self.today - timedelta(days=days_ago), time(8, 10)) + timedelta(minutes=20 * index)
-            with _on(local):
+            with _on(datetime.combine(day, time(8, 10)) + timedelta(minutes=20 * index)):
                 try:
                     action()
                 except OperationError as exc:
                     raise RuntimeError(f"Sample dossier step {label!r} refused: {exc.message} {exc.errors}") from exc
 
-    # The steps a dossier goes through; `key` names it within the script.
-    def draft(self, days_ago: int, key: str, owner: str, kind: str, data: dict, files: list[tuple]) -> None:
+    # The steps a dossier goes through; `key` names it within the script. `when` is a date, or days ago.
+    def _when(self, when, label, action):
+        (self.on if isinstance(when, date) else self.at)(when, label, action)
+
+    def draft(self, when, key: str, owner: str, kind: str, data: dict, files: list[tuple], plan=True) -> None:
         def create():
             actor = self.users[owner]
-            dossier = self.dossiers[key] = ops.create_dossier(actor, kind, data, campaign_id=self.plan.id)
+            campaign = {"campaign_id": self.plan().id} if plan else {}  # else the plan open that day, if any
+            dossier = self.dossiers[key] = ops.create_dossier(actor, kind, data, **campaign)
             for attachment_type, filename, content in files:
                 ops.add_attachment(actor, dossier, attachment_type, filename, content)
-        self.at(days_ago, f"{key}: create", create)
+        self._when(when, f"{key}: create", create)
 
-    def submit(self, days_ago: int, key: str) -> None:
-        self.at(days_ago, f"{key}: submit", lambda: self._fire(key, "submit"))
+    def submit(self, when, key: str) -> None:
+        self._when(when, f"{key}: submit", lambda: self._fire(key, "submit"))
 
-    def send_back(self, days_ago: int, key: str, reason: str) -> None:
-        self.at(days_ago, f"{key}: return", lambda: self._fire(key, "return", comment=reason))
+    def send_back(self, when, key: str, reason: str) -> None:
+        self._when(when, f"{key}: return", lambda: self._fire(key, "return", comment=reason))
 
-    def approve(self, days_ago: int, key: str) -> None:
-        self.at(days_ago, f"{key}: approve", lambda: self._fire(key, "approve"))
+    def approve(self, when, key: str) -> None:
+        self._when(when, f"{key}: approve", lambda: self._fire(key, "approve"))
 
-    def revise(self, days_ago: int, key: str, changes: dict, files: list[tuple]) -> None:
+    def accept(self, when, key: str, amount: int | None) -> None:
+        self._when(when, f"{key}: accept", lambda: self._fire(key, "accept", granted_amount_vnd=amount))
+
+    def reject(self, when, key: str, reason: str) -> None:
+        self._when(when, f"{key}: reject", lambda: self._fire(key, "reject", comment=reason))
+
+    def revise(self, when, key: str, changes: dict, files: list[tuple]) -> None:
         def edit():
             dossier = self.dossiers[key]
             actor = self._owner(dossier)
             ops.update_dossier(actor, dossier, dossier.version, changes)
             for attachment_type, filename, content in files:
                 ops.add_attachment(actor, dossier, attachment_type, filename, content)
-        self.at(days_ago, f"{key}: revise", edit)
+        self._when(when, f"{key}: revise", edit)
 
-    def forward(self, days_ago: int, batch_key: str, keys: list[str]) -> None:
+    def forward(self, when, batch_key: str, keys: list[str]) -> None:
         def send():
             dossiers = [self.dossiers[k] for k in keys]
-            reviewer = self.users[REVIEWER_OF[self._owner(dossiers[0]).username]]
-            self.batches[batch_key] = ops.forward_dossiers(reviewer, [d.id for d in dossiers],
-                                                           versions={d.id: d.version for d in dossiers})
-        self.at(days_ago, f"{batch_key}: forward", send)
+            self.batches[batch_key] = batch_ops.forward_dossiers(
+                self._staff(dossiers[0].current_org_id), [d.id for d in dossiers],
+                versions={d.id: d.version for d in dossiers})
+        self._when(when, f"{batch_key}: forward", send)
 
-    def decide(self, days_ago: int, batch_key: str, accept: dict[str, int], reject: dict[str, str]) -> None:
+    def decide(self, when, batch_key: str, accept: dict[str, int], reject: dict[str, str]) -> None:
+        """Several dossiers of a received batch at once: one Quyết định for those accepted."""
         def decide_all():
-            batch, liaison = self.batches[batch_key], self.users["liaison"]
+            batch = self.batches[batch_key]
+            staff = self._staff(batch.recipient_id)
             outcomes = []
             if accept:
                 items = [{"dossier_id": self.dossiers[k].id, "version": self.dossiers[k].version,
                           "granted_amount_vnd": amount} for k, amount in accept.items()]
-                outcomes += ops.decide_in_batch(liaison, batch, "accept", items)[0]
+                outcomes += batch_ops.decide_in_batch(staff, batch, "accept", items)[0]
             for k, reason in reject.items():
                 item = {"dossier_id": self.dossiers[k].id, "version": self.dossiers[k].version}
-                outcomes += ops.decide_in_batch(liaison, batch, "reject", [item], comment=reason)[0]
+                outcomes += batch_ops.decide_in_batch(staff, batch, "reject", [item], comment=reason)[0]
             refused = [o for o in outcomes if not o["ok"]]
             if refused:
                 raise RuntimeError(f"Sample decision on {batch_key!r} refused: {refused}")
-        self.at(days_ago, f"{batch_key}: decide", decide_all)
+        self._when(when, f"{batch_key}: decide", decide_all)
 
     def _owner(self, dossier: Dossier) -> User:
         return next(u for u in self.users.values() if u.role == "officer" and u.organisation_id == dossier.organisation_id)
 
-    def _fire(self, key: str, event: str, comment: str | None = None) -> None:
+    def _staff(self, organisation_id: int) -> User:
+        return next(u for u in self.users.values() if u.role == "staff" and u.organisation_id == organisation_id)
+
+    def _fire(self, key: str, event: str, comment: str | None = None, granted_amount_vnd=None) -> None:
         dossier = self.dossiers[key]
-        owner = self._owner(dossier)
-        actor = owner if event == "submit" else self.users[REVIEWER_OF[owner.username]]
-        ops.fire(actor, dossier, event, version=dossier.version, comment=comment)
+        actor = self._owner(dossier) if event == "submit" else self._staff(dossier.current_org_id)
+        ops.fire(actor, dossier, event, version=dossier.version, comment=comment, granted_amount_vnd=granted_amount_vnd)
 
 
 class _ShiftedDateTime(datetime):
-    """`datetime` as the row timestamps (workflow.auth.models.utcnow) see it while a step is played back."""
+    """`datetime` as workflow.clock sees it while a step is played back."""
 
     moment_utc: datetime  # aware, set by _on()
 
@@ -213,15 +244,15 @@ class _ShiftedDateTime(datetime):
 
 @contextmanager
 def _on(local: datetime):
-    """Run as if it were `local` (naive, Việt Nam time): clock.today() gives its date, new rows its time."""
-    saved_today, saved_datetime = clock.today, auth_models.datetime
+    """Run as if it were `local` (naive, Việt Nam time): clock.today() gives its date, clock.utcnow() its time."""
+    saved_today, saved_datetime = clock.today, clock.datetime
     _ShiftedDateTime.moment_utc = local.replace(tzinfo=clock.ZONE).astimezone(timezone.utc)
     clock.today = lambda: local.date()
-    auth_models.datetime = _ShiftedDateTime
+    clock.datetime = _ShiftedDateTime
     try:
         yield
     finally:
-        clock.today, auth_models.datetime = saved_today, saved_datetime
+        clock.today, clock.datetime = saved_today, saved_datetime
 
 
 # --- the sample work --------------------------------------------------------------------------------------
@@ -239,6 +270,7 @@ def _person(full_name, gender, birth, serial, member_since, workplace, position,
 
 
 RUBBER = "Công ty TNHH MTV Cao su Phú Riềng"
+NONG_SAN = "Công ty Cổ phần Chế biến Nông sản Đồng Xoài"
 SCHOOL = "Trường THCS Phú Trung"
 KINDERGARTEN = "Trường Mầm non Tuổi Hồng"
 
@@ -276,10 +308,10 @@ def _sample_work(s: _Script, today: date) -> None:
     # A batch of two houses, decided by the province: one accepted, one rejected.
     phuc = _person("Đinh Văn Phúc", "male", date(1979, 8, 14), 4213, date(2001, 3, 1),
                    f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0974 215 386",
-                   "Thôn 5, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Thôn 5, xã Long Hà, tỉnh Đồng Nai")
     s.draft(42, "house-accepted", "officer", "union_housing", {
         **phuc, "support_type": "new_build", "house_condition": "dilapidated",
-        "house_address": "Thôn 5, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước",
+        "house_address": "Thôn 5, xã Long Hà, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 04517", "land_undisputed": True,
         "estimated_cost_vnd": 185_000_000, "own_contribution_vnd": 155_000_000, "requested_amount_vnd": 30_000_000,
         "member_years": member_years(phuc), "household_size": 5,
@@ -287,10 +319,10 @@ def _sample_work(s: _Script, today: date) -> None:
         pdf("land_document", "Giấy chứng nhận QSDĐ.pdf", 2), pdf("cost_estimate", "Dự toán xây dựng.pdf", 3)])
     tuyet = _person("Mai Thị Tuyết", "female", date(1983, 2, 9), 7725, date(2006, 7, 1),
                     f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân chăm sóc vườn cây", "0387 602 119",
-                    "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+                    "Thôn Phú Lâm, xã Phú Riềng, tỉnh Đồng Nai")
     s.draft(41, "house-rejected", "officer", "union_housing", {
         **tuyet, "support_type": "repair", "house_condition": "severely_damaged",
-        "house_address": "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước",
+        "house_address": "Thôn Phú Lâm, xã Phú Riềng, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CH 01872", "land_undisputed": True,
         "estimated_cost_vnd": 48_000_000, "own_contribution_vnd": 20_000_000, "requested_amount_vnd": 28_000_000,
         "member_years": member_years(tuyet), "household_size": 4,
@@ -304,10 +336,11 @@ def _sample_work(s: _Script, today: date) -> None:
         f"Qua kiểm tra, căn nhà đã được Ủy ban nhân dân xã hỗ trợ sửa chữa năm {today.year - 1} từ chương trình "
         "xóa nhà tạm, nhà dột nát của địa phương; không hỗ trợ trùng.")})
 
-    # A batch of two aids, forwarded 17 days ago and still waiting for the province (over its 15 days).
+    # Two aids within what the commune union decides itself (up to 2.000.000 đ): one decided, one still waiting there
+    # (over its 10 days).
     hieu = _person("Đoàn Văn Hiếu", "male", date(1990, 11, 3), 1568, date(2012, 5, 1),
                    f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Công nhân vận hành máy cán", "0915 338 702",
-                   "Ấp 2, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Ấp 2, xã Long Hà, tỉnh Đồng Nai")
     s.draft(30, "aid-hieu", "officer", "accident_aid", {
         **hieu, "case_type": "labour_accident", "occurred_on": ago(95), "capacity_loss_pct": 35,
         "description": "Bị máy cán kéo mủ kẹp dập ba ngón tay phải khi đang vệ sinh máy trong ca làm việc; "
@@ -317,7 +350,7 @@ def _sample_work(s: _Script, today: date) -> None:
         pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 3)])
     bich = _person("Lương Thị Bích", "female", date(1986, 6, 21), 3391, date(2009, 10, 1),
                    f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Công nhân đánh đông mủ", "0869 441 025",
-                   "Ấp 4, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Ấp 4, xã Long Hà, tỉnh Đồng Nai")
     s.draft(28, "aid-bich", "officer", "accident_aid", {
         **bich, "case_type": "occupational_disease", "occurred_on": ago(120),
         "description": "Bị viêm da tiếp xúc nghề nghiệp do hóa chất dùng trong chế biến mủ, tái phát nhiều lần, "
@@ -326,29 +359,28 @@ def _sample_work(s: _Script, today: date) -> None:
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("discharge_paper", "Giấy ra viện.pdf")])
     s.submit(29, "aid-hieu")
     s.submit(27, "aid-bich")
-    s.approve(24, "aid-hieu")
-    s.approve(23, "aid-bich")
-    s.forward(17, "aids", ["aid-hieu", "aid-bich"])
+    s.accept(22, "aid-hieu", aid_cap)
 
-    # Three children approved by the district, waiting to be forwarded.
+    # Three children approved by the commune union: one sent on up to the province, which reviewed it and sent it
+    # to the Confederation (the Fund decides it there); two waiting to be sent up.
     children = [
         ("heart-loc", 25, 24, 12, _person("Trần Văn Lộc", "male", date(1987, 4, 17), 2846, date(2010, 6, 1),
                                            f"Nông trường Bù Nho, {RUBBER}", "Công nhân cạo mủ", "0972 114 583",
-                                           "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước"),
+                                           "Thôn Bù Nho, xã Bù Nho, tỉnh Đồng Nai"),
          {"child_full_name": "Trần Gia Huy", "child_birth_date": years_ago(4, 9, 2), "child_gender": "male",
           "diagnosis_group": "congenital_heart", "diagnosis": "Tứ chứng Fallot", "hospital": "Bệnh viện Tim Tâm Đức",
           "estimated_cost_vnd": 120_000_000, "requested_amount_vnd": 50_000_000,
           "hardship_criteria": ["parent_lost_job"]}),
         ("heart-thanh", 22, 21, 9, _person("Điểu Thị Thanh", "female", date(1992, 1, 28), 5107, date(2014, 8, 1),
                                             f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân cạo mủ", "0338 927 440",
-                                            "Sóc Bù Ka, xã Long Hưng, huyện Phú Riềng, tỉnh Bình Phước"),
+                                            "Sóc Bù Ka, xã Long Hưng, tỉnh Đồng Nai"),
          {"child_full_name": "Điểu Bảo Anh", "child_birth_date": years_ago(1, 3, 11), "child_gender": "female",
           "diagnosis_group": "cleft_lip_palate", "diagnosis": "Khe hở môi và vòm miệng toàn bộ một bên trái",
           "hospital": "Bệnh viện Răng Hàm Mặt Thành phố Hồ Chí Minh", "estimated_cost_vnd": 18_000_000,
           "requested_amount_vnd": 10_000_000, "hardship_criteria": ["single_mother"]}),
         ("heart-khoa", 19, 17, 4, _person("Vũ Đình Khoa", "male", date(1984, 12, 5), 6032, date(2007, 1, 1),
                                            f"Xí nghiệp cơ khí, {RUBBER}", "Thợ hàn", "0903 652 178",
-                                           "Khu phố 1, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước"),
+                                           "Khu phố 1, xã Phú Riềng, tỉnh Đồng Nai"),
          {"child_full_name": "Vũ Ngọc Hân", "child_birth_date": years_ago(7, 6, 20), "child_gender": "female",
           "diagnosis_group": "congenital_heart", "diagnosis": "Còn ống động mạch (PDA)",
           "hospital": "Bệnh viện Nhi Đồng 1", "estimated_cost_vnd": 65_000_000, "requested_amount_vnd": 45_000_000,
@@ -359,12 +391,15 @@ def _sample_work(s: _Script, today: date) -> None:
                 child_heart_files())
         s.submit(submitted, key)
         s.approve(approved, key)
+    s.forward(11, "heart-to-province", ["heart-loc"])
+    s.approve(8, "heart-loc")
+    s.forward(6, "heart-to-tld", ["heart-loc"])
 
     # Returned, corrected (a solution now recognised, the benefit calculation added) and submitted again:
-    # the district sees what changed between the two rounds.
+    # the commune union sees what changed between the two rounds.
     tung = _person("Phan Thanh Tùng", "male", date(1981, 9, 30), 8154, date(2003, 4, 1),
                    f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Tổ trưởng tổ cơ điện", "0918 470 236",
-                   "Ấp 1, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Ấp 1, xã Long Hà, tỉnh Đồng Nai")
     council = f"Hội đồng sáng kiến {RUBBER}"
     conveyor = {"title": "Cải tiến hệ thống băng tải cấp mủ đông cho dây chuyền cán kéo", "role": "author",
                 "solution_type": "technical_improvement", "applied_on": years_ago(3, 4, 1), "year": today.year - 3,
@@ -389,7 +424,7 @@ def _sample_work(s: _Script, today: date) -> None:
     # Returned to the union, waiting for it to fix and submit again.
     hang = _person("Nguyễn Thị Thu Hằng", "female", date(1991, 5, 12), 2290, date(2013, 9, 1),
                    f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0356 118 904",
-                   "Ấp 6, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Ấp 6, xã Long Hà, tỉnh Đồng Nai")
     s.draft(15, "heart-returned", "officer", "child_heart", {
         **hang, "child_full_name": "Lê Minh Khang", "child_birth_date": years_ago(3, 11, 8), "child_gender": "male",
         "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên nhĩ (ASD) lỗ lớn",
@@ -400,13 +435,13 @@ def _sample_work(s: _Script, today: date) -> None:
     s.send_back(9, "heart-returned", "Giấy khai sinh của trẻ là bản chụp không rõ chữ; đề nghị bổ sung bản sao có "
                                      "chứng thực và dự toán chi phí phẫu thuật của Bệnh viện Nhi Đồng 2.")
 
-    # Three submitted dossiers of three kinds, waiting for the district (the oldest past its 10 days).
+    # Three submitted dossiers of three kinds, waiting at the commune union (the oldest past its 10 days).
     lan = _person("Ngô Thị Lan", "female", date(1977, 3, 25), 9047, date(1999, 5, 1),
                   f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân cạo mủ", "0977 503 661",
-                  "Thôn Phú Thịnh, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+                  "Thôn Phú Thịnh, xã Phú Riềng, tỉnh Đồng Nai")
     s.draft(18, "house-submitted", "officer", "union_housing", {
         **lan, "support_type": "new_build", "house_condition": "temporary",
-        "house_address": "Thôn Phú Thịnh, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước",
+        "house_address": "Thôn Phú Thịnh, xã Phú Riềng, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 07731", "land_undisputed": True,
         "estimated_cost_vnd": 210_000_000, "own_contribution_vnd": 180_000_000, "requested_amount_vnd": 30_000_000,
         "member_years": member_years(lan), "household_size": 3,
@@ -415,7 +450,7 @@ def _sample_work(s: _Script, today: date) -> None:
     s.submit(16, "house-submitted")
     thang = _person("Phạm Văn Thắng", "male", date(1993, 7, 8), 4480, date(2015, 2, 1),
                     f"Nông trường Bù Nho, {RUBBER}", "Công nhân vận chuyển mủ", "0945 827 310",
-                    "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước")
+                    "Thôn Bù Nho, xã Bù Nho, tỉnh Đồng Nai")
     s.draft(7, "aid-submitted", "officer", "accident_aid", {
         **thang, "case_type": "labour_accident", "occurred_on": ago(50), "capacity_loss_pct": 41,
         "description": "Bị ngã từ xe chở mủ nước trên đường lô về nhà máy, gãy xương đùi trái; đã phẫu thuật, "
@@ -426,7 +461,7 @@ def _sample_work(s: _Script, today: date) -> None:
     s.submit(6, "aid-submitted")
     oanh = _person("Hà Thị Kim Oanh", "female", date(1995, 10, 19), 1723, date(2017, 6, 1),
                    f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0397 265 813",
-                   "Ấp 3, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Ấp 3, xã Long Hà, tỉnh Đồng Nai")
     s.draft(3, "heart-submitted", "officer", "child_heart", {
         **oanh, "child_full_name": "Nguyễn Hà Phương Vy", "child_birth_date": years_ago(1, 1, 15),
         "child_gender": "female", "diagnosis_group": "cleft_lip", "diagnosis": "Khe hở môi một bên phải",
@@ -438,17 +473,17 @@ def _sample_work(s: _Script, today: date) -> None:
     # Two drafts: one still without the required photograph of the house, one ready to submit.
     sang = _person("Lò Văn Sáng", "male", date(1988, 12, 1), 6619, date(2011, 3, 1),
                    f"Nông trường Bù Nho, {RUBBER}", "Công nhân cạo mủ", "0868 339 517",
-                   "Thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước")
+                   "Thôn Bù Nho, xã Bù Nho, tỉnh Đồng Nai")
     s.draft(4, "house-draft", "officer", "union_housing", {
         **sang, "support_type": "new_build", "house_condition": "no_house",
-        "house_address": "Lô 12, thôn Bù Nho, xã Bù Nho, huyện Phú Riềng, tỉnh Bình Phước",
+        "house_address": "Lô 12, thôn Bù Nho, xã Bù Nho, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 11208", "land_undisputed": True,
         "estimated_cost_vnd": 160_000_000, "own_contribution_vnd": 130_000_000, "requested_amount_vnd": 30_000_000,
         "member_years": member_years(sang), "household_size": 4,
     }, [pdf("application", "Đơn đề nghị hỗ trợ làm nhà.pdf"), pdf("cost_estimate", "Dự toán xây dựng.pdf", 2)])
     nam = _person("Kiều Văn Nam", "male", date(1985, 4, 2), 3057, date(2008, 11, 1),
                   f"Nông trường Phú Riềng Đỏ, {RUBBER}", "Công nhân bảo vệ vườn cây", "0913 604 872",
-                  "Thôn Phú Lâm, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+                  "Thôn Phú Lâm, xã Phú Riềng, tỉnh Đồng Nai")
     s.draft(1, "aid-draft", "officer", "accident_aid", {
         **nam, "case_type": "special_hardship", "occurred_on": ago(65),
         "description": "Vợ mất do tai nạn giao thông, một mình nuôi ba con nhỏ đang đi học; gia đình ở nhà thuê.",
@@ -457,10 +492,10 @@ def _sample_work(s: _Script, today: date) -> None:
 
     # ---- Công đoàn cơ sở Trường THCS Phú Trung (officer2) ----
     lan2 = _person("Đặng Thị Ngọc Lan", "female", date(1982, 8, 23), 5564, date(2005, 9, 1),
-                   SCHOOL, "Giáo viên Toán", "0976 180 245", "Thôn Phú Trung, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+                   SCHOOL, "Giáo viên Toán", "0976 180 245", "Thôn Phú Trung, xã Phú Trung, tỉnh Đồng Nai")
     s.draft(20, "school-house", "officer2", "union_housing", {
         **lan2, "support_type": "repair", "house_condition": "disaster",
-        "house_address": "Thôn Phú Trung, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước",
+        "house_address": "Thôn Phú Trung, xã Phú Trung, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CH 03364", "land_undisputed": True,
         "estimated_cost_vnd": 45_000_000, "own_contribution_vnd": 20_000_000, "requested_amount_vnd": 25_000_000,
         "member_years": member_years(lan2), "household_size": 4,
@@ -469,7 +504,7 @@ def _sample_work(s: _Script, today: date) -> None:
     s.submit(19, "school-house")
     s.approve(10, "school-house")
     thuong = _person("Lê Thị Hoài Thương", "female", date(1989, 2, 14), 8812, date(2012, 9, 1),
-                     SCHOOL, "Giáo viên Ngữ văn", "0359 742 618", "Thôn Phú Bình, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+                     SCHOOL, "Giáo viên Ngữ văn", "0359 742 618", "Thôn Phú Bình, xã Phú Trung, tỉnh Đồng Nai")
     s.draft(14, "school-heart", "officer2", "child_heart", {
         **thuong, "child_full_name": "Trịnh Bảo Ngọc", "child_birth_date": years_ago(2, 5, 30), "child_gender": "female",
         "diagnosis_group": "cleft_palate", "diagnosis": "Khe hở vòm miệng không hoàn toàn",
@@ -479,7 +514,7 @@ def _sample_work(s: _Script, today: date) -> None:
     }, child_heart_files())
     s.submit(12, "school-heart")
     tam = _person("Nguyễn Văn Tâm", "male", date(1978, 10, 10), 2175, date(2000, 9, 1),
-                  SCHOOL, "Giáo viên Vật lý", "0912 556 093", "Thôn Phú Thuận, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước")
+                  SCHOOL, "Giáo viên Vật lý", "0912 556 093", "Thôn Phú Thuận, xã Phú Trung, tỉnh Đồng Nai")
     s.draft(4, "school-aid", "officer2", "accident_aid", {
         **tam, "case_type": "critical_illness", "occurred_on": ago(80),
         "description": "Phát hiện ung thư đại tràng giai đoạn II, đã phẫu thuật và đang điều trị hóa chất tại "
@@ -490,13 +525,126 @@ def _sample_work(s: _Script, today: date) -> None:
 
     # ---- Công đoàn cơ sở Trường Mầm non Tuổi Hồng, Bù Đăng (officer3) ----
     hoa = _person("Điểu Thị Hoa", "female", date(1987, 7, 4), 4906, date(2016, 8, 1),
-                  KINDERGARTEN, "Nhân viên cấp dưỡng", "0384 915 207", "Thôn 4, xã Đăk Nhau, huyện Bù Đăng, tỉnh Bình Phước")
+                  KINDERGARTEN, "Nhân viên cấp dưỡng", "0384 915 207", "Thôn 4, xã Đăk Nhau, tỉnh Đồng Nai")
     s.draft(6, "kindergarten-house", "officer3", "union_housing", {
         **hoa, "support_type": "new_build", "house_condition": "temporary",
-        "house_address": "Thôn 4, xã Đăk Nhau, huyện Bù Đăng, tỉnh Bình Phước",
+        "house_address": "Thôn 4, xã Đăk Nhau, tỉnh Đồng Nai",
         "land_document": "Giấy chứng nhận quyền sử dụng đất số CT 20581", "land_undisputed": True,
         "estimated_cost_vnd": 150_000_000, "own_contribution_vnd": 120_000_000, "requested_amount_vnd": 30_000_000,
         "member_years": member_years(hoa), "household_size": 6,
     }, [photo(80), pdf("application", "Đơn đề nghị có xác nhận của UBND xã.pdf"),
         pdf("land_document", "Giấy chứng nhận QSDĐ.pdf")])
     s.submit(4, "kindergarten-house")
+
+    # ---- Công đoàn cơ sở Công ty Cổ phần Chế biến Nông sản Đồng Xoài, directly under the province (officer4) ----
+    # The province is its first level: it reviews and decides a house itself, and reviews a child's surgery for the
+    # Confederation.
+    kim = _person("Thạch Thị Kim", "female", date(1984, 6, 2), 6351, date(2008, 3, 1),
+                  f"Phân xưởng chế biến hạt điều, {NONG_SAN}", "Công nhân phân loại", "0965 220 418",
+                  "Khu phố Tân Đồng, phường Đồng Xoài, tỉnh Đồng Nai")
+    s.draft(16, "direct-house", "officer4", "union_housing", {
+        **kim, "support_type": "new_build", "house_condition": "dilapidated",
+        "house_address": "Khu phố Tân Đồng, phường Đồng Xoài, tỉnh Đồng Nai",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số DC 02915", "land_undisputed": True,
+        "estimated_cost_vnd": 175_000_000, "own_contribution_vnd": 145_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": member_years(kim), "household_size": 5,
+    }, [photo(30), pdf("application", "Đơn đề nghị có xác nhận của UBND phường.pdf")])
+    s.submit(14, "direct-house")
+    quang = _person("Lý Văn Quang", "male", date(1990, 9, 9), 3870, date(2013, 5, 1),
+                    f"Tổ bảo trì, {NONG_SAN}", "Thợ điện", "0937 614 052",
+                    "Khu phố Xuân Bình, phường Đồng Xoài, tỉnh Đồng Nai")
+    s.draft(12, "direct-heart", "officer4", "child_heart", {
+        **quang, "child_full_name": "Lý Minh Khôi", "child_birth_date": years_ago(5, 2, 17), "child_gender": "male",
+        "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên thất phần quanh màng (VSD)",
+        "hospital": "Bệnh viện Nhi Đồng 1", "surgery_indicated_on": ago(25), "estimated_cost_vnd": 95_000_000,
+        "requested_amount_vnd": 50_000_000, "hardship_criteria": ["parent_critical_illness"],
+    }, child_heart_files())
+    s.submit(11, "direct-heart")
+    s.approve(7, "direct-heart")
+
+
+def _history(s: _Script) -> None:
+    """What the old tree did (2017–2018 under the seed plan; 2023; June 2025 until the restructuring), and what the
+    successors did with what was waiting (July 2025). Names and numbers are invented."""
+    def pdf(attachment_type: str, filename: str, pages: int = 1) -> tuple:
+        return attachment_type, filename, sample_pdf(filename.rsplit(".", 1)[0], pages)
+
+    # A Lao động sáng tạo nomination of 2017: the district and the province review, the Confederation awards.
+    thai = _person("Hoàng Văn Thái", "male", date(1980, 7, 19), 2345, date(2002, 9, 1),
+                   f"Xí nghiệp cơ khí, {RUBBER}", "Tổ trưởng tổ sửa chữa", "0913 448 270",
+                   "Khu phố 1, thị trấn Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước")
+    cutter = {"title": "Cải tiến máy cạo mủ bán tự động", "solution_type": "technical_improvement", "role": "author",
+              "applied_on": "2016-03-01", "year": 2016, "benefit_vnd": 96_000_000,
+              "recognised_by": f"Hội đồng sáng kiến {RUBBER}", "recognition_number": "08/QĐ-HĐSK",
+              "recognition_date": "2016-12-20"}
+    s.draft(date(2017, 11, 13), "lds-2017", "officer", "creative_labour", {**thai, "category": "A",
+                                                                           "solutions": [cutter]},
+            [pdf("meeting_minutes", "Biên bản họp Ban Chấp hành CĐCS.pdf", 2),
+             pdf("recognition_decision", "Quyết định công nhận sáng kiến 08-QĐ-HĐSK.pdf"),
+             pdf("achievement_report", "Báo cáo thành tích.pdf", 3)], plan=False)
+    s.submit(date(2017, 11, 20), "lds-2017")
+    s.approve(date(2017, 11, 28), "lds-2017")
+    s.forward(date(2017, 12, 5), "lds-2017-to-province", ["lds-2017"])
+    s.approve(date(2017, 12, 12), "lds-2017")
+    s.forward(date(2017, 12, 15), "lds-2017-to-tld", ["lds-2017"])
+    s.accept(date(2018, 1, 25), "lds-2017", None)
+
+    # A child's heart surgery of 2018 from Bù Đăng: the same three levels; the Fund grants 45.000.000 đ.
+    hong = _person("Điểu Thị Hồng", "female", date(1989, 4, 3), 5120, date(2011, 8, 1), KINDERGARTEN,
+                   "Giáo viên", "0384 207 655", "Thôn 3, xã Đăk Nhau, huyện Bù Đăng, tỉnh Bình Phước")
+    s.draft(date(2018, 1, 4), "heart-2018", "officer3", "child_heart", {
+        **hong, "child_full_name": "Điểu Gia Bảo", "child_birth_date": "2014-10-21", "child_gender": "male",
+        "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên thất (VSD)", "hospital": "Bệnh viện Nhi Đồng 1",
+        "surgery_indicated_on": "2017-12-18", "estimated_cost_vnd": 80_000_000, "requested_amount_vnd": 50_000_000,
+        "hardship_criteria": ["parent_lost_job"],
+    }, [pdf("surgery_indication", "Giấy chỉ định phẫu thuật.pdf"), pdf("birth_certificate", "Giấy khai sinh của trẻ.pdf")],
+        plan=False)
+    s.submit(date(2018, 1, 8), "heart-2018")
+    s.approve(date(2018, 1, 12), "heart-2018")
+    s.forward(date(2018, 1, 19), "heart-2018-to-province", ["heart-2018"])
+    s.approve(date(2018, 1, 26), "heart-2018")
+    s.forward(date(2018, 2, 2), "heart-2018-to-tld", ["heart-2018"])
+    s.accept(date(2018, 3, 9), "heart-2018", 45_000_000)
+
+    # A house of 2023 from the union directly under Bình Phước: the province reviews and decides.
+    duyen = _person("Trương Thị Duyên", "female", date(1979, 1, 26), 4418, date(2004, 6, 1),
+                    f"Phân xưởng chế biến hạt điều, {NONG_SAN}", "Công nhân", "0971 305 266",
+                    "Khu phố Phú Thanh, phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước")
+    s.draft(date(2023, 3, 1), "house-2023", "officer4", "union_housing", {
+        **duyen, "support_type": "new_build", "house_condition": "temporary",
+        "house_address": "Khu phố Phú Thanh, phường Tân Phú, thành phố Đồng Xoài, tỉnh Bình Phước",
+        "land_document": "Giấy chứng nhận quyền sử dụng đất số CS 00871", "land_undisputed": True,
+        "estimated_cost_vnd": 150_000_000, "own_contribution_vnd": 120_000_000, "requested_amount_vnd": 30_000_000,
+        "member_years": 18, "household_size": 4,
+    }, [pdf("house_photo", "Ảnh hiện trạng nhà ở.pdf"), pdf("application", "Đơn đề nghị.pdf")], plan=False)
+    s.submit(date(2023, 3, 6), "house-2023")
+    s.accept(date(2023, 3, 20), "house-2023", 30_000_000)
+
+    # June 2025: a house waits at LĐLĐ huyện Phú Riềng, another (approved there) at Bình Phước, when they end; the
+    # successors take them over on 01/07/2025 and decide them. A public school's union is dissolved on 15/06/2025
+    # with a dossier open: it is closed, with the reason.
+    for key, owner, when, person, serial in [
+            ("house-moved-commune", "officer2", date(2025, 6, 16),
+             ("Phạm Thị Hồng Vân", "female", date(1983, 5, 8), 7013, date(2006, 9, 1), SCHOOL, "Giáo viên Sinh học",
+              "0968 402 115", "Thôn Phú Trung, xã Phú Trung, huyện Phú Riềng, tỉnh Bình Phước"), 1),
+            ("house-moved-province", "officer", date(2025, 6, 2),
+             ("Trịnh Văn Lâm", "male", date(1980, 2, 11), 5532, date(2003, 4, 1), f"Nông trường Long Hà, {RUBBER}",
+              "Công nhân cạo mủ", "0917 550 281", "Ấp 7, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước"), 2),
+            ("house-dissolved", "officer5", date(2025, 6, 9),
+             ("Nguyễn Thị Thu Trang", "female", date(1986, 12, 2), 8620, date(2009, 9, 1), "Trường Tiểu học Long Hà",
+              "Giáo viên", "0975 118 034", "Ấp 2, xã Long Hà, huyện Phú Riềng, tỉnh Bình Phước"), 3)]:
+        data = _person(*person)
+        s.draft(when, key, owner, "union_housing", {
+            **data, "support_type": "repair", "house_condition": "severely_damaged", "house_address": data["address"],
+            "land_document": f"Giấy chứng nhận quyền sử dụng đất số CH 0{serial}552", "land_undisputed": True,
+            "estimated_cost_vnd": 60_000_000, "own_contribution_vnd": 30_000_000, "requested_amount_vnd": 30_000_000,
+            "member_years": full_years(date.fromisoformat(data["member_since"]), when), "household_size": 4,
+        }, [pdf("house_photo", "Ảnh hiện trạng nhà ở.pdf")], plan=False)
+        s.submit(when + timedelta(days=2), key)
+    s.approve(date(2025, 6, 10), "house-moved-province")
+    s.forward(date(2025, 6, 13), "june-2025", ["house-moved-province"])
+    s.approve(date(2025, 7, 8), "house-moved-commune")  # by Công đoàn xã Phú Riềng, which took it over
+    s.forward(date(2025, 7, 10), "july-2025", ["house-moved-commune"])
+    s.decide(date(2025, 7, 22), "july-2025", accept={"house-moved-commune": 30_000_000}, reject={})
+    s.accept(date(2025, 7, 15), "house-moved-province", 30_000_000)  # by LĐLĐ tỉnh Đồng Nai
+

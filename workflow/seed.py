@@ -22,8 +22,6 @@ from .extensions import db
 from .i18n import N_  # phase names are data; the usual ones are translated where shown
 from .orgs.models import Organisation, OrganisationPlacement
 
-RESTRUCTURED_ON = date(2025, 6, 30)  # the last day of the district federations and of Bình Phước
-
 ORGANISATIONS = [
     dict(code="tld", level="confederation", name="Tổng Liên đoàn Lao động Việt Nam",
          header_name="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", abbreviation="TLĐ", place_name="Hà Nội",
@@ -58,17 +56,23 @@ ORGANISATIONS = [
     dict(code="cdcs-mn-tuoi-hong", level="grassroots", name="Công đoàn cơ sở Trường Mầm non Tuổi Hồng",
          header_name="CÔNG ĐOÀN TRƯỜNG MẦM NON TUỔI HỒNG", abbreviation="CĐCS", place_name="Bù Đăng",
          signing_body="BAN CHẤP HÀNH", head_name="Hoàng Thị Lụa", parent="ldld-bu-dang"),
+    dict(code="cdcs-th-long-ha", level="grassroots", name="Công đoàn cơ sở Trường Tiểu học Long Hà",
+         header_name="CÔNG ĐOÀN TRƯỜNG TIỂU HỌC LONG HÀ", abbreviation="CĐCS", place_name="Phú Riềng",
+         signing_body="BAN CHẤP HÀNH", head_name="Nguyễn Thị Thanh Tâm", parent="ldld-phu-rieng"),
     dict(code="cdcs-nong-san-dong-xoai", level="grassroots",
          name="Công đoàn cơ sở Công ty Cổ phần Chế biến Nông sản Đồng Xoài",
          header_name="CÔNG ĐOÀN CÔNG TY CỔ PHẦN CHẾ BIẾN NÔNG SẢN ĐỒNG XOÀI", abbreviation="CĐCS",
          place_name="Đồng Xoài", signing_body="BAN CHẤP HÀNH", head_name="Lâm Thị Kim Yến", parent="ldld-binh-phuoc"),
 ]
 
-# (successor of, last day): the 2025 restructuring, in the order it is applied.
+# (the organisation, its successor, its last day): the 2025 restructuring, in the order it happened. A public
+# school's union is dissolved (its members paid from the state budget, NQ 60-NQ/TW: by 15/06/2025), then the
+# district federations end and Bình Phước merges into Đồng Nai (01/07/2025).
 ENDINGS = [
-    ("ldld-phu-rieng", "cd-xa-phu-rieng"),
-    ("ldld-bu-dang", "cd-xa-bu-dang"),
-    ("ldld-binh-phuoc", "ldld-dong-nai"),
+    ("cdcs-th-long-ha", None, date(2025, 6, 14)),
+    ("ldld-phu-rieng", "cd-xa-phu-rieng", date(2025, 6, 30)),
+    ("ldld-bu-dang", "cd-xa-bu-dang", date(2025, 6, 30)),
+    ("ldld-binh-phuoc", "ldld-dong-nai", date(2025, 6, 30)),
 ]
 
 # Where each user acted in 2017; the endings move them to the successors.
@@ -77,6 +81,7 @@ USERS = [
     ("officer2", "Lê Văn Đức", "officer", "cdcs-thcs-phu-trung"),
     ("officer3", "Y Sơn Niê", "officer", "cdcs-mn-tuoi-hong"),
     ("officer4", "Phan Thị Mỹ Linh", "officer", "cdcs-nong-san-dong-xoai"),
+    ("officer5", "Trần Văn Lợi", "officer", "cdcs-th-long-ha"),
     ("reviewer", "Đặng Minh Quân", "staff", "ldld-phu-rieng"),
     ("reviewer2", "Vũ Thị Thu Hà", "staff", "ldld-bu-dang"),
     ("liaison", "Hồ Ngọc Ẩn", "staff", "ldld-binh-phuoc"),
@@ -178,8 +183,13 @@ def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
 
 def restructure_2025() -> None:
     """The 2025 endings, through the real operation (as the server's operator)."""
+    for ending in ENDINGS:
+        end(*ending)
+
+
+def end(code: str, successor_code: str | None, last_day: date) -> None:
     from .restructuring.operations import end_organisation
 
-    orgs = {o.code: o for o in db.session.scalars(sa.select(Organisation))}
-    for ended, successor in ENDINGS:
-        end_organisation(OPERATOR, orgs[ended], RESTRUCTURED_ON, orgs[successor])
+    orgs = {o.code: o for o in db.session.scalars(sa.select(Organisation).where(
+        Organisation.code.in_([code, successor_code or code])))}
+    end_organisation(OPERATOR, orgs[code], last_day, orgs.get(successor_code))

@@ -113,7 +113,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('dossier_id', sa.Integer(), nullable=False),
     sa.Column('sent_event_id', sa.Integer(), nullable=False),
-    sa.Column('arrived_at', sa.DateTime(), nullable=False),
+    sa.Column('arrived_on', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossier.id'], name=op.f('fk_dossier_access_dossier_id_dossier')),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_dossier_access_organisation_id_organisation')),
     sa.ForeignKeyConstraint(['sent_event_id'], ['dossier_event.id'], name=op.f('fk_dossier_access_sent_event_id_dossier_event')),
@@ -190,7 +190,7 @@ def _move_data():
     step = sa.table('dossier_step', sa.column('dossier_id'), sa.column('position'), sa.column('organisation_id'),
                     sa.column('role'), sa.column('decides_up_to_vnd'))
     access = sa.table('dossier_access', sa.column('organisation_id'), sa.column('dossier_id'),
-                      sa.column('sent_event_id'), sa.column('arrived_at'))
+                      sa.column('sent_event_id'), sa.column('arrived_on'))
     last = {}  # (dossier, event) -> (id, at) of the last such event
     for row in conn.execute(sa.select(event.c.id, event.c.dossier_id, event.c.event, event.c.at)
                             .where(event.c.event.in_(("submit", "forward"))).order_by(event.c.id)):
@@ -210,10 +210,10 @@ def _move_data():
                                        (row.state == "withdrawn" and forwarded)) and forwarded else 0))
         if (row.id, "submit") in last:
             sent, at = last[(row.id, "submit")]
-            reached.append({"organisation_id": reviewer, "dossier_id": row.id, "sent_event_id": sent, "arrived_at": at})
+            reached.append({"organisation_id": reviewer, "dossier_id": row.id, "sent_event_id": sent, "arrived_on": at.date()})
         if decider and forwarded:
             sent, at = last[(row.id, "forward")]
-            reached.append({"organisation_id": decider, "dossier_id": row.id, "sent_event_id": sent, "arrived_at": at})
+            reached.append({"organisation_id": decider, "dossier_id": row.id, "sent_event_id": sent, "arrived_on": at.date()})
     if steps:
         conn.execute(step.insert(), steps)
     if reached:

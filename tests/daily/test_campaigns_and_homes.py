@@ -10,13 +10,13 @@ def page(browser_page, url="/"):
     return response.get_data(as_text=True)
 
 
-def test_a_submission_falls_in_its_phase_and_after_the_last_deadline_is_flagged(api, browser, today):
-    today(date(2017, 12, 20))
-    early = api.fire_ok("officer", api.create(surgery_indicated_on="2017-11-01"), "submit")
-    today(date(2018, 1, 5))
+def test_a_submission_falls_in_its_phase_and_after_the_last_deadline_is_flagged(api, browser, today, current_plan):
+    today(date(2025, 12, 20))
+    early = api.fire_ok("officer", api.create(surgery_indicated_on="2025-11-01"), "submit")
+    today(date(2026, 1, 5))
     in_time = api.fire_ok("officer", api.create(citizen_id="070085000002"), "submit")
     draft = api.create(citizen_id="070085000003")
-    today(date(2018, 4, 2))
+    today(date(2026, 4, 2))
     late = api.fire_ok("officer", draft, "submit")
 
     reviewer = browser("reviewer")
@@ -24,16 +24,24 @@ def test_a_submission_falls_in_its_phase_and_after_the_last_deadline_is_flagged(
     assert f'href="/dossiers/{late["id"]}"' in late_only
     assert f'href="/dossiers/{in_time["id"]}"' not in late_only and f'href="/dossiers/{early["id"]}"' not in late_only
     listing = page(reviewer, "/dossiers")
-    assert "45/KH-LĐLĐ · Đợt I" in listing and "45/KH-LĐLĐ · Đợt II" in listing
+    assert "120/KH-LĐLĐ · Đợt I" in listing and "120/KH-LĐLĐ · Đợt II" in listing
     detail = page(reviewer, f"/dossiers/{late['id']}")
-    assert "Nộp sau hạn" in detail and "Đợt II, hạn nộp 31/03/2018" in detail
+    assert "Nộp sau hạn" in detail and "Đợt II, hạn nộp 31/03/2026" in detail
     assert "Nộp sau hạn" not in page(reviewer, f"/dossiers/{in_time['id']}").split("Thông tin hồ sơ")[0]
     plans = page(reviewer, "/campaigns")
-    assert "Kế hoạch số 45/KH-LĐLĐ ngày 15/09/2017 của" in plans and "31/12/2017" in plans and "31/03/2018" in plans
+    assert "Kế hoạch số 120/KH-LĐLĐ ngày 15/09/2025 của" in plans and "31/12/2025" in plans and "31/03/2026" in plans
     assert "Hồ sơ thuộc kế hoạch mà bạn xem được: 3, trong đó nộp sau hạn: 1." in plans
 
 
-def test_the_union_may_change_the_plan_until_the_first_submission(api, browser):
+def test_a_merged_provinces_plan_runs_on_under_its_successor(browser, today):
+    """The 2017 plan of LĐLĐ tỉnh Bình Phước is listed for the unions of Đồng Nai, which took Bình Phước over, and
+    for no one above them."""
+    for user in ("officer", "officer3", "officer4", "liaison"):
+        assert "Kế hoạch số 45/KH-LĐLĐ ngày 15/09/2017" in page(browser(user), "/campaigns"), user
+    assert "45/KH-LĐLĐ" not in page(browser("tld"), "/campaigns")
+
+
+def test_the_union_may_change_the_plan_until_the_first_submission(api, browser, current_plan):
     dossier = api.create()
     officer = browser("officer")
     assert 'name="campaign_id"' in page(officer, f"/dossiers/{dossier['id']}")
@@ -46,11 +54,11 @@ def test_the_union_may_change_the_plan_until_the_first_submission(api, browser):
     assert 'name="campaign_id"' not in page(officer, f"/dossiers/{dossier['id']}")
 
 
-def test_officer_home_shows_work_to_finish_with_reasons_deadlines_and_outcomes(api, browser, today):
+def test_officer_home_shows_work_to_finish_with_reasons_deadlines_and_outcomes(api, browser, today, current_plan):
     returned = api.fire_ok("reviewer", api.fire_ok("officer", api.create(), "submit"), "return",
                            comment="Thiếu bản sao giấy khai sinh.")
     draft = api.create(citizen_id="070085000002", full_name="Lê Văn Bình")
-    accepted = api.approved(citizen_id="070085000003")
+    accepted = api.approved(kind="union_housing", citizen_id="070085000003")
     batch = api.forwarded(accepted)
     api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "accept", "items": [
         {"dossier_id": accepted["id"], "version": batch["dossiers"][0]["version"], "granted_amount_vnd": 30_000_000}]})
@@ -62,36 +70,42 @@ def test_officer_home_shows_work_to_finish_with_reasons_deadlines_and_outcomes(a
     assert f"Số {draft['id']}" in to_finish
     assert f"Số {accepted['id']}" in home.split('id="sent"')[1] and "30.000.000 đ" in home
     assert f"Số {other_union['id']} " not in home
-    assert "hạn nộp 31/03/2018" in home and "Quá hạn" not in home
+    assert "hạn nộp 31/03/2026" in home and "Quá hạn" not in home
 
-    today(date(2018, 4, 2))
+    today(date(2026, 4, 2))
     overdue = page(browser("officer"))
     assert "2 hồ sơ chưa nộp đã quá hạn của kế hoạch." in overdue
 
 
-def test_reviewer_home_queue_oldest_first_with_age_and_overdue(api, browser, today):
-    today(date(2017, 12, 1))
-    oldest = api.fire_ok("officer", api.create(surgery_indicated_on="2017-11-01"), "submit")
-    today(date(2018, 1, 2))
+def test_commune_home_queue_oldest_first_with_age_and_overdue(api, browser, today):
+    today(date(2025, 12, 1))
+    oldest = api.fire_ok("officer", api.create(surgery_indicated_on="2025-11-01"), "submit")
+    today(date(2026, 1, 2))
     newer = api.fire_ok("officer2", api.create("officer2", citizen_id="070085000002"), "submit")
     api.approved(citizen_id="070085000003")
-    today(date(2018, 1, 5))
+    today(date(2026, 1, 5))
     home = page(browser("reviewer"))
     queue = home.split('id="queue"')[1].split('id="to-forward"')[0]
     assert queue.index(f"Số {oldest['id']}") < queue.index(f"Số {newer['id']}")
-    assert "35 ngày" in queue and "3 ngày" in queue
-    assert "1 hồ sơ đã chờ thẩm định quá 10 ngày." in home
+    assert "35 ngày" in queue and "3 ngày" in queue and "Thẩm định" in queue
+    assert "1 hồ sơ đã chờ đơn vị xử lý quá hạn (thẩm định 10 ngày, quyết định 15 ngày)." in home
     assert 'class="card mb-3 forward-kind" data-kind="child_heart"' in home
+    assert "→ Liên đoàn Lao động tỉnh Đồng Nai" in home  # where the ticked ones go
     per_union = home.split('id="per-union"')[1]
     assert "Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng" in per_union
-    assert "Bù Đăng" not in home  # another district's unions are not counted here
+    assert "Bù Đăng" not in home  # another commune's unions are not counted here
     assert page(browser("reviewer2")).count("forward-kind") == 0
 
 
-def test_liaison_home_lists_batches_with_pending_decisions(api, browser, today):
-    batch = api.forwarded(api.approved(), api.approved(citizen_id="070085000002"))
-    today(date(2018, 1, 25))
+def test_province_home_lists_what_waits_there_and_batches_with_pending_dossiers(api, browser, today):
+    batch = api.forwarded(api.approved(kind="union_housing"),
+                          api.approved(kind="union_housing", citizen_id="070085000002"))
+    direct = api.submitted("officer4", kind="union_housing", citizen_id="070085000009")  # its first level
+    today(date(2026, 1, 25))
     home = page(browser("liaison"))
-    pending = home.split('id="pending"')[1].split('id="received"')[0]
-    assert f"Tờ trình số {batch['number']}" in pending and "2/2 hồ sơ chờ quyết định" in pending
-    assert "đã chờ 20 ngày" in pending and "1 đợt chuyển có hồ sơ chờ quyết định quá 15 ngày." in home
+    pending = home.split('id="pending"')[1].split('id="per-union"')[0]
+    assert f"Tờ trình số {batch['number']}" in pending and "2/2 hồ sơ chờ xử lý" in pending
+    assert "đã chờ 20 ngày" in pending
+    queue = home.split('id="queue"')[1].split('id="to-forward"')[0]
+    assert queue.count("Quyết định") == 3 and f"Số {direct['id']}" in queue
+    assert "3 hồ sơ đã chờ đơn vị xử lý quá hạn" in home

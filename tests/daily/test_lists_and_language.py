@@ -45,8 +45,8 @@ def test_filters_search_and_scoping(api, browser):
     bad_date = reviewer.get("/dossiers?from=31/02/2018&q=binh").get_data(as_text=True)
     assert "Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy." in bad_date and 'value="31/02/2018"' in bad_date
     assert ids_in(bad_date) == [binh["id"]]  # the other filters still apply
-    assert ids_in(reviewer.get("/dossiers?from=06/01/2018").get_data(as_text=True)) == []
-    assert len(ids_in(reviewer.get("/dossiers?from=05/01/2018&to=05/01/2018").get_data(as_text=True))) == 3
+    assert ids_in(reviewer.get("/dossiers?from=06/01/2026").get_data(as_text=True)) == []
+    assert len(ids_in(reviewer.get("/dossiers?from=05/01/2026&to=05/01/2026").get_data(as_text=True))) == 3
 
 
 def test_pages_keep_the_filters(api, browser, app, monkeypatch):
@@ -69,12 +69,12 @@ def test_exports_follow_the_filters_with_vietnamese_headings(api, browser):
 
     response = officer.get("/dossiers/export.csv?q=binh")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment; filename=ho-so-20180105.csv" == response.headers["Content-Disposition"]
+    assert "attachment; filename=ho-so-20260105.csv" == response.headers["Content-Disposition"]
     text = response.data.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0][:5] == ["Số hồ sơ", "Loại hồ sơ", "Người được đề nghị", "Số CCCD", "Công đoàn cơ sở"]
     assert len(rows) == 2 and rows[1][0] == str(binh["id"]) and rows[1][3] == "070085000777"
-    assert "05/01/2018" in rows[1] and "50000000" in rows[1]
+    assert "05/01/2026" in rows[1] and "50000000" in rows[1]
 
     response = officer.get("/dossiers/export.xlsx")
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,14 +104,14 @@ def test_language_switch_is_kept_on_the_account_and_refuses_foreign_redirects(ap
     assert app.test_client().post("/language", data={"locale": "en"}).status_code == 400  # CSRF
 
 
-def test_the_api_lists_with_the_same_filters_in_pages(api):
+def test_the_api_lists_with_the_same_filters_in_pages(api, current_plan):
     binh = api.fire_ok("officer", api.create(full_name="Trần Thị Bình", citizen_id="070085000777"), "submit")
     for i in range(3):
         api.fire_ok("officer", api.create(citizen_id=f"07008500010{i}"), "submit")
     found = api.get("reviewer", "/api/v1/dossiers?q=tran%20thi%20binh").json
     assert [d["id"] for d in found["dossiers"]] == [binh["id"]] and found["total"] == 1
-    assert found["dossiers"][0]["campaign"]["plan_number"] == "45/KH-LĐLĐ"
-    assert found["dossiers"][0]["phase"] == {"name": "Đợt II", "ends_on": "2018-03-31"}
+    assert found["dossiers"][0]["campaign"]["plan_number"] == "120/KH-LĐLĐ"
+    assert found["dossiers"][0]["phase"] == {"name": "Đợt II", "ends_on": "2026-03-31"}
     assert found["dossiers"][0]["submitted_late"] is False
     paged = api.get("reviewer", "/api/v1/dossiers?per_page=3&page=2&sort=number").json
     assert (paged["total"], paged["pages"], paged["page"], len(paged["dossiers"])) == (4, 2, 2, 1)
@@ -135,8 +135,8 @@ def test_exports_never_carry_a_formula_typed_into_a_name(api, browser):
     assert sheet.cell(row=2, column=3).data_type == "s" and sheet.cell(row=2, column=3).value.startswith("=HYPERLINK")
 
 
-def test_the_province_never_sees_a_resubmission_the_district_has_not_forwarded(api, browser):
-    dossier = api.approved()
+def test_the_province_never_sees_a_resubmission_the_commune_has_not_forwarded(api, browser):
+    dossier = api.approved(kind="union_housing")
     batch = api.forwarded(dossier)
     current = api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json
     current = api.fire_ok("liaison", current, "refer_back", comment="Xác minh lại.")

@@ -1,4 +1,4 @@
-"""Notifications: in the app for the union, the district and the province; by e-mail through SMTP when set."""
+"""Notifications: in the app for the union and each level a dossier reaches; by e-mail through SMTP when set."""
 import socket
 from email import message_from_bytes, policy
 
@@ -24,7 +24,7 @@ def test_each_step_tells_the_right_people_and_opening_marks_read(api, browser):
     assert unread(reviewer) == 1 and unread(reviewer2) == 0 and unread(officer) == 0
     inbox = reviewer.get("/notifications").get_data(as_text=True)
     assert f"Hồ sơ số {dossier['id']} (Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh))" in inbox
-    assert "đã được nộp, chờ thẩm định" in inbox
+    assert "đã được nộp, chờ xử lý" in inbox
 
     dossier = api.fire_ok("reviewer", dossier, "return", comment="Thiếu giấy khai sinh của cháu.")
     officer_inbox = officer.get("/notifications").get_data(as_text=True)
@@ -37,6 +37,7 @@ def test_each_step_tells_the_right_people_and_opening_marks_read(api, browser):
     assert unread(liaison) == 1
     assert f"Đã nhận đợt chuyển số {batch['number']}" in liaison.get("/notifications").get_data(as_text=True)
     assert unread(officer) == 3  # returned, approved, forwarded
+    assert "đã được chuyển lên Liên đoàn Lao động tỉnh Đồng Nai" in officer.get("/notifications").get_data(as_text=True)
 
     from workflow.notifications.models import Notification
 
@@ -51,17 +52,18 @@ def test_each_step_tells_the_right_people_and_opening_marks_read(api, browser):
     assert officer.post("/notifications/read").status_code == 303 and unread(officer) == 0
 
 
-def test_a_decision_tells_the_union_and_a_referral_the_district(api, browser):
-    accepted, referred = api.approved(), api.approved()
+def test_a_decision_tells_the_union_and_a_referral_the_level_below(api, browser):
+    accepted = api.approved(kind="union_housing")
+    referred = api.approved(kind="union_housing", citizen_id="070085000002")
     batch = api.forwarded(accepted, referred)
     response = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "accept", "items": [
-        {"dossier_id": accepted["id"], "version": batch["dossiers"][0]["version"], "granted_amount_vnd": 40_000_000}]})
+        {"dossier_id": accepted["id"], "version": batch["dossiers"][0]["version"], "granted_amount_vnd": 30_000_000}]})
     assert response.status_code == 200, response.json
     current = api.get("liaison", f"/api/v1/dossiers/{referred['id']}").json
     api.fire_ok("liaison", current, "refer_back", comment="Đề nghị xác minh lại thu nhập.")
-    assert f"Hồ sơ số {accepted['id']} (Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh)) được chấp thuận." in browser(
-        "officer").get("/notifications").get_data(as_text=True)
-    assert "được LĐLĐ tỉnh chuyển lại. Lý do: Đề nghị xác minh lại thu nhập." in browser(
+    assert (f"Hồ sơ số {accepted['id']} (Nguyễn Văn Ánh) được Liên đoàn Lao động tỉnh Đồng Nai chấp thuận."
+            in browser("officer").get("/notifications").get_data(as_text=True))
+    assert "được cấp trên chuyển lại. Lý do: Đề nghị xác minh lại thu nhập." in browser(
         "reviewer").get("/notifications").get_data(as_text=True)
 
 
@@ -129,10 +131,12 @@ def test_no_mail_without_smtp_settings(api, app, monkeypatch):
 def test_mail_waits_for_the_real_commit_not_a_savepoint(api, app, monkeypatch):
     from workflow import jobs
     from workflow.auth.models import User
+    from workflow.batches.operations import decide_in_batch
     from workflow.dossiers import operations as ops
     from workflow.dossiers.models import Batch, Dossier
 
-    first, second = api.approved(), api.approved(citizen_id="070085000002")
+    first = api.approved(kind="union_housing")
+    second = api.approved(kind="union_housing", citizen_id="070085000002")
     batch = api.forwarded(first, second)
     draft = api.create(citizen_id="070085000003")
     api.attach_required("officer", draft["id"])
@@ -147,8 +151,8 @@ def test_mail_waits_for_the_real_commit_not_a_savepoint(api, app, monkeypatch):
 
         liaison = db.session.scalars(db.select(User).filter_by(username="liaison")).one()
         items = [{"dossier_id": d["id"], "version": d["version"]} for d in batch["dossiers"]]
-        results, _ = ops.decide_in_batch(liaison, db.session.get(Batch, batch["id"]), "reject", items,
-                                         "Không đủ điều kiện.\nXem lại hồ sơ.")
+        results, _ = decide_in_batch(liaison, db.session.get(Batch, batch["id"]), "reject", items,
+                                     "Không đủ điều kiện.\nXem lại hồ sơ.")
         assert all(r["ok"] for r in results) and queued == []  # each item's savepoint released: not sent yet
         db.session.commit()
     assert [to for to, _s, _b in queued] == ["officer@example.org", "officer@example.org"]

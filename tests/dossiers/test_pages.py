@@ -45,13 +45,18 @@ def test_user_input_is_escaped(browser, api):
 
 
 def test_the_whole_flow_through_the_pages(browser, api):
-    officer, reviewer, liaison = browser("officer"), browser("reviewer"), browser("liaison")
+    officer, reviewer, liaison, tld = browser("officer"), browser("reviewer"), browser("liaison"), browser("tld")
     created = officer.post("/dossiers/new", FORM)
     assert created.status_code == 302
     number = dossier_id(created)
     detail = html(officer.get(f"/dossiers/{number}"))
     assert "Nộp hồ sơ" in detail and "12/04/1985" in detail and "50.000.000 đ" in detail
     assert "Thẩm định đạt" not in detail  # only the actions this user may take now
+    assert "Nếu nộp hôm nay, hồ sơ sẽ đi theo tuyến:" in detail  # the route of today's tree, before it is kept
+    route = detail.split('class="route-steps"')[1].split("</ol>")[0]
+    assert [name for name in ("Công đoàn xã Phú Riềng", "Liên đoàn Lao động tỉnh Đồng Nai",
+                              "Tổng Liên đoàn Lao động Việt Nam") if name in route] == [
+        "Công đoàn xã Phú Riềng", "Liên đoàn Lao động tỉnh Đồng Nai", "Tổng Liên đoàn Lao động Việt Nam"]
 
     version = lambda: api.get("officer", f"/api/v1/dossiers/{number}").json["version"]  # noqa: E731
     refused = officer.post(f"/dossiers/{number}/events/submit", {"confirm": "1", "version": version()})
@@ -64,6 +69,8 @@ def test_the_whole_flow_through_the_pages(browser, api):
 
     reviewer_page = html(reviewer.get(f"/dossiers/{number}"))
     assert "Trả lại hồ sơ" in reviewer_page and "Thẩm định đạt" in reviewer_page and "Sửa hồ sơ" not in reviewer_page
+    current = reviewer_page.split('aria-current="step"')[1].split("</li>")[0]
+    assert "Công đoàn xã Phú Riềng" in current and "đang xử lý" in current
     no_reason = reviewer.post(f"/dossiers/{number}/events/return", {"confirm": "1", "version": version(), "comment": " "})
     assert no_reason.status_code == 422 and "Vui lòng nhập lý do." in html(no_reason)
     assert reviewer.post(f"/dossiers/{number}/events/return",
@@ -86,24 +93,32 @@ def test_the_whole_flow_through_the_pages(browser, api):
     listing = html(reviewer.get("/dossiers"))
     assert f'name="dossier_id" value="{number}"' in listing
     asked = reviewer.post("/batches", {"dossier_id": str(number), f"version-{number}": str(version())})
-    assert asked.status_code == 200 and "Xác nhận: Chuyển lên LĐLĐ tỉnh" in html(asked)
+    assert asked.status_code == 200 and "Xác nhận: Chuyển lên cấp trên" in html(asked)
+    assert "sẽ được chuyển lên Liên đoàn Lao động tỉnh Đồng Nai" in html(asked)
     assert api.get("reviewer", f"/api/v1/dossiers/{number}").json["state"] == "approved"
     forwarded = reviewer.post("/batches", {"confirm": "1", "dossier_id": str(number), f"version-{number}": str(version())})
     assert forwarded.status_code == 302
     batch_page = html(reviewer.get(forwarded.headers["Location"]))
-    assert "Tờ trình số 03/TTr-LĐLĐ" in batch_page  # after 01/TB (return) and 02/BB (approve)
+    assert "Tờ trình số 03/TTr-CĐX" in batch_page  # after 01/TB (return) and 02/BB (approve)
 
-    decision_page = html(liaison.get(f"/dossiers/{number}"))
+    province_page = html(liaison.get(f"/dossiers/{number}"))  # the province reviews a child's heart surgery
+    assert 'name="granted_amount_vnd"' not in province_page and "Thẩm định đạt" in province_page
+    assert liaison.post(f"/dossiers/{number}/events/approve", {"confirm": "1", "version": version()}).status_code == 302
+    assert "Chuyển lên Tổng Liên đoàn Lao động Việt Nam" in html(liaison.get(f"/dossiers/{number}"))
+    assert liaison.post("/batches", {"confirm": "1", "dossier_id": str(number),
+                                     f"version-{number}": str(version())}).status_code == 302
+
+    decision_page = html(tld.get(f"/dossiers/{number}"))
     assert 'name="granted_amount_vnd"' in decision_page and 'value="50.000.000"' in decision_page
-    too_much = liaison.post(f"/dossiers/{number}/events/accept", {"confirm": "1", "version": version(), "granted_amount_vnd": "60.000.000"})
+    too_much = tld.post(f"/dossiers/{number}/events/accept", {"confirm": "1", "version": version(), "granted_amount_vnd": "60.000.000"})
     assert too_much.status_code == 422 and "không vượt quá số tiền đề nghị" in html(too_much)
-    assert liaison.post(f"/dossiers/{number}/events/accept",
-                        {"confirm": "1", "version": version(), "granted_amount_vnd": "45.000.000"}).status_code == 302
+    assert tld.post(f"/dossiers/{number}/events/accept",
+                    {"confirm": "1", "version": version(), "granted_amount_vnd": "45.000.000"}).status_code == 302
 
     final = html(officer.get(f"/dossiers/{number}"))
     assert "Được chấp thuận" in final and "45.000.000 đ" in final
     links = set(re.findall(r'href="(/documents/\d+)"', final))  # listed, and linked from the history
-    assert len(links) == 5  # TTr, TB, TTr, BB, QĐ (the batch's Tờ trình stays with the federations)
+    assert len(links) == 6  # TTr, TB, TTr, BB, BB, QĐ (the batches' Tờ trình stay with the federations)
     for link in links:
         response = officer.get(link)
         assert response.status_code == 200 and response.mimetype == "application/pdf"

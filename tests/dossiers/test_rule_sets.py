@@ -22,7 +22,7 @@ def test_admin_adds_a_rule_set_on_screen_and_it_applies_from_its_date(browser, a
     page = browser("admin")
     body = admin_form(page)
     assert "&#34;max_age_years&#34;: 16" in body or '"max_age_years": 16' in body  # prefilled with the rules in force
-    province = re.search(r'<option value="(\d+)"[^>]*>Liên đoàn Lao động tỉnh Bình Phước', body).group(1)
+    province = re.search(r'<option value="(\d+)"[^>]*>Liên đoàn Lao động tỉnh Đồng Nai', body).group(1)
     params = {"max_age_years": 16, "caps_vnd": {"congenital_heart": 70_000_000, "cleft": 15_000_000}}
 
     bad = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "31/02/2018",
@@ -32,23 +32,23 @@ def test_admin_adds_a_rule_set_on_screen_and_it_applies_from_its_date(browser, a
     assert "Nhập ngày bắt đầu áp dụng" in text and "caps_vnd.congenital_heart: thiếu giá trị" in text
     assert "caps_vnd.heart: không có tham số này" in text and "QĐ 12/QĐ-LĐLĐ" in text  # typed text kept
 
-    ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "01/02/2018",
-                                            "basis": "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Phước",
+    ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "01/02/2026",
+                                            "basis": "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Đồng Nai",
                                             "params": json.dumps(params)})
     assert ok.status_code == 302
     listing = page.get("/admin/rule-sets").get_data(as_text=True)
-    assert "Quyết định số 12/QĐ-LĐLĐ" in listing and "từ 01/02/2018" in listing
+    assert "Quyết định số 12/QĐ-LĐLĐ" in listing and "từ 01/02/2026" in listing
 
-    today(date(2018, 1, 31))
+    today(date(2026, 1, 31))
     old_rule = api.create(requested_amount_vnd=60_000_000, estimated_cost_vnd=90_000_000)
     assert "requested_amount_vnd" in api.fire("officer", old_rule, "submit").json["errors"]
-    today(date(2018, 2, 1))
+    today(date(2026, 2, 1))
     new_rule = api.fire_ok("officer", old_rule, "submit")
-    assert new_rule["rule_basis"] == "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Bình Phước"
+    assert new_rule["rule_basis"] == "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Đồng Nai"
 
 
 def test_others_cannot_reach_the_admin_screens(browser, demo_data, today):
-    for user in ("officer", "reviewer", "liaison"):
+    for user in ("officer", "reviewer", "liaison", "tld"):
         assert browser(user).get("/admin/rule-sets").status_code == 404
         assert browser(user).post("/admin/rule-sets/new", {"kind": "child_heart"}).status_code == 404
 
@@ -64,17 +64,15 @@ def test_admin_cannot_set_rules_outside_their_federation(browser, app, demo_data
 
 
 def test_a_later_rule_set_never_alters_a_dossier_already_judged(api, app, today):
-    judged = api.approved(requested_amount_vnd=50_000_000)
-    api.forwarded(judged)
-    judged = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{judged['id']}").json, "accept",
-                         granted_amount_vnd=50_000_000)
+    judged, decider = api.at_decider(requested_amount_vnd=50_000_000)
+    judged = api.fire_ok(decider, judged, "accept", granted_amount_vnd=50_000_000)
     decision_bytes = api.get("officer", judged["documents"][-1]["url"]).data
     result = app.test_cli_runner().invoke(args=[
-        "add-rule-set", "--kind", "child_heart", "--jurisdiction", "ldld-binh-phuoc", "--from", "06/01/2018",
-        "--basis", "Quy định mới của LĐLĐ tỉnh Bình Phước", "--params",
+        "add-rule-set", "--kind", "child_heart", "--jurisdiction", "ldld-dong-nai", "--from", "06/01/2026",
+        "--basis", "Quy định mới của LĐLĐ tỉnh Đồng Nai", "--params",
         json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 30_000_000, "cleft": 10_000_000}})])
     assert result.exit_code == 0, result.output
-    today(date(2018, 1, 6))
+    today(date(2026, 1, 6))
     after = api.get("officer", f"/api/v1/dossiers/{judged['id']}").json
     assert after["rule_basis"].startswith("Quyết định số 378/QĐ-TLĐ")
     assert api.get("officer", judged["documents"][-1]["url"]).data == decision_bytes
@@ -95,7 +93,7 @@ def test_cli_refuses_bad_params(app, demo_data):
 
 
 def _post(page, **changes):
-    form = {"kind": "child_heart", "valid_from": "01/03/2018", "basis": "Quyết định số 15/QĐ-LĐLĐ",
+    form = {"kind": "child_heart", "valid_from": "01/03/2026", "basis": "Quyết định số 15/QĐ-LĐLĐ",
             "params": json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 60_000_000, "cleft": 10_000_000}})}
     form.update(changes)
     return page.post("/admin/rule-sets/new", form)
@@ -106,10 +104,11 @@ def test_admin_rule_set_refusals(browser, app, demo_data, today):
         from workflow.orgs.models import Organisation
         ids = dict(db.session.execute(sa.select(Organisation.code, Organisation.id)).all())
     page = browser("admin")
-    province, district = str(ids["ldld-binh-phuoc"]), str(ids["ldld-phu-rieng"])
+    province, commune = str(ids["ldld-dong-nai"]), str(ids["cd-xa-phu-rieng"])
     cases = [
-        ({"jurisdiction_id": district}, "Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh"),
-        ({"jurisdiction_id": province, "valid_from": "04/01/2018"}, "không áp dụng hồi tố"),
+        ({"jurisdiction_id": commune}, "Chỉ Tổng Liên đoàn và Liên đoàn Lao động cấp tỉnh"),
+        ({"jurisdiction_id": str(ids["ldld-binh-phuoc"])}, "Chọn một tổ chức thuộc phạm vi quản lý của bạn."),
+        ({"jurisdiction_id": province, "valid_from": "04/01/2026"}, "không áp dụng hồi tố"),
         ({"jurisdiction_id": province, "basis": "x" * 301}, "tối đa 300 ký tự"),
         ({"jurisdiction_id": province, "params": '{"max_age_years": 16, "caps_vnd": {"congenital_heart": 1' + "0" * 5000 + ', "cleft": 1}}'},
          "Không phải JSON hợp lệ."),

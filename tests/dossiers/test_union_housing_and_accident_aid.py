@@ -62,9 +62,10 @@ def test_housing_minimum_membership_where_the_province_sets_one(api, in_2026, ct
 
     from workflow.dossiers.models import RuleSet
     from workflow.extensions import db
+    from workflow.orgs.models import Organisation
 
-    rule = db.session.scalar(sa.select(RuleSet).where(RuleSet.kind == "union_housing"))
-    db.session.add(RuleSet(kind="union_housing", jurisdiction_id=rule.jurisdiction_id, valid_from=date(2026, 1, 1),
+    province = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "ldld-dong-nai"))
+    db.session.add(RuleSet(kind="union_housing", jurisdiction_id=province, valid_from=date(2026, 1, 1),
                            basis="Quy chế Quỹ Mái ấm Công đoàn (thử nghiệm)",
                            params={"caps_vnd": {"new_build": 60_000_000, "repair": 30_000_000}, "min_member_years": 5}))
     db.session.commit()
@@ -125,21 +126,41 @@ def test_housing_end_to_end(api, in_2026):
     dossier = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json, "accept",
                           granted_amount_vnd=30_000_000)
     text = pdf_text(api, "officer", dossier["documents"][0]["url"])
-    assert "nhà dột nát" in text and "xây mới" in text and "Bình Phước" in text
-    assert "30.000.000 đ" in pdf_text(api, "officer", dossier["documents"][-1]["url"])
+    assert "nhà dột nát" in text and "xây mới" in text and "LĐLĐ tỉnh Đồng Nai" in text  # the basis in force
+    decision = pdf_text(api, "officer", dossier["documents"][-1]["url"])
+    assert "30.000.000 đ" in decision and "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI" in decision
 
 
 def test_aid_end_to_end(api, in_2026):
+    """A Tết aid (1.300.000 đ) is within what the commune union decides itself."""
     dossier = api.post("officer3", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid()}).json
     dossier = api.fire_ok("officer3", dossier, "submit")
     assert "Tết Bính Ngọ 2026" in pdf_text(api, "officer3", dossier["documents"][0]["url"])
-    dossier = api.fire_ok("reviewer2", dossier, "approve")
-    batch = api.forwarded(dossier, reviewer="reviewer2")
-    text = pdf_text(api, "reviewer2", batch["documents"][0]["url"])
-    assert "Tai nạn lao động" in text and "35%" in text and "LIÊN ĐOÀN LAO ĐỘNG HUYỆN BÙ ĐĂNG" in text
-    dossier = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json, "reject",
+    assert [(s["org"]["code"], s["role"]) for s in dossier["route"]] == [("cd-xa-bu-dang", "decide")]
+    dossier = api.fire_ok("reviewer2", api.view("reviewer2", dossier), "reject",
                           comment="Đã nhận hỗ trợ từ Quỹ xã hội của doanh nghiệp.")
     assert dossier["state"] == "rejected"
+    text = pdf_text(api, "officer3", dossier["documents"][-1]["url"])
+    assert "CÔNG ĐOÀN XÃ BÙ ĐĂNG" in text and "Đã nhận hỗ trợ từ Quỹ xã hội của doanh nghiệp." in text
+
+
+def test_a_larger_aid_goes_up_where_the_province_sets_a_lower_limit(api, app, in_2026):
+    """A province's own route for aid (the commune decides up to 1.000.000 đ) wins over the Confederation's."""
+    result = app.test_cli_runner().invoke(args=[
+        "add-route", "--kind", "accident_aid", "--jurisdiction", "ldld-dong-nai", "--from", "2026-01-01",
+        "--basis", "Quy định chi hỗ trợ của LĐLĐ tỉnh Đồng Nai (thử nghiệm)", "--steps",
+        '[{"level": "upper_grassroots", "role": "review", "decides_up_to_vnd": 1000000},'
+        ' {"level": "province", "role": "decide"}]'])
+    assert result.exit_code == 0, result.output
+    dossier = api.fire_ok("officer3", api.post("officer3", "/api/v1/dossiers", {"kind": "accident_aid",
+                                                                               "data": aid()}).json, "submit")
+    assert [(s["org"]["code"], s["role"]) for s in dossier["route"]] == [("cd-xa-bu-dang", "review"),
+                                                                          ("ldld-dong-nai", "decide")]
+    dossier = api.fire_ok("reviewer2", api.view("reviewer2", dossier), "approve")
+    batch = api.forwarded(dossier, reviewer="reviewer2")
+    text = pdf_text(api, "reviewer2", batch["documents"][0]["url"])
+    assert "Tai nạn lao động" in text and "35%" in text and "CÔNG ĐOÀN XÃ BÙ ĐĂNG" in text
+    assert api.view("liaison", dossier)["allowed_events"] == ["accept", "reject", "refer_back"]
 
 
 def pdf_text(api, user, url):

@@ -282,7 +282,7 @@ class DossierAccess(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), primary_key=True, index=True)
     sent_event_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier_event.id"))
-    arrived_at: Mapped[datetime] = mapped_column(default=utcnow)
+    arrived_on: Mapped[date]  # the day it last reached the organisation: how long it has waited there
 
     dossier: Mapped[Dossier] = relationship(back_populates="access")
     sent_event: Mapped[DossierEvent] = relationship()

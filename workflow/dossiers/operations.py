@@ -146,9 +146,9 @@ def arrive(dossier: Dossier, organisation_id: int, sent: DossierEvent) -> None:
     access = next((a for a in dossier.access if a.organisation_id == organisation_id), None)
     if access is None:
         dossier.access.append(DossierAccess(organisation_id=organisation_id, sent_event=sent,
-                                            arrived_at=clock.utcnow()))
+                                            arrived_on=clock.today()))
     else:
-        access.sent_event, access.arrived_at = sent, clock.utcnow()
+        access.sent_event, access.arrived_on = sent, clock.today()
     db.session.flush()
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,7 +13,6 @@ from ..campaigns.service import campaigns_for
 from ..dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep
 from ..dossiers.visibility import batch_condition, viewer_of, visible_condition, waiting_condition
 from ..extensions import db
-from ..formatting import vietnam_time
 from ..orgs.models import Organisation
 
 SHOWN = 20  # rows per section; "see all" opens the filtered list
@@ -91,15 +90,14 @@ def staff_home(user) -> dict:
     today = clock.today()
     viewer = viewer_of(user)
     review_due, decision_due = current_app.config["REVIEW_DUE_DAYS"], current_app.config["DECISION_DUE_DAYS"]
-    arrived = (sa.select(DossierAccess.arrived_at).where(DossierAccess.dossier_id == Dossier.id,
-                                                         DossierAccess.organisation_id.in_(viewer.org_ids))
-               .order_by(DossierAccess.arrived_at.desc()).limit(1).scalar_subquery())
+    arrived = (sa.select(sa.func.max(DossierAccess.arrived_on)).where(
+        DossierAccess.dossier_id == Dossier.id, DossierAccess.organisation_id.in_(viewer.org_ids)).scalar_subquery())
     in_queue = sa.and_(waiting_condition(viewer), Dossier.state.in_(("submitted", "forwarded")))
     rows = db.session.execute(_loaded(sa.select(Dossier, arrived.label("arrived")).where(in_queue)
                                       .order_by(arrived.asc(), Dossier.id.asc()).limit(SHOWN))).all()
     queue = []
-    for dossier, arrived_at in rows:
-        days = (today - vietnam_time(arrived_at).date()).days if arrived_at else 0
+    for dossier, arrived_on in rows:
+        days = (today - arrived_on).days if arrived_on else 0
         decides = dossier.current_step_decides
         queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides))
     queue_total = db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(in_queue))
@@ -107,8 +105,8 @@ def staff_home(user) -> dict:
     overdue = db.session.scalar(
         sa.select(sa.func.count()).select_from(Dossier)
         .join(step, sa.and_(step.dossier_id == Dossier.id, step.position == Dossier.position))
-        .where(in_queue, sa.or_(sa.and_(step.role == "decide", arrived < _start_of(today, decision_due)),
-                                sa.and_(step.role != "decide", arrived < _start_of(today, review_due)))))
+        .where(in_queue, sa.or_(sa.and_(step.role == "decide", arrived < today - timedelta(days=decision_due)),
+                                sa.and_(step.role != "decide", arrived < today - timedelta(days=review_due)))))
     approved = _mine(user, waiting_condition(viewer), Dossier.state == "approved",
                      order=[Dossier.kind, Dossier.submitted_on, Dossier.id], limit=500)
     by_kind: dict[str, list[Dossier]] = {}
@@ -135,13 +133,6 @@ def staff_home(user) -> dict:
             "pending": pending, "unions": list(unions.values()), "counts": _count_by_state(user),
             "review_due": review_due, "decision_due": decision_due, "today": today, "overdue": overdue}
 
-
-def _start_of(today: date, days_back: int) -> datetime:
-    """The stored (naive UTC) moment at which the day `days_back` days before today began in Việt Nam: what
-    arrived before it has waited more than that many days. (A level that decides only small amounts counts as
-    reviewing here.)"""
-    local = datetime.combine(today - timedelta(days=days_back), time()).replace(tzinfo=clock.ZONE)
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 HOMES = {"officer": officer_home, "staff": staff_home}

@@ -58,7 +58,7 @@ def _server(app):
 
 @pytest.fixture
 def live_server(_server, app, demo_data, today):
-    """The base URL of the live app, on fresh demo data with the calendar pinned to 05/01/2018 (`today`).
+    """The base URL of the live app, on fresh demo data with the calendar pinned to 05/01/2026 (`today`).
 
     The test config keeps the production default of Secure cookies, which a browser drops over plain http: only
     while a browser test runs, the cookies are not Secure. (The database is a file SQLite, or PostgreSQL, shared

@@ -33,7 +33,7 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     with reviewer.expect_download() as xlsx_download:
         reviewer.get_by_role("link", name="Xuất Excel (XLSX)").click()
     xlsx = xlsx_download.value
-    assert xlsx.suggested_filename == "ho-so-20180105.xlsx"
+    assert xlsx.suggested_filename == "ho-so-20260105.xlsx"
     xlsx.save_as(tmp_path / xlsx.suggested_filename)
     book = load_workbook(tmp_path / xlsx.suggested_filename, read_only=True)
     rows = list(book.active.iter_rows(values_only=True))
@@ -46,14 +46,14 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     assert khang["Trạng thái"] == "Đã thẩm định đạt"
     assert khang["Công đoàn cơ sở"] == "Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng"
     assert khang["Số tiền đề nghị (đồng)"] == 40_000_000  # a number, so that it sums
-    assert khang["Ngày nộp"].date() == date(2018, 1, 5)
+    assert khang["Ngày nộp"].date() == date(2026, 1, 5)
     assert by_id[approved[1]["id"]]["Người được đề nghị"] == "Lê Thị Thu Hà (con của Lê Văn Đức)"
     assert waiting["id"] not in by_id
 
     with reviewer.expect_download() as csv_download:
         reviewer.get_by_role("link", name="Xuất CSV").click()
     csv_file = csv_download.value
-    assert csv_file.suggested_filename == "ho-so-20180105.csv"
+    assert csv_file.suggested_filename == "ho-so-20260105.csv"
     csv_file.save_as(tmp_path / csv_file.suggested_filename)
     content = (tmp_path / csv_file.suggested_filename).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")  # the BOM, for Excel
@@ -62,5 +62,5 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     assert sorted(int(line[0]) for line in lines[1:]) == sorted(d["id"] for d in approved)
     khang_line = next(dict(zip(HEADINGS, line)) for line in lines[1:] if int(line[0]) == approved[0]["id"])
     assert khang_line["Người được đề nghị"] == "Trần Minh Khang (con của Nguyễn Văn Ánh)"
-    assert khang_line["Ngày nộp"] == "05/01/2018"
+    assert khang_line["Ngày nộp"] == "05/01/2026"
     expect(main(reviewer)).to_contain_text("Tìm thấy 2 hồ sơ.")  # a download does not leave the page

@@ -1,5 +1,5 @@
 """The whole round in a real browser, three users at once: the union officer drafts, uploads and submits; the
-district reviewer returns it with a reason; the officer mends it and submits again; the reviewer sees what
+commune union returns it with a reason; the officer mends it and submits again; the reviewer sees what
 changed between the two rounds and approves. Every action asks for confirmation first."""
 import re
 
@@ -54,11 +54,11 @@ def test_officer_reviewer_round_trip(login, snap):
     officer.get_by_role("link", name="Quay lại, không thực hiện").click()
     expect(officer.locator(".badge.state")).to_have_text("Dự thảo")
     act(officer, "Nộp hồ sơ")
-    expect(officer.locator(".badge.state")).to_have_text("Đã nộp, chờ thẩm định")
+    expect(officer.locator(".badge.state")).to_have_text("Đã nộp, chờ xử lý")
     expect(officer.get_by_role("link", name="Sửa hồ sơ")).to_have_count(0)
 
     reviewer = login("reviewer")
-    queue = section(reviewer, "Hồ sơ chờ thẩm định")
+    queue = section(reviewer, "Hồ sơ chờ đơn vị xử lý")
     expect(queue.get_by_role("row").filter(has_text=SUBJECT)).to_contain_text("Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng")
     snap(reviewer, "reviewer-home-queue")
     queue.get_by_role("link", name=f"Số {number} · {SUBJECT}").click()
@@ -88,10 +88,10 @@ def test_officer_reviewer_round_trip(login, snap):
     expect(unsent).to_contain_text("Những sửa đổi chưa nộp lại (so với lần nộp 1)")
     expect(unsent.locator("ins")).to_have_text("Bệnh viện Tim Tâm Đức")
     act(officer, "Nộp hồ sơ")
-    expect(officer.locator(".badge.state")).to_have_text("Đã nộp, chờ thẩm định")
+    expect(officer.locator(".badge.state")).to_have_text("Đã nộp, chờ xử lý")
 
     reviewer.goto("/")
-    queue = section(reviewer, "Hồ sơ chờ thẩm định")
+    queue = section(reviewer, "Hồ sơ chờ đơn vị xử lý")
     expect(queue.get_by_role("row").filter(has_text=SUBJECT)).to_contain_text("nộp lại lần 2")
     queue.get_by_role("link", name=f"Số {number} · {SUBJECT}").click()
     changes = section(reviewer, "Thay đổi giữa các lần nộp")

@@ -42,7 +42,7 @@ def test_phone_menu_and_no_sideways_scroll(api, login):
     no_horizontal_scroll(officer)
 
     reviewer = login("reviewer", viewport=PHONE)
-    expect(section(reviewer, "Hồ sơ chờ thẩm định")).to_contain_text(SUBJECT)
+    expect(section(reviewer, "Hồ sơ chờ đơn vị xử lý")).to_contain_text(SUBJECT)
     expect(section(reviewer, "Hồ sơ đã thẩm định đạt")).to_contain_text("Trần Minh Khang")
     no_horizontal_scroll(reviewer)
     reviewer.goto(f"/dossiers/{dossier['id']}")

@@ -159,10 +159,10 @@ def upgrade():
 
 def _move_data():
     conn = op.get_bind()
-    org = sa.table('organisation', sa.column('id'), sa.column('parent_id'), sa.column('valid_from'),
+    org = sa.table('organisation', sa.column('id'), sa.column('parent_id'), sa.column('valid_from', sa.Date),
                    sa.column('level'))
     placement = sa.table('organisation_placement', sa.column('organisation_id'), sa.column('parent_id'),
-                         sa.column('valid_from'), sa.column('valid_to'))
+                         sa.column('valid_from', sa.Date), sa.column('valid_to', sa.Date))
     parents = {row.id: row.parent_id for row in conn.execute(sa.select(org.c.id, org.c.parent_id))}
     rows = [{"organisation_id": row.id, "parent_id": row.parent_id, "valid_from": row.valid_from, "valid_to": None}
             for row in conn.execute(sa.select(org).where(org.c.parent_id.is_not(None)))]
@@ -179,7 +179,7 @@ def _move_data():
 
     document = sa.table('document', sa.column('id'), sa.column('batch_id'))
     event = sa.table('dossier_event', sa.column('id'), sa.column('dossier_id'), sa.column('event'),
-                     sa.column('at'), sa.column('document_id'), sa.column('batch_id'))
+                     sa.column('at', sa.DateTime), sa.column('document_id'), sa.column('batch_id'))
     for row in conn.execute(sa.select(event.c.id, document.c.batch_id)
                             .join(document, document.c.id == event.c.document_id)
                             .where(event.c.event == "forward")).all():
@@ -190,7 +190,7 @@ def _move_data():
     step = sa.table('dossier_step', sa.column('dossier_id'), sa.column('position'), sa.column('organisation_id'),
                     sa.column('role'), sa.column('decides_up_to_vnd'))
     access = sa.table('dossier_access', sa.column('organisation_id'), sa.column('dossier_id'),
-                      sa.column('sent_event_id'), sa.column('arrived_on'))
+                      sa.column('sent_event_id'), sa.column('arrived_on', sa.Date))
     last = {}  # (dossier, event) -> (id, at) of the last such event
     for row in conn.execute(sa.select(event.c.id, event.c.dossier_id, event.c.event, event.c.at)
                             .where(event.c.event.in_(("submit", "forward"))).order_by(event.c.id)):
@@ -222,8 +222,9 @@ def _move_data():
     confederation = conn.execute(sa.select(org.c.id).where(org.c.level == "confederation").order_by(org.c.id)
                                  .limit(1)).scalar()
     if confederation is not None:
-        route = sa.table('route', sa.column('kind'), sa.column('jurisdiction_id'), sa.column('valid_from'),
-                         sa.column('valid_to'), sa.column('basis'), sa.column('steps', JSON), sa.column('created_at'))
+        route = sa.table('route', sa.column('kind'), sa.column('jurisdiction_id'), sa.column('valid_from', sa.Date),
+                         sa.column('valid_to', sa.Date), sa.column('basis'), sa.column('steps', JSON),
+                         sa.column('created_at', sa.DateTime))
         now = datetime.now(timezone.utc).replace(tzinfo=None)
         conn.execute(route.insert(), [
             {"kind": kind, "jurisdiction_id": confederation, "valid_from": start, "valid_to": None, "basis": basis,
@@ -244,10 +245,12 @@ def downgrade():
     user = sa.table('user_account', sa.column('role'), sa.column('organisation_id'))
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_user_account_role'), type_='check')
-    # Staff of a federation with a parent were reviewers; of the top ones, liaisons (the 2017 three levels).
-    conn.execute(user.update().where(user.c.role == "staff", user.c.organisation_id.in_(
-        sa.select(org.c.parent_id).where(org.c.parent_id.is_not(None)).scalar_subquery().self_group()))
-        .values(role="liaison"))
+    # Staff of a federation with grandchildren decided (liaison); the others reviewed (the 2017 three levels).
+    child = org.alias("child")
+    grandparents = sa.select(org.c.parent_id).where(org.c.id.in_(
+        sa.select(child.c.parent_id).where(child.c.parent_id.is_not(None))))
+    conn.execute(user.update().where(user.c.role == "staff", user.c.organisation_id.in_(grandparents))
+                 .values(role="liaison"))
     conn.execute(user.update().where(user.c.role == "staff").values(role="reviewer"))
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_check_constraint('role', "role IN ('officer', 'reviewer', 'liaison', 'admin')")

@@ -285,6 +285,7 @@ class DossierAccess(db.Model):
     arrived_on: Mapped[date]  # the day it last reached the organisation: how long it has waited there
 
     dossier: Mapped[Dossier] = relationship(back_populates="access")
+    organisation: Mapped[Organisation] = relationship()
     sent_event: Mapped[DossierEvent] = relationship()
 
 

@@ -44,7 +44,7 @@ def check_steps(steps) -> tuple[list[dict], list[str]]:
     try:
         parsed = _STEPS.validate_python(steps)
     except ValidationError as exc:
-        return [], validation_messages(exc, "steps")
+        return [], validation_messages(exc, "steps", prefix="steps")
     problems = []
     if not parsed:
         problems.append(gettext("Tuyến phải có ít nhất một cấp, cấp cuối cùng quyết định."))
@@ -65,9 +65,9 @@ def route_for(kind: str, organisation: Organisation, on: date) -> Route | None:
 
 
 def resolve(route: Route, union: Organisation, on: date) -> list[DossierStep]:
-    """The route's levels matched against the union's chain on `on` (nearest first); missing levels are skipped,
-    but the deciding level must be there."""
-    chain = chain_on(union, on)[1:]
+    """The route's levels matched against the union's chain on `on` (nearest first; an organisation no longer in
+    force is no level); missing levels are skipped, but the deciding level must be there."""
+    chain = [org for org in chain_on(union, on)[1:] if org.in_force(on)]
     steps = []
     for spec in route.steps:
         org = next((o for o in chain if o.level == spec["level"]), None)

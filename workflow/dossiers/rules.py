@@ -77,11 +77,11 @@ def check_dated_rule(actor, model, *, kind, jurisdiction_id, valid_from, valid_t
     return kind_class, jurisdiction, errors
 
 
-def validation_messages(exc: ValidationError, field: str) -> list[str]:
+def validation_messages(exc: ValidationError, field: str, prefix: str = "") -> list[str]:
     """A pydantic error on parameters or steps, as '<path>: <message>' lines in the reader's language."""
     messages = []
     for item in exc.errors():
-        path = ".".join(str(p) for p in item["loc"]) or field
+        path = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "") or field
         problem = _PARAM_MESSAGES.get(item["type"], _PARAM_INVALID)
         messages.append(f"{path}: {gettext(problem)}")
     return messages
@@ -122,5 +122,8 @@ _PARAM_MESSAGES = {
     "dict_type": N_("phải là một đối tượng"),
     "model_type": N_("phải là một đối tượng"),
     "too_short": N_("cần ít nhất một mục"),
+    "literal_error": N_("không nằm trong các giá trị cho phép"),
+    "list_type": N_("phải là một danh sách"),
+    "less_than_equal": N_("quá lớn"),
 }
 _PARAM_INVALID = N_("giá trị không hợp lệ")

@@ -1,5 +1,5 @@
-"""Build the province's bundle for a batch of N dossiers (default 100), each with its step documents and two
-attachments, and compare with pypdf merging the same files alone.
+"""Build the bundle of a batch of N dossiers (default 100) that a commune union sends up, each with its step
+documents and two attachments, and compare with pypdf merging the same files alone.
 
     .venv/bin/python bench/bundle.py [N]
 
@@ -24,11 +24,12 @@ from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from bench.pdf import DATA, blank_pdf, demo_app, prepare  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
+from workflow.batches.contents import bundle_contents  # noqa: E402
+from workflow.batches.operations import forward_dossiers  # noqa: E402
 from workflow.dossiers import operations  # noqa: E402
-from workflow.dossiers.kinds import KINDS  # noqa: E402
 from workflow.extensions import db  # noqa: E402
 from workflow.pdf import storage  # noqa: E402
-from workflow.pdf.bundle import build_bundle_pdf, build_bundle_zip, bundle_contents  # noqa: E402
+from workflow.pdf.bundle import build_bundle_pdf, build_bundle_zip  # noqa: E402
 
 
 def scan_jpeg() -> bytes:
@@ -73,13 +74,13 @@ def main(n: int) -> None:
             operations.fire(reviewer, dossier, "approve", version=dossier.version)
             db.session.commit()
             ids.append(dossier.id)
-        batch = operations.forward_dossiers(reviewer, ids)
+        batch = forward_dossiers(reviewer, ids)
         db.session.commit()
         print(f"set-up: {n} dossiers with 2 documents and 2 attachments each, forwarded in "
               f"{time.perf_counter() - started:.1f} s")
 
-        head, sections = bundle_contents(batch, KINDS)
-        files = [head] + [p for s in sections for p in s.parts]
+        contents = bundle_contents(batch)
+        files = [contents.head] + [p for s in contents.sections for p in s.parts]
 
         def pypdf_alone():
             writer = PdfWriter()
@@ -90,8 +91,8 @@ def main(n: int) -> None:
             writer.write(out)
             return out.getvalue()
 
-        pdf_time, pdf_peak, pdf = measure(lambda: build_bundle_pdf(batch, KINDS))
-        zip_time, zip_peak, archive = measure(lambda: build_bundle_zip(batch, KINDS))
+        pdf_time, pdf_peak, pdf = measure(lambda: build_bundle_pdf(bundle_contents(batch)))
+        zip_time, zip_peak, archive = measure(lambda: build_bundle_zip(bundle_contents(batch)))
         alone_time, alone_peak, _ = measure(pypdf_alone)
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     mb = 1024 * 1024

@@ -5,13 +5,15 @@
 Builds a database with the migrations' schema and the demo data: an SQLite file in a temporary folder by default,
 or the database named by --database-url (postgresql+psycopg://postgres@127.0.0.1:5432/bench_list, created afresh
 and dropped at the end; or sqlite:////path/file.sqlite). Then bulk-loads N dossiers (Core executemany, in chunks)
-over the demo's three grassroots unions, four kinds and four and a half years: Vietnamese names with their
-diacritics, 12-digit citizen IDs, the seeded plan and its two phases (and the dossiers submitted after its
-deadline), a history of events (submit, return, approve, forward, accept/reject, withdraw) cut at the bench's
-today, 29/06/2018, and weekly batches with their Tờ trình for what was forwarded. Then, logged in as officer,
-reviewer and liaison, it times GET of each page with the Flask test client, median and max of R runs after one
-warm-up, and flags any above the 100 ms target. Beside the pages asked for, it times a rare name (q=dieu) and the
-"Ngày nộp" sort, two cases where a query that reads rows until it has a page reads them all.
+over the demo's grassroots unions of today's tree, four kinds and four and a half years: Vietnamese names with
+their diacritics, 12-digit citizen IDs, a plan with two phases (and the dossiers submitted after its deadline),
+each dossier's route as the seeded routes give it (the commune union, the province, the Confederation; a small
+aid decided by the commune union), a history of events along it (submit, return, approve, forward, accept/reject,
+withdraw) cut at the bench's today, 29/06/2026, who each dossier reached and what it was sent, and weekly batches
+with their Tờ trình for what was sent up. Then, logged in as officer, reviewer (a commune union), liaison (the
+province) and tld (the Confederation), it times GET of each page with the Flask test client, median and max of R
+runs after one warm-up, and flags any above the 100 ms target. Beside the pages asked for, it times a rare name
+(q=dieu) and the "Ngày nộp" sort, two cases where a query that reads rows until it has a page reads them all.
 
 --keep leaves the database in place; --reuse loads nothing when the database already holds dossiers (the
 migrations still run, so a new revision is applied to the loaded data).
@@ -37,17 +39,28 @@ import sqlalchemy as sa  # noqa: E402
 from bench.pdf import prepare  # noqa: E402
 from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
-from workflow.campaigns.models import Campaign  # noqa: E402
-from workflow.dossiers.listing import ListFilters, filtered_dossiers  # noqa: E402
-from workflow.dossiers.models import Batch, Dossier, DossierEvent, RuleSet, batch_dossier  # noqa: E402
-from workflow.dossiers.search import search_columns  # noqa: E402
+from workflow.campaigns.models import Campaign, CampaignPhase  # noqa: E402
+from workflow.dossiers.models import (  # noqa: E402
+    Batch,
+    Dossier,
+    DossierAccess,
+    DossierEvent,
+    DossierStep,
+    Route,
+    RuleSet,
+    batch_dossier,
+)
 from workflow.extensions import db  # noqa: E402
+from workflow.lists.query import ListFilters, filtered_dossiers  # noqa: E402
+from workflow.lists.search import search_columns  # noqa: E402
 from workflow.orgs.models import Organisation  # noqa: E402
+from workflow.orgs.tree import chain_on  # noqa: E402
 from workflow.pdf.models import Document  # noqa: E402
 
-TODAY = date(2018, 6, 29)  # the bench's calendar: phase II of the seeded plan ended on 31/03/2018
-FIRST_DAY = date(2014, 1, 1)
+TODAY = date(2026, 6, 29)  # the bench's calendar: phase II of its plan ended on 31/03/2026
+FIRST_DAY = date(2022, 1, 1)
 TARGET_MS = 100
+ROLES = ("officer", "reviewer", "liaison", "tld")  # a union, a commune union, the province, the Confederation
 CHUNK = 5000
 
 # Roughly the shares of Vietnamese family names (the "Điểu" of the S'tiêng people of Bình Phước among them).
@@ -69,19 +82,20 @@ GIVEN = {"male": ["An", "Bình", "Cường", "Dũng", "Đạt", "Đông", "Hải
                     "Trinh", "Tuyết", "Vân", "Yến", "Đào", "Ngọc Ánh"]}
 # Citizen IDs start with the province of birth: mostly Bình Phước (070), then where its workers came from.
 PROVINCES = ["070"] * 14 + ["001", "038", "040", "042", "044", "052", "054", "066", "074", "079", "086", "092"]
-UNION_SHARES = {"cdcs-cao-su-phu-rieng": 55, "cdcs-thcs-phu-trung": 25, "cdcs-mn-tuoi-hong": 20}
+UNION_SHARES = {"cdcs-cao-su-phu-rieng": 50, "cdcs-thcs-phu-trung": 20, "cdcs-mn-tuoi-hong": 18,
+                "cdcs-nong-san-dong-xoai": 12}
 KIND_SHARES = {"accident_aid": 50, "creative_labour": 20, "child_heart": 15, "union_housing": 15}
 WORKPLACES = {"cdcs-cao-su-phu-rieng": ["Nông trường Phú Riềng Đỏ", "Nông trường Long Hà", "Nông trường Bù Nho",
                                         "Nhà máy chế biến mủ Long Hà", "Nông trường Phú Thuận"],
-              "cdcs-thcs-phu-trung": ["Trường THCS Phú Trung"], "cdcs-mn-tuoi-hong": ["Trường Mầm non Tuổi Hồng"]}
+              "cdcs-thcs-phu-trung": ["Trường THCS Phú Trung"], "cdcs-mn-tuoi-hong": ["Trường Mầm non Tuổi Hồng"],
+              "cdcs-nong-san-dong-xoai": ["Phân xưởng chế biến hạt điều", "Tổ bảo trì"]}
 POSITIONS = {"cdcs-cao-su-phu-rieng": ["Công nhân cạo mủ", "Công nhân chế biến", "Tổ trưởng sản xuất", "Lái xe"],
              "cdcs-thcs-phu-trung": ["Giáo viên", "Nhân viên văn phòng", "Bảo vệ"],
-             "cdcs-mn-tuoi-hong": ["Giáo viên mầm non", "Cấp dưỡng", "Nhân viên y tế"]}
+             "cdcs-mn-tuoi-hong": ["Giáo viên mầm non", "Cấp dưỡng", "Nhân viên y tế"],
+             "cdcs-nong-san-dong-xoai": ["Công nhân phân loại", "Thợ điện", "Kế toán"]}
 HAMLETS = ["Ấp 1", "Ấp 2", "Ấp 3", "Ấp 4", "Ấp 5", "Thôn Phú Lâm", "Thôn Bình Tân", "Khu phố Tân Hòa"]
 COMMUNES = ["xã Phú Riềng", "xã Long Hà", "xã Bù Nho", "xã Phú Trung", "xã Long Bình", "xã Đức Liễu",
-            "xã Nghĩa Trung", "thị trấn Đức Phong"]
-DISTRICTS = {"cdcs-cao-su-phu-rieng": "huyện Phú Riềng", "cdcs-thcs-phu-trung": "huyện Phú Riềng",
-             "cdcs-mn-tuoi-hong": "huyện Bù Đăng"}
+            "xã Nghĩa Trung", "phường Đồng Xoài"]
 HOSPITALS = ["Bệnh viện Nhi Đồng 1, Thành phố Hồ Chí Minh", "Bệnh viện Nhi Đồng 2, Thành phố Hồ Chí Minh",
              "Viện Tim Thành phố Hồ Chí Minh", "Bệnh viện Đa khoa tỉnh Bình Phước"]
 DIAGNOSES = {"congenital_heart": ["Thông liên thất phần quanh màng (VSD)", "Thông liên nhĩ (ASD)",
@@ -97,7 +111,7 @@ SOLUTIONS = ["Cải tiến dao cạo mủ giảm hao dăm", "Quy trình chống 
              "Phần mềm quản lý học sinh", "Đồ dùng dạy học tự làm", "Cải tiến lò sấy mủ tờ", "Bếp ăn một chiều"]
 REASONS = {"return": "Thiếu xác nhận của địa phương; bổ sung giấy tờ.", "reject": "Không đủ điều kiện theo quy định.",
            "withdraw": "Đoàn viên xin rút hồ sơ."}
-PLAN_START, PHASE_I_END, PHASE_II_END = date(2017, 9, 15), date(2017, 12, 31), date(2018, 3, 31)
+PLAN_START, PHASE_I_END, PHASE_II_END = date(2025, 9, 15), date(2025, 12, 31), date(2026, 3, 31)
 
 
 # --- the database -------------------------------------------------------------------------------------------
@@ -169,7 +183,7 @@ def dossier_data(rng: random.Random, kind: str, union: str, created: date) -> di
             "member_since": date(max(birth.year + 18, 1990), rng.randint(1, 12), 1).isoformat(),
             "workplace": rng.choice(WORKPLACES[union]), "position": rng.choice(POSITIONS[union]),
             "phone": f"09{rng.randrange(10 ** 8):08d}",
-            "address": f"{rng.choice(HAMLETS)}, {rng.choice(COMMUNES)}, {DISTRICTS[union]}, tỉnh Bình Phước"}
+            "address": f"{rng.choice(HAMLETS)}, {rng.choice(COMMUNES)}, tỉnh Đồng Nai"}
     if kind == "accident_aid":
         case = rng.choice(list(CASES))
         data.update(case_type=case, occurred_on=(created - timedelta(days=rng.randint(5, 120))).isoformat(),
@@ -207,27 +221,32 @@ def dossier_data(rng: random.Random, kind: str, union: str, created: date) -> di
     return data
 
 
-def history(rng: random.Random, created: date) -> list[tuple[str, date]]:
-    """The events a dossier goes through, cut at TODAY; forwarding happens on Fridays, in batches."""
+def history(rng: random.Random, created: date, route: list[str]) -> list[tuple[str, date, int]]:
+    """The events a dossier goes through along its route (each step 'review' or 'decide'), with the position on
+    the route where each happens, cut at TODAY; sending up happens on Fridays, in batches."""
     fate = rng.random()
     day = created + timedelta(days=rng.randint(0, 20))
     if fate < 0.03:
         return []  # an abandoned draft
-    events = [("submit", day)]
+    events = [("submit", day, 0)]
     if rng.random() < 0.12:  # returned once, then either withdrawn or submitted again
         day += timedelta(days=rng.randint(2, 10))
-        events.append(("return", day))
+        events.append(("return", day, 0))
         if rng.random() < 0.2:
-            return events + [("withdraw", day + timedelta(days=rng.randint(3, 30)))]
+            return events + [("withdraw", day + timedelta(days=rng.randint(3, 30)), 0)]
         day += timedelta(days=rng.randint(3, 20))
-        events.append(("submit", day))
+        events.append(("submit", day, 0))
     day += timedelta(days=rng.randint(1, 10))
     if fate < 0.05:
-        return events + [("return", day)]  # returned and left so
-    events.append(("approve", day))
-    day += timedelta(days=4 - day.weekday() if day.weekday() <= 4 else 11 - day.weekday())  # the next Friday
-    events.append(("forward", day))
-    events.append(("reject" if fate < 0.15 else "accept", day + timedelta(days=rng.randint(5, 45))))
+        return events + [("return", day, 0)]  # returned and left so
+    for position, role in enumerate(route):
+        if role == "decide":
+            return events + [("reject" if fate < 0.15 else "accept", day + timedelta(days=rng.randint(5, 45)),
+                              position)]
+        events.append(("approve", day, position))
+        day += timedelta(days=4 - day.weekday() if day.weekday() <= 4 else 11 - day.weekday())  # the next Friday
+        events.append(("forward", day, position))
+        day += timedelta(days=rng.randint(1, 10))
     return events
 
 
@@ -235,39 +254,67 @@ TO_STATE = {"submit": "submitted", "return": "returned", "approve": "approved", 
             "accept": "accepted", "reject": "rejected", "withdraw": "withdrawn"}
 
 
+def bench_plan() -> Campaign:
+    """The plan the bench's dossiers of 2025–2026 answer (number invented), issued by the province."""
+    province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
+    plan = Campaign(title="Kế hoạch xét chọn, hỗ trợ đoàn viên năm 2025–2026", plan_number="120/KH-LĐLĐ",
+                    plan_date=PLAN_START, issuer=province, kinds=[],
+                    phases=[CampaignPhase(name="Đợt I", starts_on=None, ends_on=PHASE_I_END),
+                            CampaignPhase(name="Đợt II", starts_on=PHASE_I_END + timedelta(days=1),
+                                          ends_on=PHASE_II_END)])
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
 def load(n: int, seed: int = 2018) -> dict:
-    """Insert n dossiers with their events, batches and Tờ trình; returns the figures for the report."""
+    """Insert n dossiers with their routes, events, access, batches and Tờ trình; returns the load's timings."""
     rng = random.Random(seed)
     orgs = {o.code: o for o in db.session.scalars(sa.select(Organisation))}
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     officer_of = {u.organisation_id: u for u in users.values() if u.role == "officer"}
-    reviewer_of = {u.organisation_id: u for u in users.values() if u.role == "reviewer"}
-    liaison = users["liaison"]
-    rule_sets = {r.kind: r.id for r in db.session.scalars(sa.select(RuleSet))}
-    campaign = db.session.scalar(sa.select(Campaign))
+    staff_of = {u.organisation_id: u for u in users.values() if u.role == "staff"}
+    rule_sets = {r.kind: r.id for r in db.session.scalars(sa.select(RuleSet).where(
+        RuleSet.jurisdiction_id == orgs["tld"].id))}
+    rule_sets["union_housing"] = db.session.scalar(sa.select(RuleSet.id).where(
+        RuleSet.kind == "union_housing", RuleSet.jurisdiction_id == orgs["ldld-dong-nai"].id))
+    routes = {r.kind: r for r in db.session.scalars(sa.select(Route))}
+    campaign = bench_plan()
     phase_one, phase_two = campaign.phases
     span = (TODAY - FIRST_DAY).days
+    chains = {code: {o.level: o.id for o in chain_on(orgs[code], TODAY)} for code in UNION_SHARES}
 
-    dossiers, events, batches, links, documents = [], [], {}, [], []
+    dossiers, events, batches, links, documents, steps, reached = [], [], {}, [], [], [], []
     event_id = 0
     for dossier_id in range(1, n + 1):
         union = orgs[weighted(rng, UNION_SHARES)]
-        district = union.parent_id
         kind = weighted(rng, KIND_SHARES)
         created = FIRST_DAY + timedelta(days=rng.randrange(span))
         data = dossier_data(rng, kind, union.code, created)
-        steps = [(event, day) for event, day in history(rng, created) if day < TODAY]
-        state, round_, submitted_on, first_submit, batch_id, moment = "draft", 0, None, None, None, None
-        rows = []
-        for event, day in steps:
+        amount = data.get("requested_amount_vnd")
+        route = []  # (organisation id, role, decides up to), as routing.resolve gives it, then the acting part
+        for step in routes[kind].steps:
+            if step["level"] in chains[union.code]:  # a level missing from the chain is skipped
+                route.append((chains[union.code][step["level"]], step["role"], step.get("decides_up_to_vnd")))
+        acting = []
+        for _org_id, role, up_to in route:
+            decides = role == "decide" or (up_to is not None and amount is not None and amount <= up_to)
+            acting.append("decide" if decides else "review")
+            if decides:
+                break
+        path = [(e, d, pos) for e, d, pos in history(rng, created, acting) if d < TODAY]
+        state, round_, submitted_on, first_submit, position, moment = "draft", 0, None, None, None, None
+        rows, last_sent = [], {}
+        for event, day, pos in path:
             from_state, state = state, TO_STATE[event]
-            actor = (officer_of[union.id] if event in ("submit", "withdraw") else liaison
-                     if event in ("accept", "reject") else reviewer_of[district])
+            org_id = route[pos][0]
+            actor = officer_of[union.id] if event in ("submit", "withdraw") else staff_of[org_id]
+            batch_id = None
             if event == "submit":
                 round_ += 1
                 submitted_on, first_submit = day, first_submit or day
             if event == "forward":
-                key = (district, kind, day)
+                key = (org_id, route[pos + 1][0], kind, day)
                 if key not in batches:
                     batches[key] = len(batches) + 1
                 batch_id = batches[key]
@@ -277,41 +324,53 @@ def load(n: int, seed: int = 2018) -> dict:
             rows.append({"id": event_id, "dossier_id": dossier_id, "event": event, "from_state": from_state,
                          "to_state": state, "actor_id": actor.id, "organisation_id": actor.organisation_id,
                          "at": moment, "comment": REASONS.get(event), "round": round_, "document_id": None,
-                         "data_snapshot": data if event in ("submit", "forward") else None})
+                         "batch_id": batch_id, "data_snapshot": data if event in ("submit", "forward") else None})
+            if event == "submit":
+                last_sent[route[0][0]] = (event_id, day)
+            elif event == "forward":
+                last_sent[route[pos + 1][0]] = (event_id, day)
+            position = pos + 1 if event == "forward" else pos
         events.extend(rows)
+        if round_:
+            steps.extend({"dossier_id": dossier_id, "position": i, "organisation_id": org_id, "role": role,
+                          "decides_up_to_vnd": up_to} for i, (org_id, role, up_to) in enumerate(route))
+            reached.extend({"organisation_id": org_id, "dossier_id": dossier_id, "sent_event_id": sent,
+                            "arrived_on": day} for org_id, (sent, day) in last_sent.items())
         in_plan = PLAN_START <= created <= PHASE_II_END
         phase = None
         if in_plan and first_submit:
             phase = phase_one if first_submit <= PHASE_I_END else phase_two
         created_at = datetime.combine(created, datetime.min.time()) + timedelta(minutes=rng.randint(60, 600))
-        amount = data.get("requested_amount_vnd")
         dossiers.append({
             "id": dossier_id, "kind": kind, "organisation_id": union.id, "state": state, "version": len(rows) + 2,
             "data": data, "submitted_data": data if round_ else None, "created_by_id": officer_of[union.id].id,
             "created_at": created_at, "updated_at": moment or created_at, "submitted_on": submitted_on,
             "round": round_, "rule_set_id": rule_sets[kind] if round_ else None,
+            "route_id": routes[kind].id if round_ else None, "position": position,
             "granted_amount_vnd": amount if state == "accepted" and amount else None,
             "campaign_id": campaign.id if in_plan else None, "phase_id": phase.id if phase else None,
             "submitted_late": bool(phase and first_submit > PHASE_II_END), "dedup_key": None,
-            # what the before_flush hook would write: a Core insert does not go through it
+            # what the before_flush hook would write: a Core insert does not go through it (all levels were sent
+            # the same data here)
             **search_columns(kind, data)})
     sequences: dict[tuple[int, int], int] = {}
     batch_rows = []
-    for (district, kind, day), batch_id in batches.items():
-        reviewer = reviewer_of[district]
-        batch_rows.append({"id": batch_id, "kind": kind, "organisation_id": district, "created_by_id": reviewer.id,
+    for (sender, recipient, kind, day), batch_id in batches.items():
+        batch_rows.append({"id": batch_id, "kind": kind, "organisation_id": sender, "recipient_id": recipient,
+                           "created_by_id": staff_of[sender].id,
                            "created_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9)})
-        sequence = sequences[(district, day.year)] = sequences.get((district, day.year), 0) + 1
-        documents.append({"id": batch_id, "doc_type": "TTr", "title": "Tờ trình", "organisation_id": district,
+        sequence = sequences[(sender, day.year)] = sequences.get((sender, day.year), 0) + 1
+        documents.append({"id": batch_id, "doc_type": "TTr", "title": "Tờ trình", "organisation_id": sender,
                           "year": day.year, "sequence_scope": "", "sequence": sequence,
-                          "number": f"{sequence:02d}/TTr-LĐLĐ", "issued_on": day,
+                          "number": f"{sequence:02d}/TTr-{orgs_abbreviation(orgs, sender)}", "issued_on": day,
                           "issued_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
-                          "issued_by_id": reviewer.id, "template": "documents/batch.html", "sha256": "0" * 64,
+                          "issued_by_id": staff_of[sender].id, "template": "documents/batch.html", "sha256": "0" * 64,
                           "size": 0, "page_count": 2, "batch_id": batch_id})
 
     timings = {}
     for table, rows in ((Dossier.__table__, dossiers), (Batch.__table__, batch_rows), (batch_dossier, links),
-                        (Document.__table__, documents), (DossierEvent.__table__, events)):
+                        (Document.__table__, documents), (DossierEvent.__table__, events),
+                        (DossierStep.__table__, steps), (DossierAccess.__table__, reached)):
         started = time.perf_counter()
         for start in range(0, len(rows), CHUNK):
             db.session.execute(sa.insert(table), rows[start:start + CHUNK])
@@ -328,11 +387,15 @@ def load(n: int, seed: int = 2018) -> dict:
     return timings
 
 
+def orgs_abbreviation(orgs: dict, org_id: int) -> str:
+    return next(o.abbreviation for o in orgs.values() if o.id == org_id)
+
+
 # --- the pages -----------------------------------------------------------------------------------------------
 
 def window_of(user, rows: int = 1000) -> str:
-    """`from=01/01/2018&to=…`: the submission window holding about `rows` of the user's dossiers."""
-    start, low, high = date(2018, 1, 1), 0, 400
+    """`from=01/01/2026&to=…`: the submission window holding about `rows` of the user's dossiers."""
+    start, low, high = date(2026, 1, 1), 0, 400
     while low < high:
         middle = (low + high) // 2
         filters = ListFilters(submitted_from=start, submitted_to=start + timedelta(days=middle))
@@ -343,7 +406,8 @@ def window_of(user, rows: int = 1000) -> str:
 
 def cases_for(user) -> list[tuple[str, str]]:
     """The pages to time for one user, with their labels."""
-    unions = {"officer": "cdcs-cao-su-phu-rieng", "reviewer": "cdcs-thcs-phu-trung", "liaison": "cdcs-mn-tuoi-hong"}
+    unions = {"officer": "cdcs-cao-su-phu-rieng", "reviewer": "cdcs-thcs-phu-trung", "liaison": "cdcs-mn-tuoi-hong",
+              "tld": "cdcs-cao-su-phu-rieng"}
     union = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == unions[user.username]))
     prefix = db.session.scalar(sa.select(Dossier.citizen_id).where(Dossier.organisation_id == union)
                                .order_by(Dossier.id).limit(1))[:6]
@@ -357,7 +421,8 @@ def cases_for(user) -> list[tuple[str, str]]:
         ("sort=name", "/dossiers?sort=name"),
         ("sort=submitted", "/dossiers?sort=submitted"),
         ("kind+union", f"/dossiers?kind=accident_aid&union={union}"),
-        ("Q1 2018", "/dossiers?from=01/01/2018&to=31/03/2018"),
+        ("Q1 2026", "/dossiers?from=01/01/2026&to=31/03/2026"),
+        ("waiting here", "/dossiers?waiting=1&sort=oldest"),
         ("late=1", "/dossiers?late=1"),
         ("home", "/"),
         ("CSV ~1000", f"/dossiers/export.csv?{window_of(user)}"),
@@ -426,14 +491,14 @@ def main() -> None:
                   + f"); batches: {db.session.scalar(sa.select(sa.func.count()).select_from(Batch))}; "
                   f"events: {db.session.scalar(sa.select(sa.func.count()).select_from(DossierEvent))}")
             plans = {u.username: cases_for(u) for u in db.session.scalars(
-                sa.select(User).where(User.username.in_(("officer", "reviewer", "liaison"))))}
+                sa.select(User).where(User.username.in_(ROLES)))}
             db.session.remove()
             queries = count_queries(db.engine)
 
         print(f"\nload average before timing: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
         print(f"{'role':9} {'page':19} {'rows':>6} {'median ms':>10} {'max ms':>8} {'queries':>8}")
         slow = []
-        for username in ("officer", "reviewer", "liaison"):
+        for username in ROLES:
             client = app.test_client()
             response = client.post("/login", data={"username": username, "password": "demo"})
             assert response.status_code == 302, response.status_code

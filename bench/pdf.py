@@ -12,6 +12,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -25,15 +26,15 @@ from workflow import clock, create_app  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
 from workflow.dossiers import documents, operations  # noqa: E402
 from workflow.extensions import db  # noqa: E402
+from workflow.orgs.tree import header_on  # noqa: E402
 from workflow.pdf import render  # noqa: E402
-from workflow.pdf.issue import issuer_context  # noqa: E402
 from workflow.seed import seed_demo  # noqa: E402
 
 DATA = {
     "full_name": "Nguyễn Văn Ánh", "gender": "male", "birth_date": "1985-04-12", "citizen_id": "070085001234",
     "member_since": "2008-05-01", "workplace": "Nông trường Phú Riềng Đỏ, Công ty TNHH MTV Cao su Phú Riềng",
     "position": "Công nhân cạo mủ", "phone": "0912345678",
-    "address": "Ấp 3, xã Phú Riềng, huyện Phú Riềng, tỉnh Bình Phước; tạm trú tại khu tập thể nông trường",
+    "address": "Ấp 3, xã Phú Riềng, tỉnh Đồng Nai; tạm trú tại khu tập thể nông trường",
     "child_full_name": "Nguyễn Thị Bảo Ngọc", "child_birth_date": "2015-02-28", "child_gender": "female",
     "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên thất phần quanh màng, tăng áp phổi nhẹ (VSD)",
     "hospital": "Bệnh viện Nhi Đồng 1, Thành phố Hồ Chí Minh", "surgery_indicated_on": "2018-01-02",
@@ -57,13 +58,14 @@ def blank_pdf(pages: int = 1) -> bytes:
 
 
 def demo_app(prefix: str):
-    """An app on a fresh SQLite database and storage in a temporary folder, the calendar on 05/01/2018;
+    """An app on a fresh SQLite database and storage in a temporary folder, the calendar on 05/01/2026;
     call `prepare()` inside its app context for the schema and the demo data."""
     tmp = Path(tempfile.mkdtemp(prefix=prefix))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}", "STORAGE_DIR": str(tmp / "storage"),
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite'}",
+                      "STORAGE_DIR": str(tmp / "storage"),
                       "SECRET_KEY": "bench", "ENV_NAME": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                       "SERVER_NAME": "localhost"})
-    clock.today = lambda: date(2018, 1, 5)
+    clock.today = lambda: date(2026, 1, 5)
     return app
 
 
@@ -86,7 +88,8 @@ def main(n: int) -> None:
 
         # The approval's Biên bản: two A4 pages (header, facts table, conclusion, signatures).
         def issue():
-            document = documents.issue_for_event(reviewer, dossier, "approve", None, clock.today())
+            document = documents.issue_for_event(reviewer, dossier, "approve", None, clock.today(),
+                                                 reviewer.organisation)
             db.session.commit()
             return document
 
@@ -97,9 +100,10 @@ def main(n: int) -> None:
             issue()
             ours.append(time.perf_counter() - started)
 
-        context = documents.dossier_context(dossier)
+        context = documents.dossier_context(dossier, reviewer.organisation)
         context.update(reason=None, actor_name=reviewer.full_name, doc_title=first.title, number=first.number,
-                       issuer=issuer_context(reviewer.organisation), date_line="Phú Riềng, ngày 05 tháng 01 năm 2018")
+                       issuer=asdict(header_on(reviewer.organisation, clock.today())),
+                       date_line="Phú Riềng, ngày 05 tháng 01 năm 2026")
         with app.test_request_context():
             html = render.render_document_html("documents/approve.html", context)
         font_config, css = render._setup()

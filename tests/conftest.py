@@ -9,11 +9,10 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import uuid
 from datetime import date, datetime
 from pathlib import Path
-
-import tempfile
 
 import pytest
 import sqlalchemy as sa

@@ -2,7 +2,6 @@
 import threading
 
 
-
 def test_forms_without_a_csrf_token_are_refused_and_change_nothing(api, browser):
     dossier = api.fire_ok("officer", api.create(), "submit")
     page = browser("reviewer")
@@ -30,7 +29,8 @@ def test_stale_version_through_the_api_is_409_and_changes_nothing(api):
     current = api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json
     assert current["state"] == "returned"
     assert len(current["documents"]) == 2 and len(current["history"]) == 2
-    patch = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}", {"version": stale["version"], "data": {"hospital": "X"}})
+    patch = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}",
+                      {"version": stale["version"], "data": {"hospital": "X"}})
     assert patch.status_code == 409
     assert api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json["data"]["hospital"] == "Bệnh viện Nhi Đồng 1"
 
@@ -41,7 +41,8 @@ def test_stale_version_on_screen_is_409_with_a_clear_message(api, browser):
     shown = page.get(f"/dossiers/{dossier['id']}").get_data(as_text=True)
     assert f'name="version" value="{dossier["version"]}"' in shown
     # meanwhile, in another tab, the dossier is edited
-    api.patch("officer", f"/api/v1/dossiers/{dossier['id']}", {"version": dossier["version"], "data": {"hospital": "Bệnh viện Chợ Rẫy"}})
+    api.patch("officer", f"/api/v1/dossiers/{dossier['id']}",
+              {"version": dossier["version"], "data": {"hospital": "Bệnh viện Chợ Rẫy"}})
     response = page.post(f"/dossiers/{dossier['id']}/events/submit", {"confirm": "1", "version": dossier["version"]})
     assert response.status_code == 409
     assert "vừa được người khác thay đổi" in response.get_data(as_text=True)

@@ -82,7 +82,8 @@ def test_the_demo_tells_the_history_and_gives_every_role_work(app, empty_databas
     texts = [pdf_text(officer, link) for link in documents_of(detail)]
     union_request, district_minutes = texts[0], texts[1]
     assert "LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG" in union_request
-    assert "Kính gửi: Liên đoàn Lao động huyện Phú Riềng" in union_request and "ngày 20 tháng 11 năm 2017" in union_request
+    assert ("Kính gửi: Liên đoàn Lao động huyện Phú Riềng" in union_request
+            and "ngày 20 tháng 11 năm 2017" in union_request)
     assert "LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG" in district_minutes
     assert "Hà Nội, ngày 25 tháng 01 năm 2018" in texts[-1] and "TM. ĐOÀN CHỦ TỊCH" in texts[-1]
     assert "Tặng Bằng “Lao động sáng tạo”" in texts[-1]
@@ -145,8 +146,10 @@ def test_the_demo_tells_the_history_and_gives_every_role_work(app, empty_databas
 
 def test_the_demo_plan_keeps_today_inside_a_phase(ctx):
     union = db.session.scalar(sa.select(Organisation).where(Organisation.code == "cdcs-cao-su-phu-rieng"))
-    for day, title_years, phase in [(date(2026, 11, 23), "2026–2027", "Đợt I"), (date(2027, 1, 6), "2026–2027", "Đợt II"),
-                                    (date(2027, 3, 31), "2026–2027", "Đợt II"), (date(2027, 4, 2), "2027–2028", "Đợt I")]:
+    for day, title_years, phase in [(date(2026, 11, 23), "2026–2027", "Đợt I"),
+                                    (date(2027, 1, 6), "2026–2027", "Đợt II"),
+                                    (date(2027, 3, 31), "2026–2027", "Đợt II"),
+                                    (date(2027, 4, 2), "2027–2028", "Đợt I")]:
         plan = _current_plan(day, union)
         assert plan.title.endswith(title_years) and plan.open_phase(day).name == phase
         assert plan.issuer.code == "ldld-dong-nai"

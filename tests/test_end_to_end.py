@@ -71,7 +71,8 @@ def test_child_heart_goes_up_three_levels_to_the_confederation(api):
     decision = dossier["documents"][-1]
     assert decision["number"] == "01/QĐ-TLĐ" and decision["doc_type"] == "QĐ" and decision["issuer"]["code"] == "tld"
     text = pdf_text(api, "officer", decision["url"])
-    assert "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM" in text and "TM. ĐOÀN CHỦ TỊCH" in text and "Hà Nội, ngày 05 tháng 01" in text
+    assert ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM" in text and "TM. ĐOÀN CHỦ TỊCH" in text
+            and "Hà Nội, ngày 05 tháng 01" in text)
     assert "45.000.000 đ" in text and "Nguyễn Thị Bảo Ngọc" in text
     assert "Tờ trình số 02/TTr-LĐLĐ" in text  # what brought it to the Confederation
 
@@ -119,7 +120,8 @@ def test_housing_is_decided_by_the_province_which_rejects_or_refers_back_with_a_
     assert rejected["documents"][-1]["doc_type"] == "TB"
     assert "Gia đình đã được hỗ trợ từ nguồn khác." in pdf_text(api, "officer", rejected["documents"][-1]["url"])
 
-    referred = api.fire_ok("liaison", api.view("liaison", second), "refer_back", comment="Đề nghị xác minh lại chi phí.")
+    referred = api.fire_ok("liaison", api.view("liaison", second), "refer_back",
+                           comment="Đề nghị xác minh lại chi phí.")
     assert referred["state"] == "submitted" and referred["current_org"]["code"] == "cd-xa-phu-rieng"
     assert api.view("reviewer", second)["allowed_events"] == ["return", "approve"]
 

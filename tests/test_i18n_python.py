@@ -59,8 +59,9 @@ def set_locale(app, username, locale):
 
 
 def test_money_follows_the_language_and_dates_do_not(app):
-    from workflow.formatting import format_date
     from datetime import date
+
+    from workflow.formatting import format_date
 
     with app.test_request_context():
         with force_locale("en"):

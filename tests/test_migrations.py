@@ -42,8 +42,8 @@ def fill_three_level_data(conn):
     meta.reflect(conn)
     t = meta.tables
     at = datetime(2018, 1, 5, 2, 0)
-    org = dict(header_name="X", abbreviation="LĐLĐ", place_name="P", signing_body="BAN THƯỜNG VỤ", head_title="CHỦ TỊCH",
-               head_name="", valid_from=None, valid_to=None, successor_id=None)
+    org = dict(header_name="X", abbreviation="LĐLĐ", place_name="P", signing_body="BAN THƯỜNG VỤ",
+               head_title="CHỦ TỊCH", head_name="", valid_from=None, valid_to=None, successor_id=None)
     data = {"full_name": "Nguyễn Văn Ánh", "citizen_id": "070085001234"}
     dossier = dict(kind="union_housing", organisation_id=4, data=data, submitted_data=data, created_by_id=1,
                    created_at=at, updated_at=at, submitted_on=date(2018, 1, 5), submitted_late=False,
@@ -53,7 +53,8 @@ def fill_three_level_data(conn):
                     sha256="0" * 64, size=1, page_count=1, batch_id=None)
     event = dict(at=at, comment=None, document_id=None, data_snapshot=None)
     for table, values in [
-        rows(t["organisation"], {**org, "id": 1, "code": "tld", "level": "confederation", "name": "TLĐ", "parent_id": None},
+        rows(t["organisation"], {**org, "id": 1, "code": "tld", "level": "confederation", "name": "TLĐ",
+                                 "parent_id": None},
              {**org, "id": 2, "code": "tinh", "level": "province", "name": "LĐLĐ tỉnh", "parent_id": 1},
              {**org, "id": 3, "code": "huyen", "level": "upper_grassroots", "name": "LĐLĐ huyện", "parent_id": 2},
              {**org, "id": 4, "code": "cdcs", "level": "grassroots", "name": "CĐCS", "parent_id": 3}),
@@ -66,7 +67,8 @@ def fill_three_level_data(conn):
              {**dossier, "id": 2, "kind": "child_heart", "state": "submitted", "version": 2, "round": 1},
              {**dossier, "id": 3, "state": "draft", "version": 1, "round": 0, "submitted_on": None,
               "submitted_data": None}),
-        rows(t["batch"], {"id": 1, "kind": "union_housing", "organisation_id": 3, "created_by_id": 2, "created_at": at}),
+        rows(t["batch"], {"id": 1, "kind": "union_housing", "organisation_id": 3, "created_by_id": 2,
+                          "created_at": at}),
         rows(t["batch_dossier"], {"batch_id": 1, "dossier_id": 1}),
         rows(t["document"], {**document, "id": 1, "doc_type": "TTr", "organisation_id": 4, "sequence": 1,
                              "number": "01/TTr-CĐCS", "issued_by_id": 1},
@@ -91,7 +93,8 @@ def fill_three_level_data(conn):
         conn.execute(table.insert(), values)
     if conn.dialect.name == "postgresql":
         for table in ("organisation", "user_account", "dossier", "batch", "document", "dossier_event"):
-            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                 f"(SELECT max(id) FROM {table}))"))
 
 
 def test_a_three_level_database_upgrades_and_keeps_working(old_database, tmp_path):

@@ -60,8 +60,10 @@ def test_ending_a_commune_union_hands_its_work_to_the_successor(api, app, today,
         union = db.session.scalar(sa.select(Organisation).where(Organisation.code == "cdcs-cao-su-phu-rieng"))
         assert union.parent_on(date(2026, 1, 5)).code == "cd-xa-phu-rieng"  # the tree of that day stays
         assert union.parent_on(date(2026, 1, 6)).code == "cd-xa-phu-trung"
-        assert db.session.scalar(sa.select(User).where(User.username == "reviewer")).organisation.code == "cd-xa-phu-trung"
-        assert {d.id: d.sha256 for d in db.session.scalars(sa.select(Document))} == documents_before  # nothing re-issued
+        assert db.session.scalar(
+            sa.select(User).where(User.username == "reviewer")).organisation.code == "cd-xa-phu-trung"
+        # nothing re-issued
+        assert {d.id: d.sha256 for d in db.session.scalars(sa.select(Document))} == documents_before
         assert storage.all_stored() == files_before
         moved = db.session.scalars(sa.select(DossierEvent).where(DossierEvent.event == "transfer")).all()
         assert sorted(row.dossier_id for row in moved) == sorted([waiting["id"], approved["id"], returned["id"]])

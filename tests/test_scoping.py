@@ -15,7 +15,8 @@ def test_outsiders_get_404_on_a_submitted_dossier_and_its_documents(api, browser
     page = browser(outsider)
     assert page.get(f"/dossiers/{dossier['id']}").status_code == 404
     assert page.get(f"/documents/{document['id']}").status_code == 404
-    assert page.post(f"/dossiers/{dossier['id']}/events/approve", {"confirm": "1", "version": dossier["version"]}).status_code == 404
+    assert page.post(f"/dossiers/{dossier['id']}/events/approve",
+                     {"confirm": "1", "version": dossier["version"]}).status_code == 404
     assert "Nguyễn Văn Ánh" not in page.get("/dossiers").get_data(as_text=True)
 
 

@@ -144,7 +144,8 @@ def _vietnamese_words(text: str) -> list[str]:
 @pytest.fixture
 def untranslated(app, english):
     """fn(html) -> the chrome's texts with Vietnamese words that are neither data (names of people, organisations,
-    plans, dossiers, document numbers such as "03/TTr-LĐLĐ") nor Vietnamese that an English translation keeps on purpose ("QĐ 378/QĐ-TLĐ", "(Tờ trình)")."""
+    plans, dossiers, document numbers such as "03/TTr-LĐLĐ") nor Vietnamese that an English translation keeps on
+    purpose ("QĐ 378/QĐ-TLĐ", "(Tờ trình)")."""
     kept = []
     for message in english:
         for form in _forms(message) if message.id else ():

@@ -55,7 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
     from .api import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .batches.routes import bp as batches_bp
-    from .campaigns.routes import bp as campaigns_bp
     from .dossiers.routes import bp as dossiers_bp
     from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
@@ -66,7 +65,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(batches_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
-    app.register_blueprint(campaigns_bp)
     app.register_blueprint(notifications_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 

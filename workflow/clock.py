@@ -1,7 +1,7 @@
 """Time, in one place: today's date where the union works (Asia/Ho_Chi_Minh) and the UTC moment stored on rows.
 Tests replace `today` to move the calendar; the demo's playback of past work replaces this module's `datetime`,
 which both functions read when called (so do the columns that default to `utcnow`)."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -13,5 +13,5 @@ def today() -> date:
 
 def utcnow() -> datetime:
     """Naive UTC, as the rows store it."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 

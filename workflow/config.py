@@ -30,7 +30,7 @@ class Config:
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
     MAX_DOSSIER_ATTACHMENT_BYTES = int(os.environ.get("MAX_DOSSIER_ATTACHMENT_BYTES", 50 * 1024 * 1024))
     API_TOKEN_LIFETIME = timedelta(hours=12)
-    # Batches with more dossiers than this get their bundle built in the background (workflow/jobs.py).
+    # Batches with more dossiers than this get their bundle built in the background (batches/bundles.py).
     BUNDLE_INLINE_MAX_DOSSIERS = int(os.environ.get("BUNDLE_INLINE_MAX_DOSSIERS", 5))
     # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).
     PASSWORD_HASH_METHOD = "scrypt"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -221,7 +221,8 @@ class _Script:
         self._when(when, f"{batch_key}: decide", decide_all)
 
     def _owner(self, dossier: Dossier) -> User:
-        return next(u for u in self.users.values() if u.role == "officer" and u.organisation_id == dossier.organisation_id)
+        return next(u for u in self.users.values()
+                    if u.role == "officer" and u.organisation_id == dossier.organisation_id)
 
     def _staff(self, organisation_id: int) -> User:
         return next(u for u in self.users.values() if u.role == "staff" and u.organisation_id == organisation_id)
@@ -239,14 +240,16 @@ class _ShiftedDateTime(datetime):
 
     @classmethod
     def now(cls, tz=None):
-        return cls.moment_utc.astimezone(tz) if tz is not None else cls.moment_utc.astimezone(clock.ZONE).replace(tzinfo=None)
+        if tz is not None:
+            return cls.moment_utc.astimezone(tz)
+        return cls.moment_utc.astimezone(clock.ZONE).replace(tzinfo=None)
 
 
 @contextmanager
 def _on(local: datetime):
     """Run as if it were `local` (naive, Việt Nam time): clock.today() gives its date, clock.utcnow() its time."""
     saved_today, saved_datetime = clock.today, clock.datetime
-    _ShiftedDateTime.moment_utc = local.replace(tzinfo=clock.ZONE).astimezone(timezone.utc)
+    _ShiftedDateTime.moment_utc = local.replace(tzinfo=clock.ZONE).astimezone(UTC)
     clock.today = lambda: local.date()
     clock.datetime = _ShiftedDateTime
     try:
@@ -408,15 +411,18 @@ def _sample_work(s: _Script, today: date) -> None:
     water = {"title": "Giải pháp thu hồi, tái sử dụng nước rửa mủ trong khâu đánh đông", "role": "co_author",
              "solution_type": "useful_solution", "applied_on": years_ago(2, 3, 15), "year": today.year - 2,
              "benefit_vnd": 41_000_000}
-    s.draft(27, "creative-tung", "officer", "creative_labour", {**tung, "category": "A", "solutions": [conveyor, water]},
+    s.draft(27, "creative-tung", "officer", "creative_labour",
+            {**tung, "category": "A", "solutions": [conveyor, water]},
             [pdf("meeting_minutes", "Biên bản họp Ban Chấp hành CĐCS.pdf", 2),
              pdf("recognition_decision", "Quyết định công nhận sáng kiến 15-QĐ-HĐSK.pdf"),
              pdf("achievement_report", "Báo cáo thành tích.pdf", 3)])
     s.submit(26, "creative-tung")
     s.send_back(21, "creative-tung", "Giải pháp thứ hai chưa ghi cơ quan, số và ngày quyết định công nhận. Đề nghị "
-                                     "bổ sung quyết định công nhận và bảng tính giá trị làm lợi có xác nhận của Công ty.")
+                                     "bổ sung quyết định công nhận và bảng tính giá trị làm lợi có xác nhận của "
+                                     "Công ty.")
     s.revise(8, "creative-tung", {"solutions": [conveyor, {
-        **water, "recognised_by": council, "recognition_number": "22/QĐ-HĐSK", "recognition_date": years_ago(2, 12, 20)}]},
+        **water, "recognised_by": council, "recognition_number": "22/QĐ-HĐSK",
+        "recognition_date": years_ago(2, 12, 20)}]},
         [pdf("recognition_decision", "Quyết định công nhận sáng kiến 22-QĐ-HĐSK.pdf"),
          pdf("benefit_calculation", "Bảng tính giá trị làm lợi.pdf", 2)])
     s.submit(5, "creative-tung")
@@ -457,7 +463,8 @@ def _sample_work(s: _Script, today: date) -> None:
                        "đang điều trị phục hồi chức năng.",
         "occasion": occasion, "requested_amount_vnd": aid_cap,
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("capacity_assessment", "Biên bản giám định y khoa.pdf"),
-        pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 2), pdf("discharge_paper", "Giấy ra viện.pdf")])
+        pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 2),
+        pdf("discharge_paper", "Giấy ra viện.pdf")])
     s.submit(6, "aid-submitted")
     oanh = _person("Hà Thị Kim Oanh", "female", date(1995, 10, 19), 1723, date(2017, 6, 1),
                    f"Nông trường Long Hà, {RUBBER}", "Công nhân cạo mủ", "0397 265 813",
@@ -506,7 +513,8 @@ def _sample_work(s: _Script, today: date) -> None:
     thuong = _person("Lê Thị Hoài Thương", "female", date(1989, 2, 14), 8812, date(2012, 9, 1),
                      SCHOOL, "Giáo viên Ngữ văn", "0359 742 618", "Thôn Phú Bình, xã Phú Trung, tỉnh Đồng Nai")
     s.draft(14, "school-heart", "officer2", "child_heart", {
-        **thuong, "child_full_name": "Trịnh Bảo Ngọc", "child_birth_date": years_ago(2, 5, 30), "child_gender": "female",
+        **thuong, "child_full_name": "Trịnh Bảo Ngọc", "child_birth_date": years_ago(2, 5, 30),
+        "child_gender": "female",
         "diagnosis_group": "cleft_palate", "diagnosis": "Khe hở vòm miệng không hoàn toàn",
         "hospital": "Bệnh viện Răng Hàm Mặt Thành phố Hồ Chí Minh", "surgery_indicated_on": ago(30),
         "estimated_cost_vnd": 15_000_000, "requested_amount_vnd": 10_000_000,
@@ -597,7 +605,8 @@ def _history(s: _Script) -> None:
         "diagnosis_group": "congenital_heart", "diagnosis": "Thông liên thất (VSD)", "hospital": "Bệnh viện Nhi Đồng 1",
         "surgery_indicated_on": "2017-12-18", "estimated_cost_vnd": 80_000_000, "requested_amount_vnd": 50_000_000,
         "hardship_criteria": ["parent_lost_job"],
-    }, [pdf("surgery_indication", "Giấy chỉ định phẫu thuật.pdf"), pdf("birth_certificate", "Giấy khai sinh của trẻ.pdf")],
+    }, [pdf("surgery_indication", "Giấy chỉ định phẫu thuật.pdf"),
+        pdf("birth_certificate", "Giấy khai sinh của trẻ.pdf")],
         plan=False)
     s.submit(date(2018, 1, 8), "heart-2018")
     s.approve(date(2018, 1, 12), "heart-2018")

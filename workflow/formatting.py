@@ -1,7 +1,7 @@
 """Presentation: dd/mm/yyyy dates in every language; amounts "1.500.000 đ" in Vietnamese and
 "1,500,000 VND" in English (the current Flask-Babel locale); official date lines (always Vietnamese)."""
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from babel.numbers import format_decimal
 from flask import has_request_context
@@ -22,7 +22,7 @@ def vietnam_time(value: datetime | None) -> datetime | None:
     """Stored datetimes are naive UTC; people read them in Vietnam's time (naive, for spreadsheets)."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).astimezone(VIETNAM).replace(tzinfo=None)
+    return value.replace(tzinfo=UTC).astimezone(VIETNAM).replace(tzinfo=None)
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -86,7 +86,8 @@ def parse_money(text: str) -> int | None:
             return None
         cleaned = grouped.replace(",", "")
     cleaned = re.sub(r"\s", "", cleaned)
-    if "." in cleaned:  # Vietnamese thousands separators, in thousands positions only: '1.5' or '85000000.00' is refused
+    # Vietnamese thousands separators, in thousands positions only: '1.5' or '85000000.00' is refused.
+    if "." in cleaned:
         if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", cleaned):
             return None
         cleaned = cleaned.replace(".", "")

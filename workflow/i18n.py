@@ -42,7 +42,7 @@ def choose_language():
         if current_user.is_authenticated:
             current_user.locale = code
             db.session.commit()
-    from .auth.routes import safe_next
+    from .redirects import safe_next
 
     return redirect(safe_next(request.form.get("next")), code=303)
 

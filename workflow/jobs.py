@@ -1,6 +1,7 @@
-"""Background work (large bundles) with Huey: SQLite by default, so nothing else has to run; Redis when
-HUEY_REDIS_URL is set. The consumer: `.venv/bin/huey_consumer workflow.jobs.huey` (same environment as the app).
-Tests run tasks inline (`huey.immediate = True`)."""
+"""The background queue (Huey): SQLite by default, so nothing else has to run; Redis when HUEY_REDIS_URL is set.
+Tasks are declared where their work is (batches/bundles.py, notifications/service.py); workflow/worker.py gathers
+them for the consumer: `.venv/bin/huey_consumer workflow.worker.huey` (same environment as the app). Tests run
+tasks inline (`huey.immediate = True`)."""
 from __future__ import annotations
 
 import os
@@ -24,8 +25,8 @@ huey = _make_huey()
 _app = None
 
 
-def _app_context():
-    """The consumer's own app (one per process); inline tasks use the caller's."""
+def app_context():
+    """For a task: the consumer's own app (one per process); an inline task uses the caller's."""
     from flask import current_app, has_app_context
 
     global _app
@@ -37,18 +38,3 @@ def _app_context():
         _app = create_app()
     return _app.app_context()
 
-
-@huey.task()
-def build_bundle_task(build_id: int) -> None:
-    from .batches.bundles import run_bundle_build
-
-    with _app_context():
-        run_bundle_build(build_id)
-
-
-@huey.task(retries=3, retry_delay=60)
-def send_mail_task(to: str, subject: str, body: str) -> None:
-    from flask_mailman import EmailMessage
-
-    with _app_context():
-        EmailMessage(subject=subject, body=body, to=[to]).send()

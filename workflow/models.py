@@ -4,8 +4,7 @@ from sqlalchemy.orm import Session
 
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignPhase  # noqa: F401
-from .dossiers.models import (Batch, Dossier, DossierAccess, DossierEvent, DossierStep, Route,  # noqa: F401
-                              RuleSet)
+from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep, Route, RuleSet  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
 from .orgs.models import Organisation, OrganisationPlacement  # noqa: F401
 from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
@@ -20,6 +19,7 @@ class AppendOnlyViolation(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_issued_rows(session, flush_context, instances):
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, APPEND_ONLY) and (obj in session.deleted or session.is_modified(obj, include_collections=False)):
+        if isinstance(obj, APPEND_ONLY) and (
+                obj in session.deleted or session.is_modified(obj, include_collections=False)):
             raise AppendOnlyViolation(f"{type(obj).__name__} rows are append-only")
 

@@ -4,10 +4,9 @@ import json
 from flask import Flask, render_template, request, url_for
 from flask_babel import gettext
 
-from .i18n import N_
 from .formatting import format_amount, format_date, format_datetime, format_file_size, format_money
+from .i18n import N_
 from .states import EVENTS, STATES
-
 
 ERROR_PAGES = {
     404: (N_("Không tìm thấy"), N_("Trang hoặc hồ sơ này không tồn tại, hoặc bạn không có quyền xem.")),
@@ -47,7 +46,8 @@ def url_keeping_query(endpoint: str, **overrides) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["url_keeping_query"] = url_keeping_query
     app.jinja_env.filters.update(date=format_date, datetime=format_datetime, money=format_money,
-                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1), kind_title=_kind_title,
+                                 readable_json=lambda value: json.dumps(value, ensure_ascii=False, indent=1),
+                                 kind_title=_kind_title,
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
                                  amount=format_amount, filesize=format_file_size, org_level=_org_level)
@@ -65,7 +65,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault(
-                "Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:")
+                "Content-Security-Policy",
+                "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:")
         return response
 
     def page(status, title, message):

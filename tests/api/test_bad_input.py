@@ -5,14 +5,17 @@ import pytest
 @pytest.mark.parametrize("version", ["abc", [1], 1.0, True, None])
 def test_version_must_be_an_integer(api, version):
     dossier = api.create()
-    response = api.post("officer", f"/api/v1/dossiers/{dossier['id']}/transitions", {"event": "submit", "version": version})
+    response = api.post("officer", f"/api/v1/dossiers/{dossier['id']}/transitions",
+                        {"event": "submit", "version": version})
     assert response.status_code == 422 and "version" in response.json["errors"]
-    response = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}", {"version": version, "data": {"hospital": "X"}})
+    response = api.patch("officer", f"/api/v1/dossiers/{dossier['id']}",
+                         {"version": version, "data": {"hospital": "X"}})
     assert response.status_code == 422
     assert api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json["state"] == "draft"
 
 
-@pytest.mark.parametrize("body", [{"event": ["submit"], "version": 1}, {"event": "publish", "version": 1}, {"version": 1}])
+@pytest.mark.parametrize("body", [{"event": ["submit"], "version": 1}, {"event": "publish", "version": 1},
+                                  {"version": 1}])
 def test_event_must_be_one_of_the_workflow(api, body):
     dossier = api.create()
     response = api.post("officer", f"/api/v1/dossiers/{dossier['id']}/transitions", body)
@@ -27,9 +30,11 @@ def test_kind_must_be_known(api, kind):
 
 def test_batch_versions_are_checked(api):
     dossier = api.approved()
-    response = api.post("reviewer", "/api/v1/batches", {"dossier_ids": [dossier["id"]], "versions": {str(dossier["id"]): "x"}})
+    response = api.post("reviewer", "/api/v1/batches",
+                        {"dossier_ids": [dossier["id"]], "versions": {str(dossier["id"]): "x"}})
     assert response.status_code == 422
-    response = api.post("reviewer", "/api/v1/batches", {"dossier_ids": [dossier["id"]], "versions": {str(dossier["id"]): 1}})
+    response = api.post("reviewer", "/api/v1/batches",
+                        {"dossier_ids": [dossier["id"]], "versions": {str(dossier["id"]): 1}})
     assert response.status_code == 409
     assert api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["state"] == "approved"
 
@@ -70,6 +75,7 @@ def test_comment_must_be_text(api, comment):
 def test_booleans_are_not_amounts(api):
     from ..conftest import valid_child_heart
 
-    response = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "data": valid_child_heart(requested_amount_vnd=True)})
+    response = api.post("officer", "/api/v1/dossiers",
+                        {"kind": "child_heart", "data": valid_child_heart(requested_amount_vnd=True)})
     assert response.status_code == 422
     assert response.json["errors"] == {"requested_amount_vnd": ["Phải là số nguyên."]}

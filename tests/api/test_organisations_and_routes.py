@@ -62,7 +62,8 @@ def test_routes_in_force_for_the_caller(api, app):
     assert routes["on"] == "2026-01-05"
     by_kind = {r["kind"]: r for r in routes["routes"]}
     assert set(by_kind) == {"child_heart", "creative_labour", "union_housing", "accident_aid"}
-    assert [s["level"] for s in by_kind["creative_labour"]["steps"]] == ["upper_grassroots", "province", "confederation"]
+    assert [s["level"] for s in by_kind["creative_labour"]["steps"]] == ["upper_grassroots", "province",
+                                                                        "confederation"]
     assert by_kind["accident_aid"]["steps"][0]["decides_up_to_vnd"] == 2_000_000
     assert "1564/QĐ-TLĐ" in by_kind["creative_labour"]["basis"]
     assert by_kind["union_housing"]["jurisdiction"]["code"] == "tld"
@@ -104,7 +105,8 @@ def test_a_route_whose_deciding_level_is_missing_is_refused_at_submission(api, a
         national = db.session.query(Organisation).filter_by(code="tld").one()
         lone = Organisation(code="cdcs-tw", level="grassroots", name="Công đoàn cơ sở thử", header_name="CĐCS THỬ",
                             abbreviation="CĐCS", place_name="Hà Nội", signing_body="BAN CHẤP HÀNH")
-        db.session.add_all([lone, OrganisationPlacement(organisation=lone, parent=national, valid_from=date(2026, 1, 1))])
+        db.session.add_all([lone, OrganisationPlacement(organisation=lone, parent=national,
+                                                        valid_from=date(2026, 1, 1))])
         from workflow.auth.models import User
         user = User(username="lone", full_name="Cán bộ thử", role="officer", organisation=lone)
         user.set_password("demo")

@@ -26,7 +26,8 @@ EXPECTED_CONSOLE = re.compile(r"Failed to load resource: the server responded wi
 def _unavailable(reason: str):
     if os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
         pytest.fail(f"{reason}, and REQUIRE_BROWSER_TESTS=1 requires the browser tests to run", pytrace=False)
-    pytest.skip(f"{reason}: browser tests skipped (apt-get install chromium; REQUIRE_BROWSER_TESTS=1 makes this a failure)")
+    pytest.skip(f"{reason}: browser tests skipped (apt-get install chromium; "
+                "REQUIRE_BROWSER_TESTS=1 makes this a failure)")
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +84,8 @@ def new_context(chromium, live_server):
         context = chromium.new_context(base_url=live_server, viewport=viewport, locale="vi-VN",
                                        timezone_id="Asia/Ho_Chi_Minh", accept_downloads=True, **options)
         context.set_default_timeout(TIMEOUT_MS)
-        context.on("response", lambda r: r.status >= 500 and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
+        context.on("response", lambda r: r.status >= 500
+                   and problems.append(f"HTTP {r.status} {r.request.method} {r.url}"))
         context.on("console", lambda m: m.type == "error" and not EXPECTED_CONSOLE.match(m.text)
                    and problems.append(f"console error: {m.text} ({m.location.get('url')})"))
         context.on("weberror", lambda e: problems.append(f"page error: {e.error}"))

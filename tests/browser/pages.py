@@ -66,7 +66,8 @@ def no_horizontal_scroll(page: Page) -> None:
         const wide = [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > width + 0.5 && !e.closest('.table-responsive'))
             .slice(0, 8).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '')
+                + (e.className && typeof e.className === 'string' """
+                """? '.' + e.className.trim().split(/\\s+/).join('.') : '')
                 + ' right=' + Math.round(e.getBoundingClientRect().right));
         return {scroll: document.documentElement.scrollWidth, inner: width, wide};
     }""")

@@ -129,7 +129,8 @@ def test_liaison_decides_several_dossiers_of_a_batch(api, login, snap):
 
     officer = login("officer")
     results = section(officer, "Hồ sơ đã nộp và kết quả")
-    expect(results.get_by_role("row").filter(has_text=f"Số {khang} ·")).to_contain_text("Được chấp thuận · 30.000.000 đ")
+    expect(results.get_by_role("row").filter(has_text=f"Số {khang} ·")).to_contain_text(
+        "Được chấp thuận · 30.000.000 đ")
     expect(results.get_by_role("row").filter(has_text=f"Số {ha} ·")).to_contain_text("Được chấp thuận · 25.000.000 đ")
     refused = results.get_by_role("row").filter(has_text=f"Số {bao} ·")
     expect(refused).to_contain_text("Không được chấp thuận")

@@ -26,7 +26,8 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     expect(main(reviewer)).to_contain_text("Tìm thấy 2 hồ sơ.")
     table = main(reviewer).get_by_role("table")
     expect(table.get_by_role("row").filter(has_text="Trần Minh Khang")).to_contain_text("Đã thẩm định đạt")
-    expect(table.get_by_role("row").filter(has_text="Lê Thị Thu Hà")).to_contain_text("Công đoàn cơ sở Trường THCS Phú Trung")
+    expect(table.get_by_role("row").filter(has_text="Lê Thị Thu Hà")).to_contain_text(
+        "Công đoàn cơ sở Trường THCS Phú Trung")
     expect(table).not_to_contain_text("Phạm Gia Bảo")
     snap(reviewer, "list-filtered")
 
@@ -39,7 +40,7 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     rows = list(book.active.iter_rows(values_only=True))
     book.close()  # a read-only workbook keeps its file open until closed
     assert list(rows[0]) == HEADINGS
-    by_id = {row[0]: dict(zip(HEADINGS, row)) for row in rows[1:]}
+    by_id = {row[0]: dict(zip(HEADINGS, row, strict=True)) for row in rows[1:]}
     assert set(by_id) == {d["id"] for d in approved}  # only what the filter shows
     khang = by_id[approved[0]["id"]]
     assert khang["Người được đề nghị"] == "Trần Minh Khang (con của Nguyễn Văn Ánh)"
@@ -60,7 +61,7 @@ def test_export_the_filtered_list_as_xlsx_and_csv(api, login, snap, tmp_path):
     lines = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert lines[0] == HEADINGS
     assert sorted(int(line[0]) for line in lines[1:]) == sorted(d["id"] for d in approved)
-    khang_line = next(dict(zip(HEADINGS, line)) for line in lines[1:] if int(line[0]) == approved[0]["id"])
+    khang_line = next(dict(zip(HEADINGS, line, strict=True)) for line in lines[1:] if int(line[0]) == approved[0]["id"])
     assert khang_line["Người được đề nghị"] == "Trần Minh Khang (con của Nguyễn Văn Ánh)"
     assert khang_line["Ngày nộp"] == "05/01/2026"
     expect(main(reviewer)).to_contain_text("Tìm thấy 2 hồ sơ.")  # a download does not leave the page

@@ -3,7 +3,6 @@ commune union returns it with a reason; the officer mends it and submits again; 
 changed between the two rounds and approves. Every action asks for confirmation first."""
 import re
 
-
 from tests.conftest import tiny_pdf
 from tests.dossiers.test_pages import FORM
 
@@ -59,7 +58,8 @@ def test_officer_reviewer_round_trip(login, snap):
 
     reviewer = login("reviewer")
     queue = section(reviewer, "Hồ sơ chờ đơn vị xử lý")
-    expect(queue.get_by_role("row").filter(has_text=SUBJECT)).to_contain_text("Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng")
+    expect(queue.get_by_role("row").filter(has_text=SUBJECT)).to_contain_text(
+        "Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng")
     snap(reviewer, "reviewer-home-queue")
     queue.get_by_role("link", name=f"Số {number} · {SUBJECT}").click()
     expect(reviewer.get_by_role("link", name="Sửa hồ sơ")).to_have_count(0)

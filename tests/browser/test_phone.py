@@ -1,7 +1,6 @@
 """At a phone's width (390x844) the navigation folds into the menu button and no page scrolls sideways."""
 import re
 
-
 from .conftest import PHONE
 from .pages import expect, main, no_horizontal_scroll, section
 

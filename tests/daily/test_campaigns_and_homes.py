@@ -1,8 +1,6 @@
 """Plans with phases and deadlines; the home page of each role answers "what do I have to do now"."""
 from datetime import date
 
-from workflow.extensions import db
-
 
 def page(browser_page, url="/"):
     response = browser_page.get(url)

@@ -117,7 +117,8 @@ def test_the_api_lists_with_the_same_filters_in_pages(api, current_plan):
     assert (paged["total"], paged["pages"], paged["page"], len(paged["dossiers"])) == (4, 2, 2, 1)
     assert paged["dossiers"][0]["id"] == binh["id"]
     refused = api.get("reviewer", "/api/v1/dossiers?from=32/01/2018")
-    assert refused.status_code == 422 and refused.json["errors"] == {"from": ["Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."]}
+    assert refused.status_code == 422 and refused.json["errors"] == {
+        "from": ["Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy."]}
     none = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "campaign_id": None,
                                                      "data": {"full_name": "Lê Văn Cường"}})
     assert none.status_code == 201 and none.json["campaign"] is None
@@ -168,7 +169,8 @@ def test_crafted_query_strings_do_not_break_the_list_or_redirect_away(api, brows
     page = reviewer.get("/dossiers?fmt=csv&endpoint=x&_external=1&values=y&q=nguyen")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert 'href="/dossiers/export.csv?q=nguyen' in body and "endpoint=" not in body.split("<tbody>")[0].split("<form")[0]
+    assert ('href="/dossiers/export.csv?q=nguyen' in body
+            and "endpoint=" not in body.split("<tbody>")[0].split("<form")[0])
     assert reviewer.get("/dossiers/export.csv?fmt=xlsx&endpoint=x").status_code == 200
     for target in ("/\t/evil.example", "/\n/evil.example"):
         response = reviewer.post("/language", {"locale": "vi", "next": target})

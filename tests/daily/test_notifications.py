@@ -116,10 +116,10 @@ def test_mail_goes_through_smtp_after_commit_in_the_readers_language(app, demo_d
 
 
 def test_no_mail_without_smtp_settings(api, app, monkeypatch):
-    from workflow import jobs
+    from workflow.notifications import service
 
     queued = []
-    monkeypatch.setattr(jobs, "send_mail_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(service, "send_mail_task", lambda *args: queued.append(args))
     assert not app.config["MAIL_ENABLED"]
     api.fire_ok("officer", api.create(), "submit")
     assert queued == []
@@ -129,11 +129,11 @@ def test_no_mail_without_smtp_settings(api, app, monkeypatch):
 
 
 def test_mail_waits_for_the_real_commit_not_a_savepoint(api, app, monkeypatch):
-    from workflow import jobs
     from workflow.auth.models import User
     from workflow.batches.operations import decide_in_batch
     from workflow.dossiers import operations as ops
     from workflow.dossiers.models import Batch, Dossier
+    from workflow.notifications import service
 
     first = api.approved(kind="union_housing")
     second = api.approved(kind="union_housing", citizen_id="070085000002")
@@ -141,7 +141,7 @@ def test_mail_waits_for_the_real_commit_not_a_savepoint(api, app, monkeypatch):
     draft = api.create(citizen_id="070085000003")
     api.attach_required("officer", draft["id"])
     queued = []
-    monkeypatch.setattr(jobs, "send_mail_task", lambda *args: queued.append(args))
+    monkeypatch.setattr(service, "send_mail_task", lambda *args: queued.append(args))
     monkeypatch.setitem(app.config, "MAIL_ENABLED", True)
     with app.test_request_context():
         officer = db.session.scalars(db.select(User).filter_by(username="officer")).one()

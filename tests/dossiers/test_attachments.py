@@ -4,10 +4,10 @@ import io
 
 import pytest
 from PIL import Image
+
 from workflow.dossiers.uploads import safe_filename
 
 from ..conftest import tiny_pdf
-
 
 pdf_bytes = tiny_pdf
 
@@ -116,14 +116,16 @@ def test_frozen_once_submitted_and_a_new_round_adds_files(api):
     assert upload(api, "officer", dossier, pdf_bytes(), attachment_type="birth_certificate").status_code == 409
     assert api.client.delete(first["url"], headers=api.headers("officer")).status_code == 409
     dossier = api.fire_ok("reviewer", dossier, "return", comment="Bổ sung giấy khai sinh.")
-    second = upload(api, "officer", dossier, image_bytes(), name="so-ho-ngheo.png", attachment_type="hardship_evidence").json
+    second = upload(api, "officer", dossier, image_bytes(), name="so-ho-ngheo.png",
+                    attachment_type="hardship_evidence").json
     assert second["round"] == 2
     assert api.get("reviewer", second["url"]).status_code == 404  # not yet submitted to the district
     assert api.client.delete(first["url"], headers=api.headers("officer")).status_code == 409  # round 1 is history
     dossier = api.get("officer", f"/api/v1/dossiers/{dossier['id']}").json
     api.fire_ok("officer", dossier, "submit")
     assert api.get("reviewer", second["url"]).status_code == 200
-    assert [a["round"] for a in api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["attachments"]] == [1, 1, 2]
+    assert [a["round"]
+            for a in api.get("reviewer", f"/api/v1/dossiers/{dossier['id']}").json["attachments"]] == [1, 1, 2]
 
 
 def test_submit_names_the_missing_attachments(api):
@@ -144,7 +146,8 @@ def test_an_assessment_is_required_when_a_capacity_loss_is_given(api, today):
     dossier = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid(capacity_loss_pct=35)}).json
     upload(api, "officer", dossier, pdf_bytes(), attachment_type="application")
     errors = api.fire("officer", dossier, "submit", attach=False).json["errors"]
-    assert errors == {"attachments": ["Thiếu tệp đính kèm bắt buộc: Biên bản giám định mức suy giảm khả năng lao động."]}
+    assert errors == {"attachments": [
+        "Thiếu tệp đính kèm bắt buộc: Biên bản giám định mức suy giảm khả năng lao động."]}
     without = api.post("officer", "/api/v1/dossiers", {"kind": "accident_aid", "data": aid(
         capacity_loss_pct=None, citizen_id="070188005555")}).json
     upload(api, "officer", without, pdf_bytes(), attachment_type="application")
@@ -175,6 +178,7 @@ def test_upload_on_screen(browser, api):
     detail = page.get(f"/dossiers/{dossier['id']}").get_data(as_text=True)
     assert "chỉ định.pdf" in detail and "Còn thiếu tệp bắt buộc: Giấy khai sinh của trẻ." in detail
     no_csrf = page.client.post(f"/dossiers/{dossier['id']}/attachments",
-                               data={"attachment_type": "birth_certificate", "file": (io.BytesIO(pdf_bytes()), "a.pdf")},
+                               data={"attachment_type": "birth_certificate",
+                                     "file": (io.BytesIO(pdf_bytes()), "a.pdf")},
                                content_type="multipart/form-data")
     assert no_csrf.status_code == 400

@@ -92,8 +92,10 @@ def test_at_least_one_hardship_criterion(api, today):
 
 
 def test_request_cannot_exceed_the_cost(api, today):
-    assert "requested_amount_vnd" in submit_errors(api, today, estimated_cost_vnd=40_000_000, requested_amount_vnd=40_000_001)
-    assert "requested_amount_vnd" not in submit_errors(api, today, estimated_cost_vnd=40_000_000, requested_amount_vnd=40_000_000)
+    assert "requested_amount_vnd" in submit_errors(api, today, estimated_cost_vnd=40_000_000,
+                                                   requested_amount_vnd=40_000_001)
+    assert "requested_amount_vnd" not in submit_errors(api, today, estimated_cost_vnd=40_000_000,
+                                                       requested_amount_vnd=40_000_000)
 
 
 def test_surgery_indication_not_after_submission(api, today):
@@ -124,17 +126,19 @@ def test_missing_fields_are_named_at_submit_but_a_draft_may_be_incomplete(api, t
     ("nickname", "Bé Na", "Trường này không có trong loại hồ sơ."),
 ])
 def test_shape_errors_are_per_field_in_vietnamese(api, field, value, message):
-    response = api.post("officer", "/api/v1/dossiers", {"kind": "child_heart", "data": valid_child_heart(**{field: value})})
+    response = api.post("officer", "/api/v1/dossiers",
+                        {"kind": "child_heart", "data": valid_child_heart(**{field: value})})
     assert response.status_code == 422
     assert response.json["errors"][field] == [message]
     assert api.get("officer", "/api/v1/dossiers").json["dossiers"] == []  # nothing saved half-way
 
 
 def test_the_rule_set_in_force_on_the_submission_date_applies(api, today, ctx):
+    import sqlalchemy as sa
+
     from workflow.dossiers.models import RuleSet
     from workflow.extensions import db
     from workflow.orgs.models import Organisation
-    import sqlalchemy as sa
 
     province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-binh-phuoc"))
     db.session.add(RuleSet(kind="child_heart", jurisdiction=province, valid_from=date(2018, 1, 6),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workflow.dossiers.kinds.base import MAX_VND, DossierKind, ParamsModel, PersonData, RuleContext, field
 from workflow.dossiers.kinds import KINDS
+from workflow.dossiers.kinds.base import MAX_VND, DossierKind, ParamsModel, PersonData, RuleContext, field
 from workflow.extensions import db
 
 
@@ -99,7 +99,8 @@ def test_the_tờ_trình_uses_the_kinds_own_template(fifth_kind, api, app):
     data = {"full_name": "Bùi Văn Lộc", "gender": "male", "birth_date": "1957-11-02", "citizen_id": "070057001111",
             "member_since": "1980-01-01", "workplace": "Trường THCS Phú Trung", "address": "Phú Trung",
             "retired_on": "2017-12-01", "requested_amount_vnd": 1_500_000}
-    dossier = api.fire_ok("officer", api.post("officer", "/api/v1/dossiers", {"kind": "retirement_gift", "data": data}).json,
+    dossier = api.fire_ok("officer",
+                          api.post("officer", "/api/v1/dossiers", {"kind": "retirement_gift", "data": data}).json,
                           "submit")
     pdf = api.get("officer", dossier["documents"][0]["url"]).data
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())

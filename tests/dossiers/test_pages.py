@@ -63,18 +63,22 @@ def test_the_whole_flow_through_the_pages(browser, api):
     assert refused.status_code == 422 and "Thiếu tệp đính kèm bắt buộc: Giấy chỉ định phẫu thuật" in html(refused)
     api.attach_required("officer", number)
     asked = officer.post(f"/dossiers/{number}/events/submit", {"version": version()})
-    assert asked.status_code == 200 and "Xác nhận: Nộp hồ sơ" in html(asked) and 'name="confirm" value="1"' in html(asked)
-    assert api.get("officer", f"/api/v1/dossiers/{number}").json["state"] == "draft"  # nothing happens before confirming
+    assert (asked.status_code == 200 and "Xác nhận: Nộp hồ sơ" in html(asked)
+            and 'name="confirm" value="1"' in html(asked))
+    # nothing happens before confirming
+    assert api.get("officer", f"/api/v1/dossiers/{number}").json["state"] == "draft"
     assert officer.post(f"/dossiers/{number}/events/submit", {"confirm": "1", "version": version()}).status_code == 302
 
     reviewer_page = html(reviewer.get(f"/dossiers/{number}"))
     assert "Trả lại hồ sơ" in reviewer_page and "Thẩm định đạt" in reviewer_page and "Sửa hồ sơ" not in reviewer_page
     current = reviewer_page.split('aria-current="step"')[1].split("</li>")[0]
     assert "Công đoàn xã Phú Riềng" in current and "đang xử lý" in current
-    no_reason = reviewer.post(f"/dossiers/{number}/events/return", {"confirm": "1", "version": version(), "comment": " "})
+    no_reason = reviewer.post(f"/dossiers/{number}/events/return",
+                              {"confirm": "1", "version": version(), "comment": " "})
     assert no_reason.status_code == 422 and "Vui lòng nhập lý do." in html(no_reason)
     assert reviewer.post(f"/dossiers/{number}/events/return",
-                         {"confirm": "1", "version": version(), "comment": "Thiếu bản sao giấy khai sinh."}).status_code == 302
+                         {"confirm": "1", "version": version(),
+                          "comment": "Thiếu bản sao giấy khai sinh."}).status_code == 302
     officer_view = html(officer.get(f"/dossiers/{number}"))
     assert "Thiếu bản sao giấy khai sinh." in officer_view and "Bị trả lại" in officer_view
 
@@ -88,7 +92,8 @@ def test_the_whole_flow_through_the_pages(browser, api):
     changes = html(reviewer.get(f"/dossiers/{number}"))
     assert "Lần nộp 2 so với lần 1" in changes
     assert "<del>Bệnh viện Nhi Đồng 1</del>" in changes and "<ins>Bệnh viện Tim Tâm Đức</ins>" in changes
-    assert reviewer.post(f"/dossiers/{number}/events/approve", {"confirm": "1", "version": version()}).status_code == 302
+    assert reviewer.post(f"/dossiers/{number}/events/approve",
+                         {"confirm": "1", "version": version()}).status_code == 302
 
     listing = html(reviewer.get("/dossiers"))
     assert f'name="dossier_id" value="{number}"' in listing
@@ -96,7 +101,8 @@ def test_the_whole_flow_through_the_pages(browser, api):
     assert asked.status_code == 200 and "Xác nhận: Chuyển lên cấp trên" in html(asked)
     assert "sẽ được chuyển lên Liên đoàn Lao động tỉnh Đồng Nai" in html(asked)
     assert api.get("reviewer", f"/api/v1/dossiers/{number}").json["state"] == "approved"
-    forwarded = reviewer.post("/batches", {"confirm": "1", "dossier_id": str(number), f"version-{number}": str(version())})
+    forwarded = reviewer.post("/batches", {"confirm": "1", "dossier_id": str(number),
+                                           f"version-{number}": str(version())})
     assert forwarded.status_code == 302
     batch_page = html(reviewer.get(forwarded.headers["Location"]))
     assert "Tờ trình số 03/TTr-CĐX" in batch_page  # after 01/TB (return) and 02/BB (approve)
@@ -110,7 +116,8 @@ def test_the_whole_flow_through_the_pages(browser, api):
 
     decision_page = html(tld.get(f"/dossiers/{number}"))
     assert 'name="granted_amount_vnd"' in decision_page and 'value="50.000.000"' in decision_page
-    too_much = tld.post(f"/dossiers/{number}/events/accept", {"confirm": "1", "version": version(), "granted_amount_vnd": "60.000.000"})
+    too_much = tld.post(f"/dossiers/{number}/events/accept",
+                        {"confirm": "1", "version": version(), "granted_amount_vnd": "60.000.000"})
     assert too_much.status_code == 422 and "không vượt quá số tiền đề nghị" in html(too_much)
     assert tld.post(f"/dossiers/{number}/events/accept",
                     {"confirm": "1", "version": version(), "granted_amount_vnd": "45.000.000"}).status_code == 302

@@ -51,7 +51,8 @@ def test_bulk_accept_with_a_result_per_item_and_one_decision(api):
 def test_bulk_reject_needs_a_reason_and_issues_a_notice_each(api):
     batch, (a, b, _) = three_in_a_batch(api)
     items = [{"dossier_id": d["id"], "version": d["version"]} for d in (a, b)]
-    no_reason = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "reject", "items": items}).json
+    no_reason = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions",
+                         {"event": "reject", "items": items}).json
     assert [r["ok"] for r in no_reason["results"]] == [False, False] and "comment" in no_reason["results"][0]["errors"]
     done = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions",
                     {"event": "reject", "items": items, "comment": "Đã được địa phương hỗ trợ làm nhà."}).json

@@ -25,14 +25,16 @@ def test_admin_adds_a_rule_set_on_screen_and_it_applies_from_its_date(browser, a
     province = re.search(r'<option value="(\d+)"[^>]*>Liên đoàn Lao động tỉnh Đồng Nai', body).group(1)
     params = {"max_age_years": 16, "caps_vnd": {"congenital_heart": 70_000_000, "cleft": 15_000_000}}
 
-    bad = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "31/02/2018",
-                                             "basis": "QĐ 12/QĐ-LĐLĐ", "params": '{"max_age_years": 16, "caps_vnd": {"heart": 1}}'})
+    bad = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province,
+                                             "valid_from": "31/02/2018", "basis": "QĐ 12/QĐ-LĐLĐ",
+                                             "params": '{"max_age_years": 16, "caps_vnd": {"heart": 1}}'})
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
     assert "Nhập ngày bắt đầu áp dụng" in text and "caps_vnd.congenital_heart: thiếu giá trị" in text
     assert "caps_vnd.heart: không có tham số này" in text and "QĐ 12/QĐ-LĐLĐ" in text  # typed text kept
 
-    ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province, "valid_from": "01/02/2026",
+    ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province,
+                                            "valid_from": "01/02/2026",
                                             "basis": "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Đồng Nai",
                                             "params": json.dumps(params)})
     assert ok.status_code == 302
@@ -89,12 +91,14 @@ def test_cli_refuses_bad_params(app, demo_data):
         "--basis", "Kế hoạch Tết Đinh Mùi 2027", "--params", '{"occasions": {}}'])
     assert result.exit_code != 0 and "occasions" in result.output
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet).where(RuleSet.valid_from == date(2027, 1, 1))) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(RuleSet)
+                                 .where(RuleSet.valid_from == date(2027, 1, 1))) == 0
 
 
 def _post(page, **changes):
     form = {"kind": "child_heart", "valid_from": "01/03/2026", "basis": "Quyết định số 15/QĐ-LĐLĐ",
-            "params": json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 60_000_000, "cleft": 10_000_000}})}
+            "params": json.dumps({"max_age_years": 16,
+                                  "caps_vnd": {"congenital_heart": 60_000_000, "cleft": 10_000_000}})}
     form.update(changes)
     return page.post("/admin/rule-sets/new", form)
 
@@ -110,9 +114,11 @@ def test_admin_rule_set_refusals(browser, app, demo_data, today):
         ({"jurisdiction_id": str(ids["ldld-binh-phuoc"])}, "Chọn một tổ chức thuộc phạm vi quản lý của bạn."),
         ({"jurisdiction_id": province, "valid_from": "04/01/2026"}, "không áp dụng hồi tố"),
         ({"jurisdiction_id": province, "basis": "x" * 301}, "tối đa 300 ký tự"),
-        ({"jurisdiction_id": province, "params": '{"max_age_years": 16, "caps_vnd": {"congenital_heart": 1' + "0" * 5000 + ', "cleft": 1}}'},
+        ({"jurisdiction_id": province,
+          "params": '{"max_age_years": 16, "caps_vnd": {"congenital_heart": 1' + "0" * 5000 + ', "cleft": 1}}'},
          "Không phải JSON hợp lệ."),
-        ({"jurisdiction_id": province, "params": '{"max_age_years": 1e400, "caps_vnd": {"congenital_heart": 1, "cleft": 1}}'},
+        ({"jurisdiction_id": province,
+          "params": '{"max_age_years": 1e400, "caps_vnd": {"congenital_heart": 1, "cleft": 1}}'},
          "max_age_years: "),
     ]
     for changes, message in cases:
@@ -121,4 +127,5 @@ def test_admin_rule_set_refusals(browser, app, demo_data, today):
         assert message in response.get_data(as_text=True), message
     assert _post(page, jurisdiction_id=province).status_code == 302
     again = _post(page, jurisdiction_id=province)
-    assert again.status_code == 422 and "Đã có bộ quy định của tổ chức này áp dụng từ ngày này" in again.get_data(as_text=True)
+    assert (again.status_code == 422
+            and "Đã có bộ quy định của tổ chức này áp dụng từ ngày này" in again.get_data(as_text=True))

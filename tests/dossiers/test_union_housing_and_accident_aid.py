@@ -46,8 +46,10 @@ def submit_errors(api, kind, data, user="officer"):
     ({"requested_amount_vnd": 30_000_000}, "requested_amount_vnd", True),
     ({"requested_amount_vnd": 30_000_001}, "requested_amount_vnd", False),  # the province's cap per house
     ({"support_type": "repair", "requested_amount_vnd": 30_000_001}, "requested_amount_vnd", False),
-    ({"estimated_cost_vnd": 20_000_000, "requested_amount_vnd": 20_000_000, "own_contribution_vnd": 0}, "requested_amount_vnd", True),
-    ({"estimated_cost_vnd": 20_000_000, "requested_amount_vnd": 20_000_001, "own_contribution_vnd": 0}, "requested_amount_vnd", False),
+    ({"estimated_cost_vnd": 20_000_000, "requested_amount_vnd": 20_000_000, "own_contribution_vnd": 0},
+     "requested_amount_vnd", True),
+    ({"estimated_cost_vnd": 20_000_000, "requested_amount_vnd": 20_000_001, "own_contribution_vnd": 0},
+     "requested_amount_vnd", False),
     ({"land_undisputed": False}, "land_undisputed", False),
     ({"land_undisputed": None}, "land_undisputed", False),
     ({"own_contribution_vnd": 230_000_001}, "own_contribution_vnd", False),
@@ -100,7 +102,8 @@ def test_capacity_loss_is_a_percentage(api, pct, ok):
 
 def test_one_aid_per_person_per_occasion_across_unions(api, in_2026):
     assert submit_errors(api, "accident_aid", aid()) == {}
-    errors = submit_errors(api, "accident_aid", aid(full_name="Lê Thị Mai", occasion="TẾT BÍNH NGỌ 2026"), user="officer3")
+    errors = submit_errors(api, "accident_aid", aid(full_name="Lê Thị Mai", occasion="TẾT BÍNH NGỌ 2026"),
+                           user="officer3")
     message = errors["citizen_id"][0]
     assert "đã có hồ sơ hỗ trợ" in message
     assert "Cao su Phú Riềng" not in message and "Phú Riềng" not in message  # nothing of the other union
@@ -178,8 +181,10 @@ def test_housing_form_on_screen_keeps_input_and_names_errors(browser, api, in_20
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Phải là số nguyên, ví dụ 1.500.000." in body and "Phải lớn hơn hoặc bằng 0." in body
-    assert 'value="ba mươi triệu"' in body and 'value="230.000.000"' in body and 'name="land_undisputed" id="f-land_undisputed" checked' in body
-    saved = page.post("/dossiers/new?kind=union_housing", {**form, "requested_amount_vnd": "30.000.000", "member_years": "13"})
+    assert ('value="ba mươi triệu"' in body and 'value="230.000.000"' in body
+            and 'name="land_undisputed" id="f-land_undisputed" checked' in body)
+    saved = page.post("/dossiers/new?kind=union_housing",
+                      {**form, "requested_amount_vnd": "30.000.000", "member_years": "13"})
     assert saved.status_code == 302
     detail = page.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Xây mới" in detail and "230.000.000 đ" in detail
@@ -200,7 +205,8 @@ def test_two_unions_submitting_the_same_person_at_once_one_wins(api, app, in_202
         client = app.test_client()
         barrier.wait()
         results.append(client.post(f"/api/v1/dossiers/{dossier['id']}/transitions",
-                                   json={"event": "submit", "version": dossier["version"]}, headers=headers[user]).status_code)
+                                   json={"event": "submit", "version": dossier["version"]},
+                                   headers=headers[user]).status_code)
 
     threads = [threading.Thread(target=submit, args=args) for args in (("officer", first), ("officer3", second))]
     for t in threads:
@@ -212,7 +218,8 @@ def test_two_unions_submitting_the_same_person_at_once_one_wins(api, app, in_202
 
 def test_forms_show_the_limits_in_force(browser, in_2026):
     page = browser("officer")
-    assert "Tết Bính Ngọ 2026 (tối đa 1.300.000 đ)" in page.get("/dossiers/new?kind=accident_aid").get_data(as_text=True)
+    assert "Tết Bính Ngọ 2026 (tối đa 1.300.000 đ)" in page.get(
+        "/dossiers/new?kind=accident_aid").get_data(as_text=True)
     assert "Tối đa 30.000.000 đ (xây mới)" in page.get("/dossiers/new?kind=union_housing").get_data(as_text=True)
     assert "Tối đa 50.000.000 đ (tim bẩm sinh)" in page.get("/dossiers/new?kind=child_heart").get_data(as_text=True)
     assert "A: tổng 80.000.000 đồng hoặc 120.000.000 đồng trong ba năm liên tục" in page.get(
@@ -226,7 +233,8 @@ def test_membership_years_cannot_exceed_the_time_since_joining(api, in_2026):
 
 
 def test_a_percentage_with_a_decimal_point_is_refused_on_screen(browser, in_2026):
-    response = browser("officer").post("/dossiers/new?kind=accident_aid", {"full_name": "Lê Thị Mai", "capacity_loss_pct": "3.5"})
+    response = browser("officer").post("/dossiers/new?kind=accident_aid",
+                                       {"full_name": "Lê Thị Mai", "capacity_loss_pct": "3.5"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert 'value="3.5"' in body and "Phải là số nguyên." in body

@@ -26,7 +26,8 @@ def outline_of(reader):
 def two_unions_batch(api):
     first = api.create()
     upload(api, "officer", first, pdf_bytes(3), name="chỉ định.pdf")
-    upload(api, "officer", first, image_bytes("JPEG", (1200, 800)), name="khai sinh.jpg", attachment_type="birth_certificate")
+    upload(api, "officer", first, image_bytes("JPEG", (1200, 800)), name="khai sinh.jpg",
+           attachment_type="birth_certificate")
     first = api.fire_ok("reviewer", api.fire_ok("officer", first, "submit"), "approve")
     second = api.create("officer2", full_name="Trần Thị Lệ Thủy", child_full_name="Trần Gia Hưng")
     upload(api, "officer2", second, image_bytes("PNG", (300, 900)), name="chi-dinh.png")

@@ -18,11 +18,11 @@ def test_a_real_consumer_builds_the_bundle(api, app, tmp_path):
     app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 1
     huey.immediate = False
     log = open(tmp_path / "consumer.log", "w")
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "STORAGE_DIR": app.config["STORAGE_DIR"],
-           "SECRET_KEY": "consumer", "WORKFLOW_ENV": "testing"}
-    consumer = subprocess.Popen([str(Path(sys.executable).parent / "huey_consumer"), "workflow.jobs.huey", "-w", "1",
-                                 "-k", "thread", "-d", "0.05", "-m", "0.2"], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                cwd=Path(__file__).resolve().parents[2])
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "STORAGE_DIR": app.config["STORAGE_DIR"], "SECRET_KEY": "consumer", "WORKFLOW_ENV": "testing"}
+    consumer = subprocess.Popen([str(Path(sys.executable).parent / "huey_consumer"), "workflow.worker.huey", "-w", "1",
+                                 "-k", "thread", "-d", "0.05", "-m", "0.2"],
+                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
     try:
         batch, _, _ = two_unions_batch(api)
         first = api.get("liaison", batch["bundle_url"])

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import RuleSet
-from ..orgs.tree import chain_on
 from ..dossiers.rules import add_rule_set, rule_set_for, rule_set_scope
 from ..errors import OperationError
 from ..extensions import db
 from ..formatting import format_date, parse_screen_date
+from ..orgs.tree import chain_on
 from ..transaction import unit_of_work
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +33,8 @@ def rule_sets():
     rows = db.session.scalars(sa.select(RuleSet).where(RuleSet.jurisdiction_id.in_(scope))
                               .order_by(RuleSet.kind, RuleSet.valid_from.desc(), RuleSet.id.desc())).all()
     return render_template("admin/rule_sets.html", rule_sets=rows, today=clock.today(),
-                           in_force={code: rule_set_for(code, current_user.organisation, clock.today()) for code in KINDS})
+                           in_force={code: rule_set_for(code, current_user.organisation, clock.today())
+                                     for code in KINDS})
 
 
 @bp.route("/rule-sets/new", methods=["GET", "POST"])
@@ -63,8 +64,9 @@ def new_rule_set():
     if not errors:
         try:
             with unit_of_work():
-                rule_set = add_rule_set(current_user, kind=form.get("kind"), jurisdiction_id=form.get("jurisdiction_id", type=int),
-                                        valid_from=valid_from, valid_to=valid_to, basis=form.get("basis", ""), params=params)
+                rule_set = add_rule_set(current_user, kind=form.get("kind"),
+                                        jurisdiction_id=form.get("jurisdiction_id", type=int), valid_from=valid_from,
+                                        valid_to=valid_to, basis=form.get("basis", ""), params=params)
             flash(gettext("Đã thêm bộ quy định, áp dụng từ ngày %(day)s.", day=format_date(rule_set.valid_from)),
                   "success")
             return redirect(url_for(".rule_sets"))

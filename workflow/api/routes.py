@@ -30,8 +30,7 @@ from ..states import STATES
 from ..transaction import unit_of_work
 from . import bp
 from .openapi import USER_EVENTS, openapi_document
-from .serializers import (attachment_json, batch_json, document_json, dossier_json, iso, organisation_json,
-                          route_json)
+from .serializers import attachment_json, batch_json, document_json, dossier_json, iso, organisation_json, route_json
 
 
 def error(status: int, message: str, errors: dict | None = None):
@@ -293,7 +292,8 @@ def organisations():
         try:
             on = date.fromisoformat(day)
         except ValueError:
-            return error(422, gettext("Ngày không hợp lệ."), {"in_force_on": [gettext("Nhập ngày theo dạng YYYY-MM-DD.")]})
+            return error(422, gettext("Ngày không hợp lệ."),
+                         {"in_force_on": [gettext("Nhập ngày theo dạng YYYY-MM-DD.")]})
         query = query.where(sa.or_(Organisation.valid_from.is_(None), Organisation.valid_from <= on),
                             sa.or_(Organisation.valid_to.is_(None), Organisation.valid_to >= on))
     per_page = min(max(request.args.get("per_page", 1000, type=int), 1), 5000)

@@ -3,10 +3,9 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext
 
-from ..states import FINAL_STATES
-
 from ..dossiers.permissions import allowed_events
 from ..dossiers.visibility import attachments_seen_by, can_download, data_seen_by
+from ..states import FINAL_STATES
 
 
 def iso(value):
@@ -81,7 +80,8 @@ def event_json(row, user) -> dict:
         "comment": row.comment,
         "round": row.round,
         "document": ({"id": document.id, "number": document.number,
-                      "url": url_for("api.get_document", document_id=document.id) if can_download(user, document) else None}
+                      "url": url_for("api.get_document", document_id=document.id)
+                      if can_download(user, document) else None}
                      if document else None),
     }
 

@@ -1,16 +1,17 @@
 import functools
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from ..extensions import db, login_manager
+from ..redirects import safe_next
 from .models import User
 
 bp = Blueprint("auth", __name__)
@@ -41,14 +42,6 @@ def authenticate(username: str, password: str) -> User | None:
 @functools.cache
 def _dummy_hash() -> str:
     return generate_password_hash("not-a-password", method=current_app.config["PASSWORD_HASH_METHOD"])
-
-
-def safe_next(target: str | None) -> str:
-    """A path on this site to go on to; anything else (another host, a scheme, control characters) goes home."""
-    if (target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
-            and target.isprintable() and "\\" not in target):
-        return target
-    return url_for("lists.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from ..clock import utcnow
 from ..dossiers.models import Batch
 from ..extensions import db
 from ..i18n import N_
+from ..jobs import app_context, huey
 from ..pdf import storage
 from ..pdf.bundle import build_bundle_pdf, build_bundle_zip
 from ..pdf.models import BundleBuild
@@ -65,8 +66,6 @@ def request_bundle_build(batch, actor):
 def bundle_in_background(batch, actor):
     """For a large batch: the build record, queued on first request (after the commit, so the consumer
     sees it). Returns None for a batch small enough to build while the user waits."""
-    from ..jobs import build_bundle_task
-
     if len(batch.dossiers) <= current_app.config["BUNDLE_INLINE_MAX_DOSSIERS"]:
         return None
     with unit_of_work():
@@ -74,6 +73,12 @@ def bundle_in_background(batch, actor):
     if created:  # polling the same build queues nothing more
         build_bundle_task(build.id)
     return build
+
+
+@huey.task()
+def build_bundle_task(build_id: int) -> None:
+    with app_context():
+        run_bundle_build(build_id)
 
 
 def run_bundle_build(build_id: int) -> None:

@@ -9,12 +9,20 @@ from sqlalchemy.orm.exc import StaleDataError
 from .. import clock
 from ..dossiers import documents
 from ..dossiers.models import Batch, Dossier
-from ..dossiers.operations import (arrive, check_version, clean_comment, data_sent_to, decide_one, get_dossier,
-                                   machine_for, record)
+from ..dossiers.notices import notify_batch_received
+from ..dossiers.operations import (
+    arrive,
+    check_version,
+    clean_comment,
+    data_sent_to,
+    decide_one,
+    get_dossier,
+    machine_for,
+    record,
+)
 from ..dossiers.visibility import batch_condition, viewer_of
 from ..errors import STALE_MESSAGE, Invalid, NotFound, OperationError
 from ..extensions import db
-from ..notifications.service import notify_batch_received
 
 
 def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None) -> Batch:
@@ -22,7 +30,8 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
     route, with one Tờ trình and its list."""
     if not isinstance(dossier_ids, list) or not dossier_ids or not all(
             isinstance(i, int) and not isinstance(i, bool) for i in dossier_ids):
-        raise Invalid(gettext("Chưa chọn hồ sơ."), {"dossier_ids": [gettext("Chọn ít nhất một hồ sơ (danh sách mã số).")]})
+        raise Invalid(gettext("Chưa chọn hồ sơ."),
+                      {"dossier_ids": [gettext("Chọn ít nhất một hồ sơ (danh sách mã số).")]})
     if len(set(dossier_ids)) != len(dossier_ids):
         raise Invalid(gettext("Hồ sơ bị trùng."), {"dossier_ids": [gettext("Mỗi hồ sơ chỉ được chọn một lần.")]})
     dossiers = [get_dossier(actor, i) for i in dossier_ids]
@@ -60,7 +69,8 @@ def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None
 DECISIONS = ("accept", "reject", "refer_back")
 
 
-def decide_in_batch(actor, batch: Batch, event: str, items: list[dict], comment: str | None = None) -> tuple[list, object]:
+def decide_in_batch(actor, batch: Batch, event: str, items: list[dict],
+                    comment: str | None = None) -> tuple[list, object]:
     """The recipient decides several dossiers of a batch at once. Each item stands alone: one refused (stale
     version, amount over the request, already decided) does not undo the others. The accepted ones share one
     Quyết định; each rejection or referral gets its own Thông báo. Returns (results, the Quyết định or None)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
-
 from flask_babel import gettext
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..errors import Invalid

@@ -191,7 +191,8 @@ class Dossier(db.Model):
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
     )
-    documents = relationship("Document", secondary="document_dossier", back_populates="dossiers", order_by="Document.id")
+    documents = relationship("Document", secondary="document_dossier", back_populates="dossiers",
+                             order_by="Document.id")
 
     @property
     def kind_spec(self):

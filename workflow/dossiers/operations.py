@@ -16,7 +16,6 @@ from ..campaigns.service import check_campaign, default_campaign, place_submissi
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..extensions import db
 from ..formatting import format_amount, format_date
-from ..notifications.service import notify_dossier_event
 from ..orgs.models import Organisation
 from ..pdf import storage
 from ..states import FINAL_STATES, DossierWorkflow, ReasonRequired
@@ -24,6 +23,7 @@ from . import documents, uploads
 from .kinds import KINDS, get_kind
 from .kinds.base import RuleContext
 from .models import Attachment, Dossier, DossierAccess, DossierEvent, DossierStep
+from .notices import notify_dossier_event
 from .permissions import acts_today, can_create, can_edit
 from .routing import resolve, route_for
 from .rules import rule_set_for
@@ -201,7 +201,8 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     rule_set = rule_set_for(kind.code, dossier.organisation, on)
     if rule_set is None:
         raise Invalid(gettext("Chưa có quy định áp dụng."), {"kind": [gettext(
-            "Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày %(day)s; liên hệ quản trị.", day=format_date(on))]})
+            "Chưa có bộ quy định nào cho loại hồ sơ này có hiệu lực ngày %(day)s; liên hệ quản trị.",
+            day=format_date(on))]})
     if not dossier.steps:  # the first submission: the route of today's tree, kept from now on
         route = route_for(kind.code, dossier.organisation, on)
         if route is None:

@@ -17,8 +17,8 @@ from ..states import EVENTS, EVENTS_NEEDING_REASON
 from ..transaction import unit_of_work
 from . import operations as ops
 from .kinds import get_kind
-from .models import Dossier
 from .kinds.base import change_rows, meta, posted_values, row_model, screen_values, widget
+from .models import Dossier
 from .permissions import allowed_events, can_create, can_edit
 from .rounds import round_diffs
 from .routing import resolve, route_for
@@ -161,7 +161,8 @@ def transition(dossier_id, event):
     if request.form.get("confirm") != "1" and event in allowed_events(current_user, dossier):
         return render_template("dossiers/confirm_event.html", dossier=dossier, kind=dossier.kind_spec, event=event,
                                inputs=inputs, version=request.form.get("version", type=int),
-                               granted=parse_money(inputs["granted_amount_vnd"]) if inputs["granted_amount_vnd"] else None,
+                               granted=(parse_money(inputs["granted_amount_vnd"])
+                                        if inputs["granted_amount_vnd"] else None),
                                missing=ops.missing_attachments(dossier) if event == "submit" else [])
     granted = inputs["granted_amount_vnd"]
     try:

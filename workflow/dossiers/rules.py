@@ -66,7 +66,8 @@ def check_dated_rule(actor, model, *, kind, jurisdiction_id, valid_from, valid_t
     if not isinstance(valid_from, date):
         errors["valid_from"] = [gettext("Nhập ngày bắt đầu áp dụng (dd/mm/yyyy).")]
     elif actor is not None and valid_from < clock.today():
-        errors["valid_from"] = [gettext("Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố.")]
+        errors["valid_from"] = [gettext(
+            "Ngày bắt đầu áp dụng không được trước hôm nay: quy định mới không áp dụng hồi tố.")]
     elif valid_to is not None and (not isinstance(valid_to, date) or valid_to < valid_from):
         errors["valid_to"] = [gettext("Ngày hết hiệu lực phải sau ngày bắt đầu.")]
     elif jurisdiction is not None and kind_class is not None and db.session.scalar(sa.select(model.id).where(

@@ -33,7 +33,8 @@ def inspect(data: bytes) -> Inspected:
             if pages == 0:
                 raise PdfReadError("no pages")
         except Exception as exc:  # pypdf raises many kinds of errors on broken files
-            raise Invalid(gettext("Tệp PDF bị hỏng."), {"file": [gettext("Tệp PDF bị hỏng hoặc không đọc được.")]}) from exc
+            raise Invalid(gettext("Tệp PDF bị hỏng."),
+                          {"file": [gettext("Tệp PDF bị hỏng hoặc không đọc được.")]}) from exc
         return Inspected("application/pdf", pages)
     try:
         with warnings.catch_warnings():
@@ -49,7 +50,8 @@ def inspect(data: bytes) -> Inspected:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as exc:
         raise Invalid(gettext("Tệp không hợp lệ."), {"file": [
-            gettext("Chỉ nhận tệp PDF, JPEG hoặc PNG còn nguyên vẹn (kiểm tra theo nội dung tệp, không theo tên).")]}) from exc
+            gettext("Chỉ nhận tệp PDF, JPEG hoặc PNG còn nguyên vẹn (kiểm tra theo nội dung tệp, không theo "
+                    "tên).")]}) from exc
     return Inspected("image/png" if kind == "PNG" else "image/jpeg", 1)
 
 

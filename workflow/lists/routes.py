@@ -1,12 +1,16 @@
-"""Pages: the home page per role, the list, its exports."""
+"""Pages: the home page per role, the list, its exports, the plans with how many dossiers answer them."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..campaigns.service import campaigns_for
+from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_create, can_forward
+from ..dossiers.visibility import viewer_of, visible_condition
+from ..extensions import db
 from . import export
 from .home import HOMES
 from .query import SORTS, ListFilters, filtered_dossiers, page_of, read_rows, unions_visible_to
@@ -47,3 +51,22 @@ def export_list(fmt):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     return Response(body, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename=ho-so-{clock.today():%Y%m%d}.{fmt}"})
+
+
+@bp.get("/campaigns")
+@login_required
+def campaigns():
+    """The plans that apply to the user's organisation, their phases and deadlines, and how many of the dossiers
+    the user sees answer each (and how many late)."""
+    plans = campaigns_for(current_user.organisation)
+    counts = {}
+    if plans:
+        rows = db.session.execute(
+            sa.select(Dossier.campaign_id, Dossier.submitted_late, sa.func.count())
+            .where(visible_condition(viewer_of(current_user)), Dossier.campaign_id.in_([c.id for c in plans]))
+            .group_by(Dossier.campaign_id, Dossier.submitted_late)).all()
+        for campaign_id, late, count in rows:
+            entry = counts.setdefault(campaign_id, {"total": 0, "late": 0})
+            entry["total"] += count
+            entry["late"] += count if late else 0
+    return render_template("campaigns/index.html", campaigns=plans, counts=counts, today=clock.today())

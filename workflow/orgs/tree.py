@@ -12,7 +12,6 @@ from flask import g, has_app_context
 from ..extensions import db
 from .models import Organisation, OrganisationPlacement
 
-
 MAX_DEPTH = 10  # far more levels than the union has; a loop in bad data stops here
 
 

@@ -111,7 +111,7 @@ def build_bundle_pdf(contents: Contents, progress=None) -> bytes:
             writer.append(PdfReader(io.BytesIO(_as_pdf(part))), import_outline=False)
         # Bookmarks once the pages exist: a destination needs its page.
         parent = writer.add_outline_item(title=section.title, page_number=starts[0])
-        for part, start in zip(section.parts, starts):
+        for part, start in zip(section.parts, starts, strict=True):
             writer.add_outline_item(title=part.title, page_number=start, parent=parent)
         if progress:
             progress(done, len(sections))

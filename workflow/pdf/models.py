@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import utcnow
 from ..extensions import db
 
-
 # The dossiers a document concerns: one for most steps, several for a decision taken on many at once.
 document_dossier = sa.Table(
     "document_dossier",

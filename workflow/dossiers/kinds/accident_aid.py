@@ -12,9 +12,9 @@ from typing import Literal
 from flask_babel import gettext
 from pydantic import Field
 
-from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field
 from ...formatting import format_amount, format_money
 from ...i18n import N_
+from .base import MAX_VND, DossierKind, ParamsModel, PersonData, RuleContext, field
 
 CASE_TYPES = {
     "labour_accident": N_("Tai nạn lao động"),
@@ -50,7 +50,8 @@ class AccidentAid(DossierKind):
     Params = AccidentAidParams
     attachment_types = {
         "application": (N_("Đơn đề nghị hỗ trợ"), True),
-        "capacity_assessment": (N_("Biên bản giám định mức suy giảm khả năng lao động"), False),  # required when a % is given
+        # required when a percentage of capacity lost is given
+        "capacity_assessment": (N_("Biên bản giám định mức suy giảm khả năng lao động"), False),
         "accident_report": (N_("Biên bản điều tra tai nạn lao động"), False),
         "discharge_paper": (N_("Giấy ra viện"), False),
     }

@@ -405,7 +405,8 @@ class DossierKind:
         for name in cls.field_names():
             rows = cls.row_model(name)
             if rows:
-                shown[name + "_rows"] = [{inner: display_value(rows, inner, row.get(inner)) for inner in rows.model_fields}
+                shown[name + "_rows"] = [{inner: display_value(rows, inner, row.get(inner))
+                                          for inner in rows.model_fields}
                                          for row in data.get(name) or []]
         return shown
 

@@ -14,9 +14,9 @@ from typing import Literal
 from flask_babel import gettext
 from pydantic import Field
 
-from .base import DossierKind, GENDERS, MAX_VND, ParamsModel, PersonData, RuleContext, add_years, field
 from ...formatting import format_amount, format_date, format_money
 from ...i18n import N_
+from .base import GENDERS, MAX_VND, DossierKind, ParamsModel, PersonData, RuleContext, add_years, field
 
 DIAGNOSIS_GROUPS = {
     "congenital_heart": N_("Tim bẩm sinh"),
@@ -103,7 +103,8 @@ class ChildHeart(DossierKind):
                     age=max_age, on=format_date(on), birthday=format_date(add_years(values.child_birth_date, max_age)))
         if values.surgery_indicated_on and values.surgery_indicated_on > on:
             yield "surgery_indicated_on", gettext("Ngày chỉ định phẫu thuật không được sau ngày lập hồ sơ.")
-        if values.child_birth_date and values.surgery_indicated_on and values.surgery_indicated_on < values.child_birth_date:
+        indicated, born = values.surgery_indicated_on, values.child_birth_date
+        if born and indicated and indicated < born:
             yield "surgery_indicated_on", gettext("Ngày chỉ định phẫu thuật không được trước ngày sinh của trẻ.")
         requested, estimated = values.requested_amount_vnd, values.estimated_cost_vnd
         if requested and estimated is not None and requested > estimated:

@@ -15,9 +15,9 @@ from typing import Literal
 from flask_babel import gettext
 from pydantic import Field
 
-from .base import DossierKind, FieldsModel, MAX_VND, ParamsModel, PersonData, RuleContext, field
 from ...formatting import format_amount, format_money
 from ...i18n import N_
+from .base import MAX_VND, DossierKind, FieldsModel, ParamsModel, PersonData, RuleContext, field
 
 CATEGORIES = {
     "A": N_("A – Công nhân, viên chức, lao động trình độ cao đẳng trở xuống, không giữ chức vụ lãnh đạo"),
@@ -176,7 +176,8 @@ class CreativeLabour(DossierKind):
         for category in ("A", "B", "C"):
             threshold = getattr(params.categories, category)
             if threshold.three_consecutive_years_vnd:
-                parts.append(gettext("%(category)s: tổng %(total)s đồng hoặc %(three_years)s đồng trong ba năm liên tục",
+                parts.append(gettext("%(category)s: tổng %(total)s đồng hoặc %(three_years)s đồng trong ba năm "
+                                     "liên tục",
                                      category=category, total=format_amount(threshold.total_vnd),
                                      three_years=format_amount(threshold.three_consecutive_years_vnd)))
             else:

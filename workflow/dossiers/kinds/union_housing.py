@@ -12,9 +12,9 @@ from typing import Literal
 from flask_babel import gettext
 from pydantic import Field
 
-from .base import DossierKind, MAX_VND, ParamsModel, PersonData, RuleContext, field, full_years
 from ...formatting import format_amount, format_money
 from ...i18n import N_
+from .base import MAX_VND, DossierKind, ParamsModel, PersonData, RuleContext, field, full_years
 
 SUPPORT_TYPES = {"new_build": N_("Xây mới"), "repair": N_("Sửa chữa")}
 HOUSE_CONDITIONS = {

@@ -51,11 +51,12 @@ from workflow.dossiers.models import (  # noqa: E402
     batch_dossier,
 )
 from workflow.extensions import db  # noqa: E402
-from workflow.lists.query import ListFilters, filtered_dossiers  # noqa: E402
+from workflow.lists.query import ListFilters, filtered_ids  # noqa: E402
 from workflow.lists.search import search_columns  # noqa: E402
 from workflow.orgs.models import Organisation  # noqa: E402
 from workflow.orgs.tree import chain_on  # noqa: E402
 from workflow.pdf.models import Document  # noqa: E402
+from workflow.states import WAITING_STATES  # noqa: E402
 
 TODAY = date(2026, 6, 29)  # the bench's calendar: phase II of its plan ended on 31/03/2026
 FIRST_DAY = date(2022, 1, 1)
@@ -331,28 +332,32 @@ def load(n: int, seed: int = 2018) -> dict:
                 last_sent[route[pos + 1][0]] = (event_id, day)
             position = pos + 1 if event == "forward" else pos
         events.extend(rows)
-        if round_:
-            steps.extend({"dossier_id": dossier_id, "position": i, "organisation_id": org_id, "role": role,
-                          "decides_up_to_vnd": up_to} for i, (org_id, role, up_to) in enumerate(route))
-            reached.extend({"organisation_id": org_id, "dossier_id": dossier_id, "sent_event_id": sent,
-                            "arrived_on": day} for org_id, (sent, day) in last_sent.items())
         in_plan = PLAN_START <= created <= PHASE_II_END
         phase = None
         if in_plan and first_submit:
             phase = phase_one if first_submit <= PHASE_I_END else phase_two
         created_at = datetime.combine(created, datetime.min.time()) + timedelta(minutes=rng.randint(60, 600))
+        listed = {"kind": kind, "state": state, "updated_at": moment or created_at, "submitted_on": submitted_on,
+                  "campaign_id": campaign.id if in_plan else None,
+                  "submitted_late": bool(phase and first_submit > PHASE_II_END),
+                  # what lists/entries.py would write: a Core insert does not go through it (every level was sent
+                  # the same data here)
+                  **search_columns(kind, data)}
+        if round_:
+            steps.extend({"dossier_id": dossier_id, "position": i, "organisation_id": org_id, "role": role,
+                          "decides_up_to_vnd": up_to} for i, (org_id, role, up_to) in enumerate(route))
+            waits_at = route[position][0] if state in WAITING_STATES else None
+            task = "forward" if state == "approved" else acting[position] if waits_at else None
+            reached.extend({"organisation_id": org_id, "dossier_id": dossier_id, "sent_event_id": sent,
+                            "arrived_on": day, "union_id": union.id, "task": task if org_id == waits_at else None,
+                            **listed} for org_id, (sent, day) in last_sent.items())
         dossiers.append({
-            "id": dossier_id, "kind": kind, "organisation_id": union.id, "state": state, "version": len(rows) + 2,
+            "id": dossier_id, "organisation_id": union.id, "version": len(rows) + 2,
             "data": data, "submitted_data": data if round_ else None, "created_by_id": officer_of[union.id].id,
-            "created_at": created_at, "updated_at": moment or created_at, "submitted_on": submitted_on,
-            "round": round_, "rule_set_id": rule_sets[kind] if round_ else None,
+            "created_at": created_at, "round": round_, "rule_set_id": rule_sets[kind] if round_ else None,
             "route_id": routes[kind].id if round_ else None, "position": position,
             "granted_amount_vnd": amount if state == "accepted" and amount else None,
-            "campaign_id": campaign.id if in_plan else None, "phase_id": phase.id if phase else None,
-            "submitted_late": bool(phase and first_submit > PHASE_II_END), "dedup_key": None,
-            # what the before_flush hook would write: a Core insert does not go through it (all levels were sent
-            # the same data here)
-            **search_columns(kind, data)})
+            "phase_id": phase.id if phase else None, "dedup_key": None, **listed})
     sequences: dict[tuple[int, int], int] = {}
     batch_rows = []
     for (sender, recipient, kind, day), batch_id in batches.items():
@@ -399,7 +404,7 @@ def window_of(user, rows: int = 1000) -> str:
     while low < high:
         middle = (low + high) // 2
         filters = ListFilters(submitted_from=start, submitted_to=start + timedelta(days=middle))
-        count = db.session.scalar(sa.select(sa.func.count()).select_from(filtered_dossiers(user, filters).subquery()))
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(filtered_ids(user, filters).subquery()))
         low, high = (middle + 1, high) if count < rows else (low, middle)
     return f"from={start:%d/%m/%Y}&to={start + timedelta(days=low):%d/%m/%Y}"
 

@@ -83,6 +83,16 @@ def test_ending_a_commune_union_hands_its_work_to_the_successor(api, app, today,
     assert batch["org"]["code"] == "cd-xa-phu-trung" and batch["number"] == "01/TTr-CĐX"
     # What the ended organisation saw stays visible to whoever took it over, decided dossiers included.
     assert api.get("staff-cd-xa-phu-trung", f"/api/v1/dossiers/{decided['id']}").status_code == 200
+    # ... in its lists too, each dossier once; what waits there is in its queue.
+    listed = api.get("staff-cd-xa-phu-trung", "/api/v1/dossiers?per_page=50").json
+    seen_before = [waiting, approved, returned, up, decided]
+    assert sorted(d["id"] for d in listed["dossiers"]) == sorted(d["id"] for d in seen_before) == sorted(
+        {d["id"] for d in seen_before})
+    assert listed["total"] == 5
+    queue = api.get("staff-cd-xa-phu-trung", "/api/v1/dossiers?waiting=1").json["dossiers"]
+    assert [d["id"] for d in queue] == [waiting["id"]]
+    home = browser("staff-cd-xa-phu-trung").get("/").get_data(as_text=True)
+    assert f"/dossiers/{waiting['id']}" in home
     history = browser("officer").get(f"/dossiers/{waiting['id']}").get_data(as_text=True)
     assert "Chuyển đơn vị xử lý" in history and "Quản trị máy chủ" in history
     resubmitted = api.fire_ok("officer", api.view("officer", returned), "submit")

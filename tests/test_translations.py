@@ -197,7 +197,9 @@ def test_an_english_user_sees_english_screens(api, browser, english, untranslate
         return english[msgid].string
 
     draft = api.create()
-    batch = api.forwarded(api.approved(), api.approved(citizen_id="070085000777"))
+    # houses: the province decides them (it only reviews the other kinds)
+    batch = api.forwarded(api.approved(kind="union_housing"),
+                          api.approved(kind="union_housing", citizen_id="070085000777"))
     pages = {
         "officer": {
             "/": [en("Việc cần làm"), en("Danh sách hồ sơ"), en("Thông báo"), en("Đăng xuất")],
@@ -212,11 +214,11 @@ def test_an_english_user_sees_english_screens(api, browser, english, untranslate
             "/notifications": [en("Thông báo")],
         },
         "reviewer": {
-            "/": [en("Hồ sơ chờ thẩm định (nộp sớm nhất trước)"), en("Các đợt chuyển")],
+            "/": [en("Hồ sơ chờ đơn vị xử lý (đến sớm nhất trước)"), en("Các đợt chuyển")],
             "/batches": [en("Tờ trình")],
         },
         "liaison": {
-            "/": [en("Đợt chuyển còn hồ sơ chờ quyết định")],
+            "/": [en("Đợt chuyển đã nhận còn hồ sơ chờ xử lý")],
             f"/batches/{batch['id']}": [en("Các hồ sơ trong đợt"), en("Quyết định cho các hồ sơ đã chọn")],
         },
         "admin": {

@@ -116,5 +116,5 @@ def test_a_route_whose_deciding_level_is_missing_is_refused_at_submission(api, a
     api.attach_required("lone", dossier["id"])
     refused = api.fire("lone", dossier, "submit", attach=False)
     assert refused.status_code == 422
-    assert "cấp tỉnh, ngành trung ương quyết định" in refused.json["errors"]["kind"][0]
+    assert "cần cấp “Công đoàn cấp tỉnh, ngành trung ương” quyết định" in refused.json["errors"]["kind"][0]
     assert api.view("lone", dossier)["state"] == "draft"

@@ -8,7 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import clock
 from ..dossiers import documents
-from ..dossiers.models import Batch, Dossier
+from ..dossiers.models import Batch, DossierEvent, batch_dossier, outcome_after
 from ..dossiers.notices import notify_batch_received
 from ..dossiers.operations import (
     arrive,
@@ -113,14 +113,30 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict],
 
 
 def batches_of(actor):
-    """A select of the batches the actor's organisation sent or received, newest first, each listed dossier with
-    its organisation, batches and history (for the outcome in this batch)."""
-    dossiers = selectinload(Batch.dossiers).options(
-        selectinload(Dossier.organisation), selectinload(Dossier.batches), selectinload(Dossier.events),
-        selectinload(Dossier.access))
+    """A select of the batches the actor's organisation sent or received, newest first."""
     return (sa.select(Batch).where(batch_condition(viewer_of(actor)))
-            .options(dossiers, selectinload(Batch.organisation), selectinload(Batch.recipient))
+            .options(selectinload(Batch.organisation), selectinload(Batch.recipient), selectinload(Batch.document))
             .order_by(Batch.id.desc()))
+
+
+def progress_of(batches: list[Batch]) -> dict[int, dict]:
+    """Each batch's progress (Batch.progress) by id, from its dossiers' history read as event names alone: no
+    dossier, event or snapshot is loaded, however many the batches hold."""
+    ids = [b.id for b in batches]
+    if not ids:
+        return {}
+    members = db.session.execute(sa.select(batch_dossier.c.batch_id, batch_dossier.c.dossier_id)
+                                 .where(batch_dossier.c.batch_id.in_(ids))).all()
+    trails: dict[int, list[tuple[str, int | None]]] = {}
+    for dossier_id, event, batch_id in db.session.execute(
+            sa.select(DossierEvent.dossier_id, DossierEvent.event, DossierEvent.batch_id)
+            .where(DossierEvent.dossier_id.in_({dossier_id for _, dossier_id in members}))
+            .order_by(DossierEvent.id)):
+        trails.setdefault(dossier_id, []).append((event, batch_id))
+    outcomes: dict[int, list[str]] = {batch_id: [] for batch_id in ids}
+    for batch_id, dossier_id in members:
+        outcomes[batch_id].append(outcome_after(trails.get(dossier_id, []), batch_id))
+    return {b.id: b.progress(outcomes[b.id]) for b in batches}
 
 
 def get_batch(actor, batch_id) -> Batch:

@@ -2,7 +2,7 @@
 batch, and its bundle."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -30,8 +30,9 @@ def _load(batch_id: int):
 def index():
     if current_user.role != "staff":
         abort(404)
-    rows = db.session.scalars(ops.batches_of(current_user)).all()
-    return render_template("batches/index.html", batches=[(b, b.progress()) for b in rows])
+    page = db.paginate(ops.batches_of(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    progress = ops.progress_of(page.items)
+    return render_template("batches/index.html", items=page, batches=[(b, progress[b.id]) for b in page.items])
 
 
 @bp.post("/batches")

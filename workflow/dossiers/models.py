@@ -13,6 +13,9 @@ from ..orgs.models import Organisation
 from ..states import STATES, WAITING_STATES
 from .kinds import KINDS
 
+# What a list filter reads, after the sort key and the id, in every list index of dossier_access.
+FILTER_COLUMNS = ("state", "kind", "submitted_late", "campaign_id", "union_id", "task", "citizen_id", "search_text")
+
 
 class RuleSet(db.Model):
     """Limits behind a kind's rules, for a jurisdiction (an organisation and everything under it) and a period."""
@@ -93,53 +96,52 @@ class Batch(db.Model):
         return KINDS[self.kind]
 
     def outcome(self, dossier: Dossier) -> str:
-        """What the recipient did with a dossier of this batch: the first step taken on it after this batch
-        brought it (a move to a successor organisation is no step): pending (nothing yet), approved (and sent on
-        up), accepted, rejected, or sent back (referred back, returned to the union, withdrawn or closed)."""
-        after = False
-        for row in dossier.events:
-            if row.event == "forward" and row.batch_id == self.id:
-                after = True
-            elif after and row.event != "transfer":
-                return {"approve": "approved", "accept": "accepted", "reject": "rejected"}.get(row.event, "sent_back")
-        return "pending" if after else "sent_back"
+        return outcome_after(((row.event, row.batch_id) for row in dossier.events), self.id)
 
     def pending(self) -> list[Dossier]:
         return [d for d in self.dossiers if self.outcome(d) == "pending"]
 
-    def progress(self) -> dict:
-        counts = {"total": len(self.dossiers), "pending": 0, "approved": 0, "accepted": 0, "rejected": 0,
-                  "sent_back": 0}
-        for dossier in self.dossiers:
-            counts[self.outcome(dossier)] += 1
+    def progress(self, outcomes: list[str] | None = None) -> dict:
+        """Counts of its dossiers' outcomes (given, or read from each dossier's history) and a status."""
+        outcomes = [self.outcome(d) for d in self.dossiers] if outcomes is None else outcomes
+        counts = {"total": len(outcomes), "pending": 0, "approved": 0, "accepted": 0, "rejected": 0, "sent_back": 0}
+        for outcome in outcomes:
+            counts[outcome] += 1
         counts["status"] = ("new" if counts["pending"] == counts["total"]
                             else "done" if counts["pending"] == 0 else "in_progress")
         return counts
+
+
+def outcome_after(trail, batch_id: int) -> str:
+    """What the recipient of batch `batch_id` did with a dossier, from its history's (event, batch id) pairs in
+    order: the first step taken after this batch brought it (a move to a successor organisation is no step):
+    pending (nothing yet), approved (and sent on up), accepted, rejected, or sent back (referred back, returned
+    to the union, withdrawn or closed)."""
+    after = False
+    for event, in_batch in trail:
+        if event == "forward" and in_batch == batch_id:
+            after = True
+        elif after and event != "transfer":
+            return {"approve": "approved", "accept": "accepted", "reject": "rejected"}.get(event, "sent_back")
+    return "pending" if after else "sent_back"
 
 
 class Dossier(db.Model):
     __tablename__ = "dossier"
     __table_args__ = (
         sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
-        # Counts by state (home pages).
+        # Counts by state (an officer's home page).
         sa.Index("ix_dossier_org_state", "organisation_id", "state", "round"),
-        # The list (lists/query.py) from the index alone: a union's dossiers newest first or by name, each with every
-        # column that a filter reads, so that counting, filtering, sorting and skipping to a page never read a
-        # dossier's row (and its JSON) from the table; only the page's own rows are read.
+        # A union's own list (lists/query.py) from the index alone: its dossiers newest first or by name, each with
+        # every column that a filter reads, so that counting, filtering, sorting and skipping to a page never read a
+        # dossier's row (and its JSON) from the table; only the page's own rows are read. An upper organisation's
+        # lists read its entries in dossier_access instead (indexed the same way).
         # SQLite, which keeps no statistics, picks the narrowest index that holds all a query reads: so no other
         # index may hold updated_at or subject without the filter columns.
         sa.Index("ix_dossier_list", "organisation_id", "updated_at", "id", "state", "kind", "submitted_late",
                  "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
         sa.Index("ix_dossier_list_by_name", "organisation_id", "subject", "id", "state", "kind", "submitted_late",
                  "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
-        # PostgreSQL only (its planner weighs them with statistics; SQLite's, without, would not pick them): the
-        # dossiers of many unions in each order of the list, and names found anywhere in search_text (LIKE '%…%').
-        sa.Index("ix_dossier_updated", "updated_at", "id", "organisation_id").ddl_if(dialect="postgresql"),
-        sa.Index("ix_dossier_subject", "subject", "id", "organisation_id").ddl_if(dialect="postgresql"),
-        sa.Index("ix_dossier_submitted", sa.text("submitted_on DESC NULLS LAST"), sa.text("id DESC"),
-                 "organisation_id").ddl_if(dialect="postgresql"),
-        sa.Index("ix_dossier_search_text_trgm", "search_text", postgresql_using="gin",
-                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,7 +170,7 @@ class Dossier(db.Model):
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
     phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))
     submitted_late: Mapped[bool] = mapped_column(default=False)
-    # Kept in step with what every viewer was sent on every flush (see lists/search.py), for lists and search.
+    # The union's own view for its lists and search, kept in step on every flush (lists/entries.py).
     subject: Mapped[str] = mapped_column(sa.String(300), default="")
     search_text: Mapped[str] = mapped_column(sa.String(600), default="")
     citizen_id: Mapped[str | None] = mapped_column(sa.String(12), index=True)
@@ -276,17 +278,47 @@ class DossierStep(db.Model):
 
 class DossierAccess(db.Model):
     """The dossier reached this organisation: from then on it sees the dossier, as it was last sent to it (the
-    submit or forward event whose snapshot and round it reads). See visibility.py."""
+    submit or forward event whose snapshot and round it reads). See visibility.py.
+
+    The row is also the dossier's entry in that organisation's lists: the columns its filters and sorts read,
+    copied from the dossier (and, for the names searched, from what this organisation was sent) on every flush
+    by lists/entries.py, so that a federation's list is one index range of its own entries, in the order asked,
+    however many dossiers reached it."""
 
     __tablename__ = "dossier_access"
+    __table_args__ = (
+        sa.Index("ix_dossier_access_list", "organisation_id", "updated_at", "dossier_id", "submitted_on",
+                 *FILTER_COLUMNS),
+        sa.Index("ix_dossier_access_list_by_name", "organisation_id", "subject", "dossier_id", "submitted_on",
+                 *FILTER_COLUMNS),
+        sa.Index("ix_dossier_access_list_by_date", "organisation_id", "submitted_on", "dossier_id", *FILTER_COLUMNS),
+        # Home page: counts per state and per union, and what waits here, oldest first.
+        sa.Index("ix_dossier_access_counts", "organisation_id", "state", "union_id"),
+        sa.Index("ix_dossier_access_task", "organisation_id", "task", "arrived_on", "dossier_id", "state"),
+        sa.Index("ix_dossier_access_search_text_trgm", "search_text", postgresql_using="gin",
+                 postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+    )
 
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), primary_key=True)
     dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), primary_key=True, index=True)
     sent_event_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier_event.id"))
     arrived_on: Mapped[date]  # the day it last reached the organisation: how long it has waited there
 
+    # The list entry (see above).
+    union_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))  # the dossier's union
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    state: Mapped[str] = mapped_column(sa.String(20))
+    task: Mapped[str | None] = mapped_column(sa.String(10))  # waiting here to be: review, decide, forward
+    updated_at: Mapped[datetime]
+    submitted_on: Mapped[date]
+    submitted_late: Mapped[bool]
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    search_text: Mapped[str] = mapped_column(sa.String(600))
+    citizen_id: Mapped[str | None] = mapped_column(sa.String(12))
+
     dossier: Mapped[Dossier] = relationship(back_populates="access")
-    organisation: Mapped[Organisation] = relationship()
+    organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     sent_event: Mapped[DossierEvent] = relationship()
 
 

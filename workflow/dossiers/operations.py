@@ -312,6 +312,20 @@ def transfer_dossier(actor, dossier: Dossier, ended: Organisation, successor: Or
     return True
 
 
+def take_over_access(ended: Organisation, successor: Organisation) -> None:
+    """The successor sees what the ended organisation saw: an access row like its own for every dossier that
+    reached the ended organisation and not the successor (nothing waits there: what waited has moved)."""
+    db.session.flush()
+    table = DossierAccess.__table__
+    copied = [c.name for c in table.columns if c.name not in ("organisation_id", "task")]
+    theirs = sa.select(table.c.dossier_id).where(table.c.organisation_id == successor.id)
+    db.session.execute(sa.insert(table).from_select(
+        ["organisation_id", *copied],
+        sa.select(sa.literal(successor.id), *(table.c[name] for name in copied))
+        .where(table.c.organisation_id == ended.id, table.c.dossier_id.not_in(theirs))))
+    db.session.expire_all()  # loaded dossiers' access lists do not hold the new rows
+
+
 def _replace_in_route(dossier: Dossier, start: int, ended: Organisation, successor: Organisation) -> None:
     specs = [[s.organisation, s.role, s.decides_up_to_vnd] for s in dossier.steps]
     for spec in specs[start:]:

@@ -74,8 +74,8 @@ def resolve(route: Route, union: Organisation, on: date) -> list[DossierStep]:
         if org is None:
             if spec["role"] == "decide":
                 raise Invalid(gettext("Không xác định được cấp quyết định."), {"kind": [gettext(
-                    "Tuyến xét duyệt cần %(level)s quyết định, nhưng %(union)s không thuộc tổ chức nào ở cấp này "
-                    "vào ngày %(day)s; liên hệ quản trị.", level=gettext(LEVELS[spec["level"]]).lower(),
+                    "Tuyến xét duyệt cần cấp “%(level)s” quyết định, nhưng %(union)s không thuộc tổ chức nào ở cấp "
+                    "này vào ngày %(day)s; liên hệ quản trị.", level=gettext(LEVELS[spec["level"]]),
                     union=union.name, day=format_date(on))]})
             continue
         chain = chain[chain.index(org) + 1:]

@@ -5,8 +5,12 @@ here).
 - Any other organisation sees a dossier once the dossier has reached it (it was submitted or forwarded to it, or
   moved to it when the organisation it waited at ended), and keeps seeing it; it sees the data and files as they
   were last sent to it: the snapshot and round of that submit or forward (dossier_access.sent_event).
-- An organisation that took over another (its successor) sees what that one saw.
+- An organisation that took over another (its successor) sees what that one saw: the ending gives it an access
+  row for every dossier the ended one had (restructuring), and its batches (predecessor_ids).
 - Nobody else sees anything: another union or federation gets 404, never someone else's data.
+
+Lists read the same rule as SQL from a viewer's entries: a union's own dossiers, or an upper organisation's
+access rows, which carry the list columns (lists/entries.py keeps them).
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..orgs.tree import predecessor_ids
-from .models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep
+from ..states import WAITING_STATES
+from .models import Batch, Dossier, DossierAccess, DossierEvent
 
 
 @dataclass(frozen=True)
@@ -23,8 +28,12 @@ class Viewer:
     """Who is looking: the organisations whose view they have (their own and those it took over), and whether
     they look as the owning union (an officer) or as an upper organisation (staff)."""
 
-    org_ids: tuple[int, ...]
+    org_ids: tuple[int, ...]  # its own first
     owner_side: bool
+
+    @property
+    def org_id(self) -> int:
+        return self.org_ids[0]
 
 
 def viewer_of(user) -> Viewer | None:
@@ -40,23 +49,44 @@ def viewer_for(org_id: int, *, owner_side: bool) -> Viewer:
 
 # --- as SQL, for lists --------------------------------------------------------------------------------------
 
-def visible_condition(viewer: Viewer | None):
-    """A condition on Dossier: the dossiers the viewer sees."""
-    if viewer is None:
-        return sa.false()
-    if viewer.owner_side:
-        return Dossier.organisation_id.in_(viewer.org_ids)
-    return Dossier.id.in_(sa.select(DossierAccess.dossier_id).where(DossierAccess.organisation_id.in_(viewer.org_ids)))
+@dataclass(frozen=True)
+class Entries:
+    """Where a viewer's lists, counts and exports read: a table whose rows are the dossiers the viewer sees,
+    with the list columns under the same names in both (kind, state, updated_at, submitted_on, submitted_late,
+    campaign_id, subject, search_text, citizen_id).
+
+    A union reads its own dossiers (Dossier, as they are now). An upper organisation reads its own access rows,
+    one per dossier that reached it, their names as it was sent them; so its list is one range of an index in
+    the order asked, however many dossiers reached it. Its own rows only: an organisation that took over another
+    was given rows for all that one had seen, and reading both would list a dossier twice."""
+
+    table: type
+    dossier_id: sa.ColumnElement
+    union_id: sa.ColumnElement
+    condition: sa.ColumnElement
+    waiting: sa.ColumnElement  # waiting at the viewer's organisation now (to review, decide or forward)
+
+    def __getattr__(self, name):  # entries.updated_at, entries.subject, ...: the table's list columns
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.table, name)
 
 
-def waiting_condition(viewer: Viewer | None):
-    """A condition on Dossier: the dossiers waiting at the viewer's organisation now (submitted, approved or
-    forwarded, at the step of its route where it is)."""
-    if viewer is None or viewer.owner_side:
-        return sa.false()
-    return sa.and_(Dossier.state.in_(("submitted", "approved", "forwarded")), sa.exists().where(
-        DossierStep.dossier_id == Dossier.id, DossierStep.position == Dossier.position,
-        DossierStep.organisation_id.in_(viewer.org_ids)))
+def entries_of(viewer: Viewer | None) -> Entries:
+    if viewer is not None and not viewer.owner_side:
+        return Entries(DossierAccess, DossierAccess.dossier_id, DossierAccess.union_id,
+                       DossierAccess.organisation_id == viewer.org_id, DossierAccess.task.is_not(None))
+    seen = Dossier.organisation_id.in_(viewer.org_ids) if viewer is not None else sa.false()
+    return Entries(Dossier, Dossier.id, Dossier.organisation_id, seen, sa.false())
+
+
+def task_of(dossier: Dossier, org_id: int) -> str | None:
+    """What waits at the organisation now: a review, a decision, or sending it up (approved here)."""
+    if dossier.state not in WAITING_STATES or dossier.current_org_id != org_id:
+        return None
+    if dossier.state == "approved":
+        return "forward"
+    return "decide" if dossier.current_step_decides else "review"
 
 
 # --- one dossier ------------------------------------------------------------------------------------------
@@ -107,17 +137,6 @@ def attachments_seen(viewer: Viewer | None, dossier: Dossier) -> list:
         return list(dossier.attachments)
     last_round = round_seen(viewer, dossier)
     return [a for a in dossier.attachments if a.round <= last_round]
-
-
-def indexed_data(dossier: Dossier) -> dict:
-    """The data every organisation that sees the dossier has been sent: of what each was sent last, the oldest
-    (the highest level reached was sent it, and every level below has seen it); a draft's own data before it is
-    sent anywhere. So neither a returned dossier's unsent edits nor a resubmission that a higher level has not
-    been sent shows through lists, search or exports."""
-    sent = [a.sent_event for a in dossier.access if a.sent_event is not None]
-    if not sent:
-        return dossier.data or {}
-    return min(sent, key=lambda e: e.id).data_snapshot or {}
 
 
 def sent_in_batch(dossier: Dossier, batch) -> DossierEvent | None:

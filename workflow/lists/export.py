@@ -27,7 +27,12 @@ COLUMNS = [
 def rows(user, dossiers):
     """One list per dossier, in COLUMNS order: dates and amounts as values, so that a spreadsheet can sum them."""
     labels: dict[str, str] = {}  # a few distinct labels, translated once each rather than once per row
-    tr = lambda text: labels.setdefault(text, gettext(text))  # noqa: E731
+
+    def tr(text: str) -> str:
+        if text not in labels:
+            labels[text] = gettext(text)
+        return labels[text]
+
     late = gettext("Có")
     viewer = viewer_of(user)
     for d in dossiers:

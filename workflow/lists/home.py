@@ -9,11 +9,13 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..batches.operations import progress_of
 from ..campaigns.service import campaigns_for
-from ..dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep
-from ..dossiers.visibility import batch_condition, viewer_of, visible_condition, waiting_condition
+from ..dossiers.models import Batch, Dossier, DossierAccess, DossierEvent
+from ..dossiers.visibility import batch_condition, entries_of, viewer_of
 from ..extensions import db
 from ..orgs.models import Organisation
+from .query import read_rows
 
 SHOWN = 20  # rows per section; "see all" opens the filtered list
 
@@ -27,22 +29,20 @@ class Waiting:
     decides: bool = False  # waiting for a decision (not a review)
 
 
-def _loaded(query):
-    return query.options(selectinload(Dossier.organisation), selectinload(Dossier.campaign),
-                         selectinload(Dossier.phase), selectinload(Dossier.batches), selectinload(Dossier.steps),
-                         selectinload(Dossier.access).selectinload(DossierAccess.sent_event))
+# Everything a home row shows.
+LOADERS = (selectinload(Dossier.organisation), selectinload(Dossier.campaign), selectinload(Dossier.phase),
+           selectinload(Dossier.batches), selectinload(Dossier.steps),
+           selectinload(Dossier.access).selectinload(DossierAccess.sent_event))
 
 
-def _mine(user, *conditions, order=None, limit=SHOWN):
-    query = (sa.select(Dossier).where(visible_condition(viewer_of(user)), *conditions)
-             .order_by(*(order or [Dossier.updated_at.desc(), Dossier.id.desc()])).limit(limit))
-    return db.session.scalars(_loaded(query)).all()
+def _listed(entries, *conditions, order, limit=SHOWN) -> list[Dossier]:
+    ids = sa.select(entries.dossier_id).where(entries.condition, *conditions).order_by(*order).limit(limit)
+    return read_rows(ids, LOADERS)
 
 
-def _count_by_state(user) -> dict[str, int]:
-    rows = db.session.execute(sa.select(Dossier.state, sa.func.count()).where(visible_condition(viewer_of(user)))
-                              .group_by(Dossier.state)).all()
-    return dict(rows)
+def _count_by_state(entries) -> dict[str, int]:
+    return dict(db.session.execute(sa.select(entries.state, sa.func.count()).where(entries.condition)
+                                   .group_by(entries.state)).all())
 
 
 def _deadline_of(dossier: Dossier, today: date) -> date | None:
@@ -66,20 +66,22 @@ def _last_reasons(dossiers: list[Dossier], events: tuple[str, ...]) -> dict[int,
 
 def officer_home(user) -> dict:
     today = clock.today()
+    entries = entries_of(viewer_of(user))
+    newest_first = [entries.updated_at.desc(), entries.dossier_id.desc()]
     to_finish = []
-    editable = _mine(user, Dossier.state.in_(("draft", "returned")), order=[Dossier.state.desc(), Dossier.id.asc()],
-                     limit=200)
+    editable = _listed(entries, entries.state.in_(("draft", "returned")),
+                       order=[entries.state.desc(), entries.dossier_id.asc()], limit=200)
     reasons = _last_reasons([d for d in editable if d.state == "returned"], ("return",))
     for d in editable:
         deadline = _deadline_of(d, today)
         to_finish.append(Waiting(d, (deadline - today).days if deadline else 0, bool(deadline and today > deadline),
                                  reasons.get(d.id)))
     outcome_states = ("submitted", "approved", "forwarded", "accepted", "rejected", "closed")
-    sent = _mine(user, Dossier.state.in_(outcome_states))
+    sent = _listed(entries, entries.state.in_(outcome_states), order=newest_first)
     decision_reasons = _last_reasons([d for d in sent if d.state in ("rejected", "closed")], ("reject", "close"))
     campaigns = [c for c in campaigns_for(user.organisation) if c.final_deadline and c.final_deadline >= today]
     return {"to_finish": to_finish, "sent": sent, "decision_reasons": decision_reasons,
-            "counts": _count_by_state(user), "campaigns": campaigns, "today": today,
+            "counts": _count_by_state(entries), "campaigns": campaigns, "today": today,
             "overdue": sum(1 for w in to_finish if w.overdue)}
 
 
@@ -89,48 +91,43 @@ def staff_home(user) -> dict:
     it received with dossiers still waiting, and its dossiers per grassroots union."""
     today = clock.today()
     viewer = viewer_of(user)
+    entries = entries_of(viewer)
     review_due, decision_due = current_app.config["REVIEW_DUE_DAYS"], current_app.config["DECISION_DUE_DAYS"]
-    arrived = (sa.select(sa.func.max(DossierAccess.arrived_on)).where(
-        DossierAccess.dossier_id == Dossier.id, DossierAccess.organisation_id.in_(viewer.org_ids)).scalar_subquery())
-    in_queue = sa.and_(waiting_condition(viewer), Dossier.state.in_(("submitted", "forwarded")))
-    rows = db.session.execute(_loaded(sa.select(Dossier, arrived.label("arrived")).where(in_queue)
-                                      .order_by(arrived.asc(), Dossier.id.asc()).limit(SHOWN))).all()
+    in_queue = entries.task.in_(("review", "decide"))
     queue = []
-    for dossier, arrived_on in rows:
-        days = (today - arrived_on).days if arrived_on else 0
-        decides = dossier.current_step_decides
+    for dossier in _listed(entries, in_queue, order=[entries.arrived_on, entries.dossier_id]):
+        entry = next(a for a in dossier.access if a.organisation_id == viewer.org_id)
+        days, decides = (today - entry.arrived_on).days, entry.task == "decide"
         queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides))
-    queue_total = db.session.scalar(sa.select(sa.func.count()).select_from(Dossier).where(in_queue))
-    step = sa.orm.aliased(DossierStep)
-    overdue = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Dossier)
-        .join(step, sa.and_(step.dossier_id == Dossier.id, step.position == Dossier.position))
-        .where(in_queue, sa.or_(sa.and_(step.role == "decide", arrived < today - timedelta(days=decision_due)),
-                                sa.and_(step.role != "decide", arrived < today - timedelta(days=review_due)))))
-    approved = _mine(user, waiting_condition(viewer), Dossier.state == "approved",
-                     order=[Dossier.kind, Dossier.submitted_on, Dossier.id], limit=500)
+    count = sa.select(sa.func.count()).select_from(entries.table).where(entries.condition, in_queue)
+    queue_total = db.session.scalar(count)
+    overdue = db.session.scalar(count.where(sa.or_(
+        sa.and_(entries.task == "decide", entries.arrived_on < today - timedelta(days=decision_due)),
+        sa.and_(entries.task == "review", entries.arrived_on < today - timedelta(days=review_due)))))
+    approved = _listed(entries, entries.task == "forward",
+                       order=[entries.kind, entries.submitted_on, entries.dossier_id], limit=500)
     by_kind: dict[str, list[Dossier]] = {}
     for d in approved:
         by_kind.setdefault(d.kind, []).append(d)
     batches = db.session.scalars(
         sa.select(Batch).where(batch_condition(viewer), Batch.recipient_id.in_(viewer.org_ids))
         .order_by(Batch.id.desc()).limit(SHOWN)
-        .options(selectinload(Batch.dossiers).selectinload(Dossier.events), selectinload(Batch.organisation),
-                 selectinload(Batch.document))).all()
-    received = [(b, b.progress()) for b in batches]
+        .options(selectinload(Batch.organisation), selectinload(Batch.document))).all()
+    progress = progress_of(batches)
+    received = [(b, progress[b.id]) for b in batches]
     pending = sorted(((b, p, (today - b.document.issued_on).days) for b, p in received if p["pending"]),
                      key=lambda row: row[0].id)
     per_union = db.session.execute(
-        sa.select(Organisation.id, Organisation.name, Dossier.state, sa.func.count())
-        .join(Dossier, Dossier.organisation_id == Organisation.id).where(visible_condition(viewer))
-        .group_by(Organisation.id, Organisation.name, Dossier.state).order_by(Organisation.name)).all()
+        sa.select(Organisation.id, Organisation.name, entries.state, sa.func.count())
+        .join(entries.table, entries.union_id == Organisation.id).where(entries.condition)
+        .group_by(Organisation.id, Organisation.name, entries.state).order_by(Organisation.name)).all()
     unions: dict[int, dict] = {}
     for org_id, name, state, count in per_union:
         row = unions.setdefault(org_id, {"id": org_id, "name": name, "total": 0})
         row[state] = count
         row["total"] += count
     return {"queue": queue, "queue_total": queue_total, "approved_by_kind": by_kind, "received": received,
-            "pending": pending, "unions": list(unions.values()), "counts": _count_by_state(user),
+            "pending": pending, "unions": list(unions.values()), "counts": _count_by_state(entries),
             "review_due": review_due, "decision_due": decision_due, "today": today, "overdue": overdue}
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier, DossierAccess
-from ..dossiers.visibility import viewer_of, visible_condition, waiting_condition
+from ..dossiers.visibility import entries_of, viewer_of
 from ..extensions import db
 from ..formatting import parse_screen_date
 from ..i18n import N_
@@ -19,13 +19,13 @@ from ..orgs.models import Organisation
 from ..states import STATES
 from .search import search_condition
 
-# code -> (label, column, default direction); every one is indexed or bounded by the visibility filter.
+# code -> (label, column of the entries, default direction); each leads a list index (models.py).
 SORTS = {
-    "updated": (N_("Cập nhật gần nhất"), Dossier.updated_at, "desc"),
-    "submitted": (N_("Ngày nộp"), Dossier.submitted_on, "desc"),
-    "oldest": (N_("Nộp sớm nhất (chờ lâu nhất)"), Dossier.submitted_on, "asc"),
-    "name": (N_("Tên (A–Z)"), Dossier.subject, "asc"),
-    "number": (N_("Số hồ sơ"), Dossier.id, "desc"),
+    "updated": (N_("Cập nhật gần nhất"), "updated_at", "desc"),
+    "submitted": (N_("Ngày nộp"), "submitted_on", "desc"),
+    "oldest": (N_("Nộp sớm nhất (chờ lâu nhất)"), "submitted_on", "asc"),
+    "name": (N_("Tên (A–Z)"), "subject", "asc"),
+    "number": (N_("Số hồ sơ"), "dossier_id", "desc"),
 }
 
 MAX_ID = 2**63 - 1  # larger numbers in a query string are no dossier's, union's or plan's
@@ -71,67 +71,67 @@ class ListFilters:
 
 def unions_visible_to(user) -> list[Organisation]:
     """The grassroots unions whose dossiers the user can list (for the union filter)."""
-    viewer = viewer_of(user)
-    if viewer is None:
-        return []
-    if viewer.owner_side:
-        owners = sa.select(Organisation.id).where(Organisation.id.in_(viewer.org_ids))
-    else:
-        owners = (sa.select(Dossier.organisation_id).join(DossierAccess, DossierAccess.dossier_id == Dossier.id)
-                  .where(DossierAccess.organisation_id.in_(viewer.org_ids)).distinct())
-    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(owners))
+    entries = entries_of(viewer_of(user))
+    unions = sa.select(entries.union_id).where(entries.condition).distinct()
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(unions))
                                    .order_by(Organisation.name)))
 
 
-def filtered_dossiers(user, filters: ListFilters):
-    """A select of the dossiers the user may see that match the filters, sorted (id breaks ties)."""
-    viewer = viewer_of(user)
-    query = sa.select(Dossier).where(visible_condition(viewer))
+def filtered_ids(user, filters: ListFilters):
+    """A select of the ids of the dossiers the user may see that match the filters, sorted (id breaks ties),
+    from the user's entries (visibility.Entries) alone."""
+    entries = entries_of(viewer_of(user))
+    query = sa.select(entries.dossier_id).where(entries.condition)
     if filters.waiting:
-        query = query.where(waiting_condition(viewer))
+        query = query.where(entries.waiting)
     if filters.kind:
-        query = query.where(Dossier.kind == filters.kind)
+        query = query.where(entries.kind == filters.kind)
     if filters.state:
-        query = query.where(Dossier.state == filters.state)
+        query = query.where(entries.state == filters.state)
     if filters.union_id:
-        query = query.where(Dossier.organisation_id == filters.union_id)
+        query = query.where(entries.union_id == filters.union_id)
     if filters.campaign_id:
-        query = query.where(Dossier.campaign_id == filters.campaign_id)
+        query = query.where(entries.campaign_id == filters.campaign_id)
     if filters.late:
-        query = query.where(Dossier.submitted_late == sa.true())  # "= true", which an index serves ("IS true" is not)
+        query = query.where(entries.submitted_late == sa.true())  # "= true", which an index serves ("IS true" is not)
     if filters.submitted_from:
-        query = query.where(Dossier.submitted_on >= filters.submitted_from)
+        query = query.where(entries.submitted_on >= filters.submitted_from)
     if filters.submitted_to:
-        query = query.where(Dossier.submitted_on <= filters.submitted_to)
+        query = query.where(entries.submitted_on <= filters.submitted_to)
     if filters.q:
-        query = query.where(search_condition(filters.q))
-    _, column, direction = SORTS[filters.sort]
+        query = query.where(search_condition(entries, filters.q))
+    _, name, direction = SORTS[filters.sort]
+    column = getattr(entries, name)
     order = column.asc() if direction == "asc" else column.desc()
     if column.nullable:  # drafts have no submission date; elsewhere NULLS LAST would keep PostgreSQL off the index
         order = order.nulls_last()
-    tie = Dossier.id.asc() if direction == "asc" else Dossier.id.desc()
+    tie = entries.dossier_id.asc() if direction == "asc" else entries.dossier_id.desc()
     return query.order_by(order, tie)
 
 
-def list_loaders() -> list:
-    """Everything a list row shows: its union, plan, phase, and what the reader was sent (visibility)."""
-    return [joinedload(Dossier.organisation), joinedload(Dossier.campaign), joinedload(Dossier.phase),
-            selectinload(Dossier.access).joinedload(DossierAccess.sent_event), selectinload(Dossier.steps)]
+def list_loaders(user) -> list:
+    """Everything a list row shows: its union, plan, phase and route, and for an upper organisation what it was
+    sent (visibility.data_seen; a union reads its own data)."""
+    loaders = [joinedload(Dossier.organisation), joinedload(Dossier.campaign), joinedload(Dossier.phase),
+               selectinload(Dossier.steps)]
+    viewer = viewer_of(user)
+    if viewer is not None and not viewer.owner_side:
+        loaders.append(selectinload(Dossier.access).joinedload(DossierAccess.sent_event))
+    return loaders
 
 
-def read_rows(query, *, limit: int | None = None, offset: int = 0, loaders=()) -> list[Dossier]:
+def read_rows(ids_query, loaders, *, limit: int | None = None, offset: int = 0) -> list[Dossier]:
     """The rows of a list in two steps: the ids, filtered, sorted and cut as the select says (from what a list
     index holds, so that filtering, sorting and skipping the earlier pages never read a dossier's row and its
-    JSON), then the rows of those ids with their relations, by id alone (PostgreSQL, given the filters again and
-    their subqueries, stops reordering the joins and reads every row)."""
-    ids_query = query.with_only_columns(Dossier.id)
+    JSON), then the rows of those ids with their relations, by id alone (PostgreSQL, given the filters again,
+    stops reordering the joins and reads every row)."""
     if limit is not None:
         ids_query = ids_query.limit(limit).offset(offset)
     ids = list(db.session.scalars(ids_query))
     if not ids:
         return []
     rows = {d.id: d for d in db.session.scalars(sa.select(Dossier).where(Dossier.id.in_(ids))
-                                                .options(*(loaders or list_loaders())))}
+                                                .options(*loaders))}
     return [rows[i] for i in ids]
 
 
@@ -139,14 +139,14 @@ class DossierPage(Pagination):
     """A page of the list (Flask-SQLAlchemy's Pagination, which the templates read), read with read_rows."""
 
     def _query_items(self) -> list:
-        return read_rows(self._query_args["query"], limit=self.per_page, offset=self._query_offset,
-                         loaders=self._query_args.get("loaders", ()))
+        return read_rows(self._query_args["query"], self._query_args["loaders"], limit=self.per_page,
+                         offset=self._query_offset)
 
     def _query_count(self) -> int:
-        ids = self._query_args["query"].with_only_columns(Dossier.id).order_by(None).subquery()
+        ids = self._query_args["query"].order_by(None).subquery()
         return db.session.scalar(sa.select(sa.func.count()).select_from(ids))
 
 
-def page_of(query, page: int, per_page: int, loaders=()) -> DossierPage:
+def page_of(ids_query, page: int, per_page: int, loaders) -> DossierPage:
     return DossierPage(page=min(max(page, 1), MAX_ID // max(per_page, 1)), per_page=per_page, max_per_page=None,
-                       error_out=False, query=query, loaders=loaders)
+                       error_out=False, query=ids_query, loaders=loaders)

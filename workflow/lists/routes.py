@@ -7,13 +7,12 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..campaigns.service import campaigns_for
-from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_create, can_forward
-from ..dossiers.visibility import viewer_of, visible_condition
+from ..dossiers.visibility import entries_of, viewer_of
 from ..extensions import db
 from . import export
 from .home import HOMES
-from .query import SORTS, ListFilters, filtered_dossiers, page_of, read_rows, unions_visible_to
+from .query import SORTS, ListFilters, filtered_ids, list_loaders, page_of, read_rows, unions_visible_to
 
 bp = Blueprint("lists", __name__)
 
@@ -33,8 +32,8 @@ def home():
 @login_required
 def index():
     filters = ListFilters.from_args(request.args)
-    page = page_of(filtered_dossiers(current_user, filters), request.args.get("page", 1, type=int),
-                   current_app.config["PAGE_SIZE"])
+    page = page_of(filtered_ids(current_user, filters), request.args.get("page", 1, type=int),
+                   current_app.config["PAGE_SIZE"], list_loaders(current_user))
     return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
                            can_forward=can_forward(current_user), can_create=can_create(current_user),
@@ -45,7 +44,7 @@ def index():
 @login_required
 def export_list(fmt):
     filters = ListFilters.from_args(request.args)
-    dossiers = read_rows(filtered_dossiers(current_user, filters), limit=EXPORT_LIMIT)
+    dossiers = read_rows(filtered_ids(current_user, filters), list_loaders(current_user), limit=EXPORT_LIMIT)
     body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -61,10 +60,11 @@ def campaigns():
     plans = campaigns_for(current_user.organisation)
     counts = {}
     if plans:
+        entries = entries_of(viewer_of(current_user))
         rows = db.session.execute(
-            sa.select(Dossier.campaign_id, Dossier.submitted_late, sa.func.count())
-            .where(visible_condition(viewer_of(current_user)), Dossier.campaign_id.in_([c.id for c in plans]))
-            .group_by(Dossier.campaign_id, Dossier.submitted_late)).all()
+            sa.select(entries.campaign_id, entries.submitted_late, sa.func.count())
+            .where(entries.condition, entries.campaign_id.in_([c.id for c in plans]))
+            .group_by(entries.campaign_id, entries.submitted_late)).all()
         for campaign_id, late, count in rows:
             entry = counts.setdefault(campaign_id, {"total": 0, "late": 0})
             entry["total"] += count

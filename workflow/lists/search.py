@@ -1,17 +1,13 @@
-"""Free-text search on names and citizen IDs without reading JSON: each dossier keeps its subject line, an
-accent-free lower-case copy of the people's names and numbers, and the citizen ID in plain columns."""
+"""Free-text search on names and citizen IDs without reading JSON: each list entry keeps its subject line, an
+accent-free lower-case copy of the people's names and numbers, and the citizen ID in plain columns (entries.py)."""
 from __future__ import annotations
 
 import re
 import unicodedata
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from ..dossiers.kinds import KINDS
-from ..dossiers.models import Dossier
-from ..dossiers.visibility import indexed_data
 
 NAME_FIELDS = ("full_name", "child_full_name")
 
@@ -32,23 +28,11 @@ def search_columns(kind_code: str, data: dict | None) -> dict:
             "search_text": fold(" ".join(names + ([citizen_id] if citizen_id else [])))[:600]}
 
 
-def index_for_search(dossier: Dossier) -> None:
-    """The columns hold what every organisation that sees the dossier was sent (visibility.indexed_data)."""
-    for name, value in search_columns(dossier.kind, indexed_data(dossier)).items():
-        setattr(dossier, name, value)
-
-
-@event.listens_for(Session, "before_flush")
-def _index_dossiers_for_search(session, flush_context, instances):
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Dossier):
-            index_for_search(obj)
-
-
-def search_condition(text: str):
-    """A number of 3+ digits matches citizen IDs from their start; anything else the folded names anywhere."""
+def search_condition(entries, text: str):
+    """On a viewer's entries (visibility.Entries): a number of 3+ digits matches citizen IDs from their start;
+    anything else the folded names anywhere."""
     text = text.strip()
     if re.fullmatch(r"\d{3,12}", text):
-        return sa.and_(Dossier.citizen_id >= text, Dossier.citizen_id < text + ":")  # a range: the index serves it
+        return sa.and_(entries.citizen_id >= text, entries.citizen_id < text + ":")  # a range: the index serves it
     words = fold(text).split()
-    return sa.and_(*(Dossier.search_text.contains(word, autoescape=True) for word in words)) if words else sa.true()
+    return sa.and_(*(entries.search_text.contains(word, autoescape=True) for word in words)) if words else sa.true()

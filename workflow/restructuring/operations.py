@@ -3,7 +3,8 @@
 With a successor: the units under it are placed under the successor from the next day, its users act for the
 successor, every open dossier still to pass through it (waiting there now, or further up its route) moves to the
 successor with a history row and a notice to its union (nothing is re-issued: documents keep the names they were
-issued under), a grassroots union's own open dossiers change hands, and the successor sees what it saw.
+issued under), a grassroots union's own open dossiers change hands, and the successor sees what it saw (an access
+row for each dossier that reached it, and its batches).
 Without one: a grassroots union is dissolved, its open dossiers closed with the reason; an upper organisation may
 end so only once nothing is under it or waiting at it. The command `flask end-organisation` and the admin screens
 call end_organisation; plan_ending tells beforehand what would move."""
@@ -19,7 +20,7 @@ from flask_babel import gettext
 from .. import clock
 from ..auth.models import User
 from ..dossiers.models import Dossier, DossierStep
-from ..dossiers.operations import close_dossier, transfer_dossier
+from ..dossiers.operations import close_dossier, take_over_access, transfer_dossier
 from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..formatting import format_date
@@ -135,5 +136,7 @@ def end_organisation(actor, org: Organisation, on: date, successor: Organisation
             transfer_dossier(actor, dossier, org, successor, text)
         else:
             close_dossier(actor, dossier, text, org)
+    if successor is not None:
+        take_over_access(org, successor)
     db.session.flush()
     return ending

@@ -22,7 +22,7 @@ from ..dossiers.visibility import attachments_seen_by, can_download
 from ..errors import Invalid, OperationError
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..lists.query import MAX_ID, ListFilters, filtered_ids, list_loaders, page_of
+from ..lists.query import MAX_ID, ListFilters, filtered_ids, page_of
 from ..orgs.models import Organisation
 from ..pdf.models import Document
 from ..pdf.serve import attachment_response, pdf_response
@@ -113,8 +113,8 @@ def list_dossiers():
     if filters.errors:
         return error(422, gettext("Bộ lọc không hợp lệ."), {key: [gettext(m)] for key, m in filters.errors.items()})
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
-    page = page_of(filtered_ids(g.api_user, filters), request.args.get("page", 1, type=int), per_page,
-                   [*list_loaders(g.api_user), selectinload(Dossier.batches)])
+    page = page_of(filtered_ids(g.api_user, filters), g.api_user, request.args.get("page", 1, type=int), per_page,
+                   also=[selectinload(Dossier.batches)])
     return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in page.items],
             "page": page.page, "per_page": per_page, "pages": page.pages, "total": page.total}
 

@@ -12,7 +12,7 @@ from ..dossiers.visibility import entries_of, viewer_of
 from ..extensions import db
 from . import export
 from .home import HOMES
-from .query import SORTS, ListFilters, filtered_ids, list_loaders, page_of, read_rows, unions_visible_to
+from .query import SORTS, ListFilters, filtered_ids, page_of, read_rows, unions_visible_to
 
 bp = Blueprint("lists", __name__)
 
@@ -32,8 +32,8 @@ def home():
 @login_required
 def index():
     filters = ListFilters.from_args(request.args)
-    page = page_of(filtered_ids(current_user, filters), request.args.get("page", 1, type=int),
-                   current_app.config["PAGE_SIZE"], list_loaders(current_user))
+    page = page_of(filtered_ids(current_user, filters), current_user, request.args.get("page", 1, type=int),
+                   current_app.config["PAGE_SIZE"])
     return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
                            can_forward=can_forward(current_user), can_create=can_create(current_user),
@@ -44,7 +44,7 @@ def index():
 @login_required
 def export_list(fmt):
     filters = ListFilters.from_args(request.args)
-    dossiers = read_rows(filtered_ids(current_user, filters), list_loaders(current_user), limit=EXPORT_LIMIT)
+    dossiers = read_rows(filtered_ids(current_user, filters), current_user, limit=EXPORT_LIMIT)
     body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -16,7 +16,7 @@ from ..batches import operations as batch_ops
 from ..batches.bundles import bundle_in_background, bundle_response, stored_bundle_response
 from ..dossiers import operations as ops
 from ..dossiers.kinds import KINDS
-from ..dossiers.models import Dossier
+from ..dossiers.models import Dossier, DossierAccess
 from ..dossiers.routing import route_for
 from ..dossiers.visibility import attachments_seen_by, can_download
 from ..errors import Invalid, OperationError
@@ -113,8 +113,9 @@ def list_dossiers():
     if filters.errors:
         return error(422, gettext("Bộ lọc không hợp lệ."), {key: [gettext(m)] for key, m in filters.errors.items()})
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
-    page = page_of(filtered_ids(g.api_user, filters), g.api_user, request.args.get("page", 1, type=int), per_page,
-                   also=[selectinload(Dossier.batches)])
+    page = page_of(filtered_ids(g.api_user, filters), request.args.get("page", 1, type=int), per_page,
+                   also=[selectinload(Dossier.batches), selectinload(Dossier.steps),
+                         selectinload(Dossier.access).joinedload(DossierAccess.sent_event)])
     return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in page.items],
             "page": page.page, "per_page": per_page, "pages": page.pages, "total": page.total}
 

@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from ..dossiers.visibility import data_seen, viewer_of
+from ..dossiers.visibility import data_seen_of, viewer_of
 from ..formatting import format_date, vietnam_time
 from ..i18n import N_
 
@@ -34,9 +34,9 @@ def rows(user, dossiers):
         return labels[text]
 
     late = gettext("Có")
-    viewer = viewer_of(user)
+    seen = data_seen_of(viewer_of(user), dossiers)
     for d in dossiers:
-        data = data_seen(viewer, d)
+        data = seen[d.id]
         kind = d.kind_spec
         yield [d.id, tr(kind.short_title), kind.subject(data), data.get("citizen_id") or "",
                d.organisation.name, d.campaign.plan_number if d.campaign else "",

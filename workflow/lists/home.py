@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..batches.operations import progress_of
 from ..campaigns.service import campaigns_for
-from ..dossiers.models import Batch, Dossier, DossierEvent
+from ..dossiers.models import Batch, Dossier, DossierAccess, DossierEvent
 from ..dossiers.visibility import batch_condition, entries_of, viewer_of
 from ..extensions import db
 from ..orgs.models import Organisation
@@ -29,9 +29,14 @@ class Waiting:
     decides: bool = False  # waiting for a decision (not a review)
 
 
-def _listed(user, entries, *conditions, order, limit=SHOWN) -> list[Dossier]:
+# What a home row shows beside read_rows': its batches, route and what the reader was sent (data_of).
+HOME_ROWS = (selectinload(Dossier.batches), selectinload(Dossier.steps),
+             selectinload(Dossier.access).joinedload(DossierAccess.sent_event))
+
+
+def _listed(entries, *conditions, order, limit=SHOWN) -> list[Dossier]:
     ids = sa.select(entries.dossier_id).where(entries.condition, *conditions).order_by(*order).limit(limit)
-    return read_rows(ids, user, also=[selectinload(Dossier.batches)])
+    return read_rows(ids, also=HOME_ROWS)
 
 
 def _count_by_state(entries) -> dict[str, int]:
@@ -63,7 +68,7 @@ def officer_home(user) -> dict:
     entries = entries_of(viewer_of(user))
     newest_first = [entries.updated_at.desc(), entries.dossier_id.desc()]
     to_finish = []
-    editable = _listed(user, entries, entries.state.in_(("draft", "returned")),
+    editable = _listed(entries, entries.state.in_(("draft", "returned")),
                        order=[entries.state.desc(), entries.dossier_id.asc()], limit=200)
     reasons = _last_reasons([d for d in editable if d.state == "returned"], ("return",))
     for d in editable:
@@ -71,7 +76,7 @@ def officer_home(user) -> dict:
         to_finish.append(Waiting(d, (deadline - today).days if deadline else 0, bool(deadline and today > deadline),
                                  reasons.get(d.id)))
     outcome_states = ("submitted", "approved", "forwarded", "accepted", "rejected", "closed")
-    sent = _listed(user, entries, entries.state.in_(outcome_states), order=newest_first)
+    sent = _listed(entries, entries.state.in_(outcome_states), order=newest_first)
     decision_reasons = _last_reasons([d for d in sent if d.state in ("rejected", "closed")], ("reject", "close"))
     campaigns = [c for c in campaigns_for(user.organisation) if c.final_deadline and c.final_deadline >= today]
     return {"to_finish": to_finish, "sent": sent, "decision_reasons": decision_reasons,
@@ -89,7 +94,7 @@ def staff_home(user) -> dict:
     review_due, decision_due = current_app.config["REVIEW_DUE_DAYS"], current_app.config["DECISION_DUE_DAYS"]
     in_queue = entries.task.in_(("review", "decide"))
     queue = []
-    for dossier in _listed(user, entries, in_queue, order=[entries.arrived_on, entries.dossier_id]):
+    for dossier in _listed(entries, in_queue, order=[entries.arrived_on, entries.dossier_id]):
         entry = next(a for a in dossier.access if a.organisation_id == viewer.org_id)
         days, decides = (today - entry.arrived_on).days, entry.task == "decide"
         queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides))
@@ -98,7 +103,7 @@ def staff_home(user) -> dict:
     overdue = db.session.scalar(count.where(sa.or_(
         sa.and_(entries.task == "decide", entries.arrived_on < today - timedelta(days=decision_due)),
         sa.and_(entries.task == "review", entries.arrived_on < today - timedelta(days=review_due)))))
-    approved = _listed(user, entries, entries.task == "forward",
+    approved = _listed(entries, entries.task == "forward",
                        order=[entries.kind, entries.submitted_on, entries.dossier_id], limit=500)
     by_kind: dict[str, list[Dossier]] = {}
     for d in approved:

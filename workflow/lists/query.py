@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier
-from ..dossiers.visibility import entries_of, load_sent, viewer_of
+from ..dossiers.visibility import entries_of, viewer_of
 from ..extensions import db
 from ..formatting import parse_screen_date
 from ..i18n import N_
@@ -109,24 +109,21 @@ def filtered_ids(user, filters: ListFilters):
     return query.order_by(order, tie)
 
 
-def read_rows(ids_query, user, *, limit: int | None = None, offset: int = 0, also=()) -> list[Dossier]:
+def read_rows(ids_query, *, limit: int | None = None, offset: int = 0, also=()) -> list[Dossier]:
     """The rows of a list in two steps: the ids, filtered, sorted and cut as the select says (from what a list
     index holds, so that filtering, sorting and skipping the earlier pages never read a dossier's row and its
     JSON), then the rows of those ids by id alone (PostgreSQL, given the filters again, stops reordering the
-    joins and reads every row), with what a row shows: its union, plan, phase and route, what the user was sent
-    (visibility.load_sent), and the relations in `also`."""
+    joins and reads every row), with what every row shows: its union, plan and phase, and the relations in
+    `also` (its route, for a page that shows where it is; what was sent, for data_seen per dossier). Lists read
+    what their reader was sent with visibility.data_seen_of."""
     if limit is not None:
         ids_query = ids_query.limit(limit).offset(offset)
     ids = list(db.session.scalars(ids_query))
     if not ids:
         return []
-    viewer = viewer_of(user)
-    loaders = [joinedload(Dossier.organisation), joinedload(Dossier.campaign), joinedload(Dossier.phase),
-               selectinload(Dossier.steps), *also]
-    if viewer is not None and not viewer.owner_side:
-        loaders.append(selectinload(Dossier.access))
+    # Plans and phases are few: read once each (selectin), not joined to every row with their JSON.
+    loaders = [joinedload(Dossier.organisation), selectinload(Dossier.campaign), selectinload(Dossier.phase), *also]
     rows = {d.id: d for d in db.session.scalars(sa.select(Dossier).where(Dossier.id.in_(ids)).options(*loaders))}
-    load_sent(viewer, rows.values())
     return [rows[i] for i in ids]
 
 
@@ -134,14 +131,14 @@ class DossierPage(Pagination):
     """A page of the list (Flask-SQLAlchemy's Pagination, which the templates read), read with read_rows."""
 
     def _query_items(self) -> list:
-        return read_rows(self._query_args["query"], self._query_args["user"], limit=self.per_page,
-                         offset=self._query_offset, also=self._query_args["also"])
+        return read_rows(self._query_args["query"], limit=self.per_page, offset=self._query_offset,
+                         also=self._query_args["also"])
 
     def _query_count(self) -> int:
         ids = self._query_args["query"].order_by(None).subquery()
         return db.session.scalar(sa.select(sa.func.count()).select_from(ids))
 
 
-def page_of(ids_query, user, page: int, per_page: int, also=()) -> DossierPage:
+def page_of(ids_query, page: int, per_page: int, also=()) -> DossierPage:
     return DossierPage(page=min(max(page, 1), MAX_ID // max(per_page, 1)), per_page=per_page, max_per_page=None,
-                       error_out=False, query=ids_query, user=user, also=also)
+                       error_out=False, query=ids_query, also=also)

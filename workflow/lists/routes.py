@@ -4,11 +4,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import defer, selectinload
 
 from .. import clock
 from ..campaigns.service import campaigns_for
+from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_create, can_forward
-from ..dossiers.visibility import entries_of, viewer_of
+from ..dossiers.visibility import data_seen_of, entries_of, viewer_of
 from ..extensions import db
 from . import export
 from .home import HOMES
@@ -32,9 +34,10 @@ def home():
 @login_required
 def index():
     filters = ListFilters.from_args(request.args)
-    page = page_of(filtered_ids(current_user, filters), current_user, request.args.get("page", 1, type=int),
-                   current_app.config["PAGE_SIZE"])
-    return render_template("dossiers/list.html", items=page, filters=filters, sorts=SORTS,
+    page = page_of(filtered_ids(current_user, filters), request.args.get("page", 1, type=int),
+                   current_app.config["PAGE_SIZE"], also=[selectinload(Dossier.steps)])
+    return render_template("dossiers/list.html", items=page, seen=data_seen_of(viewer_of(current_user), page.items),
+                           filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
                            can_forward=can_forward(current_user), can_create=can_create(current_user),
                            can_wait=current_user.role == "staff")
@@ -44,7 +47,12 @@ def index():
 @login_required
 def export_list(fmt):
     filters = ListFilters.from_args(request.args)
-    dossiers = read_rows(filtered_ids(current_user, filters), current_user, limit=EXPORT_LIMIT)
+    viewer = viewer_of(current_user)
+    # The rows' data as the reader was sent it (data_seen_of): a federation reads snapshots, not the rows' JSON.
+    unread = [defer(Dossier.submitted_data)]
+    if viewer is None or not viewer.owner_side:
+        unread.append(defer(Dossier.data))
+    dossiers = read_rows(filtered_ids(current_user, filters), limit=EXPORT_LIMIT, also=unread)
     body = export.to_csv(current_user, dossiers) if fmt == "csv" else export.to_xlsx(current_user, dossiers)
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -105,7 +105,7 @@ def upgrade():
     with op.batch_alter_table('dossier_access', schema=None) as batch_op:
         for name, type_ in NOT_NULL.items():
             batch_op.alter_column(name, existing_type=type_, nullable=False)
-        batch_op.create_index('ix_dossier_access_counts', ['organisation_id', 'state', 'union_id'], unique=False)
+        batch_op.create_index('ix_dossier_access_counts', ['organisation_id', 'union_id', 'state'], unique=False)
         batch_op.create_index('ix_dossier_access_list', ['organisation_id', 'updated_at', 'dossier_id', 'submitted_on',
                                                           *FILTER_COLUMNS], unique=False)
         batch_op.create_index('ix_dossier_access_list_by_date', ['organisation_id', 'submitted_on', 'dossier_id',

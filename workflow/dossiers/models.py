@@ -293,7 +293,7 @@ class DossierAccess(db.Model):
                  *FILTER_COLUMNS),
         sa.Index("ix_dossier_access_list_by_date", "organisation_id", "submitted_on", "dossier_id", *FILTER_COLUMNS),
         # Home page: counts per state and per union, and what waits here, oldest first.
-        sa.Index("ix_dossier_access_counts", "organisation_id", "state", "union_id"),
+        sa.Index("ix_dossier_access_counts", "organisation_id", "union_id", "state"),
         sa.Index("ix_dossier_access_task", "organisation_id", "task", "arrived_on", "dossier_id", "state"),
         sa.Index("ix_dossier_access_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),

@@ -29,14 +29,14 @@ class Waiting:
     decides: bool = False  # waiting for a decision (not a review)
 
 
-# What a home row shows beside read_rows': its batches, route and what the reader was sent (data_of).
-HOME_ROWS = (selectinload(Dossier.batches), selectinload(Dossier.steps),
-             selectinload(Dossier.access).joinedload(DossierAccess.sent_event))
-
-
 def _listed(entries, *conditions, order, limit=SHOWN) -> list[Dossier]:
+    """Rows with what a home row shows beside read_rows': for an upper organisation the route (where it came
+    from, where it goes) and what it was sent (data_of; a union reads its own data)."""
     ids = sa.select(entries.dossier_id).where(entries.condition, *conditions).order_by(*order).limit(limit)
-    return read_rows(ids, also=HOME_ROWS)
+    also = []
+    if entries.table is DossierAccess:
+        also = [selectinload(Dossier.steps), selectinload(Dossier.access).joinedload(DossierAccess.sent_event)]
+    return read_rows(ids, also=also)
 
 
 def _count_by_state(entries) -> dict[str, int]:

@@ -127,15 +127,14 @@ def init_app(app: Flask) -> None:
         org = _organisation(code, "--code")
         successor = _organisation(successor_code, "--successor") if successor_code else None
         try:
-            with unit_of_work():
-                ending = (plan_ending if dry_run else end_organisation)(OPERATOR, org, on.date(), successor,
-                                                                        **({} if dry_run else {"reason": reason}))
-                summary = (f"{len(ending.units)} unit(s), {len(ending.users)} user(s), "
-                           f"{len(ending.dossiers)} open dossier(s)")
-                if dry_run:
-                    db.session.rollback()
+            if dry_run:
+                ending = plan_ending(OPERATOR, org, on.date(), successor)  # changes nothing
+            else:
+                with unit_of_work():
+                    ending = end_organisation(OPERATOR, org, on.date(), successor, reason=reason)
         except OperationError as exc:
             raise _refused(exc) from exc
+        summary = f"{len(ending.units)} unit(s), {len(ending.users)} user(s), {len(ending.dossiers)} open dossier(s)"
         verb = "would move" if dry_run else "moved" if successor else "closed/left"
         click.echo(f"{org.name} ends on {on:%d/%m/%Y}"
                    + (f", succeeded by {successor.name}" if successor else ", without successor")

@@ -99,6 +99,15 @@ def test_the_demo_tells_the_history_and_gives_every_role_work(app, empty_databas
     links = documents_of(history)
     assert "Kính gửi: Liên đoàn Lao động huyện Phú Riềng" in pdf_text(browser("officer2"), links[0])
     assert "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI" in pdf_text(browser("officer2"), links[-1])
+    # A house the district had sent to Bình Phước, decided by Đồng Nai in July 2025: the decision cites the
+    # district's Tờ trình as it was, and hands the money to the commune union that took the district's place.
+    waited, state = dossier_of(app, "Trịnh Văn Lâm")
+    assert state == "accepted"
+    decision = " ".join(pdf_text(browser("officer"), documents_of(page(browser("officer"), f"/dossiers/{waited}"))[-1])
+                        .split())
+    assert "ngày 13/06/2025 của Liên đoàn Lao động huyện Phú Riềng" in decision
+    assert "Kinh phí hỗ trợ được chuyển về Công đoàn xã Phú Riềng" in decision
+    assert "Điều 3. Công đoàn xã Phú Riềng" in decision
 
     # The dissolved school union's dossier is closed with the reason, which the union can still read.
     closed, state = dossier_of(app, "Nguyễn Thị Thu Trang")

@@ -140,6 +140,7 @@ def test_a_dissolved_union_has_its_open_dossiers_closed(api, app, today, browser
     page = browser("officer2")
     assert reason in page.get(f"/dossiers/{waiting['id']}").get_data(as_text=True)
     assert page.get("/dossiers/new").status_code == 403
+    assert "/dossiers/new" not in page.get("/").get_data(as_text=True)  # nor offered on the home page or in the menu
     assert api.post("officer2", "/api/v1/dossiers", {"kind": "child_heart", "data": {}}).status_code == 403
     with app.app_context():
         told = db.session.scalars(sa.select(Notification).where(Notification.topic == "closed")).all()

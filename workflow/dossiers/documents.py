@@ -46,7 +46,7 @@ def _union_request(dossier: Dossier):
     return next((row.document for row in reversed(dossier.events) if row.event == "submit" and row.document), None)
 
 
-def dossier_context(dossier: Dossier, issuer: Organisation) -> dict:
+def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
     """The dossier as `issuer` was sent it (its own data, for the union), and the papers around it: the Tờ trình
     that brought it to the issuer and who sent it, the level above the issuer on its route."""
     kind = dossier.kind_spec
@@ -60,7 +60,7 @@ def dossier_context(dossier: Dossier, issuer: Organisation) -> dict:
     position = next((s.position for s in steps if s.organisation_id == issuer.id), None)
     first_step = steps[0].organisation.name if steps else ""
     above = steps[position + 1].organisation.name if position is not None and position + 1 < len(steps) else ""
-    below = (received.organisation.name if received else dossier.organisation.name)
+    sender = received.organisation if received else dossier.organisation
     return {
         "dossier": {
             "id": dossier.id,
@@ -75,7 +75,8 @@ def dossier_context(dossier: Dossier, issuer: Organisation) -> dict:
             "basis": dossier.rule_set.basis if dossier.rule_set else "",
         },
         "first_level_name": first_step,  # to whom the union addresses its Tờ trình
-        "below_name": below,  # who sent the dossier to the issuer
+        "sender_name": sender.name,  # who sent the dossier to the issuer (its Tờ trình's author)
+        "below_name": sender.in_place_on(on).name,  # who acts for the sender on the day of issue (addressed)
         "above_name": above,  # where the issuer sends it next, if it does
         "received_request": _reference(received.document) if received else None,
         "union_request": _reference(_union_request(dossier)),
@@ -92,7 +93,7 @@ def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on
     if event not in STEP_DOCUMENTS:
         return None
     doc_type, template, title = STEP_DOCUMENTS[event]
-    context = dossier_context(dossier, issuer)
+    context = dossier_context(dossier, issuer, on)
     context.update(reason=comment, actor_name=actor.full_name)
     return issue_document(doc_type=doc_type, title=title.format(request=dossier.kind_spec.request_phrase),
                           issuer=header_on(issuer, on), template=template, context=context,
@@ -148,10 +149,10 @@ def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date
     amount."""
     issuer = actor.organisation
     kind = dossiers[0].kind_spec
-    first = dossier_context(dossiers[0], issuer)
+    first = dossier_context(dossiers[0], issuer, on)
     decisions = []
     for dossier in dossiers:
-        context = dossier_context(dossier, issuer) if dossier is not dossiers[0] else first
+        context = dossier_context(dossier, issuer, on) if dossier is not dossiers[0] else first
         decisions.append({"subject": context["dossier"]["subject"], "union_name": dossier.organisation.name,
                           "requested": context["dossier"]["requested"],
                           "granted": format_money(dossier.granted_amount_vnd), "shown": context["shown"]})
@@ -163,8 +164,8 @@ def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date
         "has_money": any(d.granted_amount_vnd is not None for d in dossiers),
         "unions": sorted({d.organisation.name for d in dossiers}),
         "executors": executors,
-        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}
-                        | {d.route.basis for d in dossiers if d.route}),
+        # The regulations the dossiers were judged under (a route's basis says who acts; it is no citation).
+        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}),
         "reason": comment,
     }
     return issue_document(doc_type="QĐ", title=f"Quyết định {kind.request_phrase}",

@@ -30,7 +30,9 @@ bp = Blueprint("dossiers", __name__)
 
 @bp.app_context_processor
 def dossier_helpers():
-    return {"data_of": lambda dossier: data_seen_by(current_user, dossier),
+    signed_in = getattr(current_user, "is_authenticated", False)  # no user: a document rendered by a command
+    return {"may_create": signed_in and can_create(current_user),
+            "data_of": lambda dossier: data_seen_by(current_user, dossier),
             "may_download": lambda document: can_download(current_user, document),
             "may_see_batch": lambda batch: can_view_batch(current_user, batch)}
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import defer, selectinload
 from .. import clock
 from ..campaigns.service import campaigns_for
 from ..dossiers.models import Dossier
-from ..dossiers.permissions import can_create, can_forward
+from ..dossiers.permissions import can_forward
 from ..dossiers.visibility import data_seen_of, entries_of, viewer_of
 from ..extensions import db
 from . import export
@@ -39,7 +39,7 @@ def index():
     return render_template("dossiers/list.html", items=page, seen=data_seen_of(viewer_of(current_user), page.items),
                            filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
-                           can_forward=can_forward(current_user), can_create=can_create(current_user),
+                           can_forward=can_forward(current_user),
                            can_wait=current_user.role == "staff")
 
 

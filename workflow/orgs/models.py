@@ -50,6 +50,15 @@ class Organisation(db.Model):
     def in_force(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
 
+    def in_place_on(self, day: date) -> Organisation:
+        """Itself, or once it has ended the organisation that took over from it (and so on) by `day`: who a
+        document of that day addresses in its place."""
+        org, seen = self, {self.id}
+        while not org.in_force(day) and org.successor is not None and org.successor.id not in seen:
+            org = org.successor
+            seen.add(org.id)
+        return org
+
     def placement_on(self, day: date) -> OrganisationPlacement | None:
         return next((p for p in self.placements if p.covers(day)), None)
 

@@ -58,7 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .dossiers.routes import bp as dossiers_bp
     from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
+    from .web import IdConverter
 
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.register_blueprint(auth_bp)
     app.register_blueprint(lists_bp)
     app.register_blueprint(dossiers_bp)

@@ -62,6 +62,26 @@ def official_date_line(place: str, day: date) -> str:
 _SCREEN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+MAX_ID = 2**63 - 1  # the largest a database integer holds: a larger number is no row's id
+
+
+def parse_whole(text) -> int | None:
+    """A non-negative whole number typed in ASCII digits, at most 18 of them (an id, a row index, a version);
+    None for anything else. str.isdigit() is no test: it accepts '²', which int() refuses."""
+    return int(text) if isinstance(text, str) and WHOLE_NUMBER.fullmatch(text) else None
+
+
+def page_number(value, per_page: int) -> int:
+    """A page of a list to read: 1 for anything unreadable, and never one whose offset a database cannot hold."""
+    return min(max(value if isinstance(value, int) else 1, 1), MAX_ID // max(per_page, 1))
+
+
+def is_id(value) -> bool:
+    """Could be a row's id: a whole number (not a bool) a database integer holds."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
 def parse_screen_date(text: str) -> date | None:
     """dd/mm/yyyy (also d/m/yyyy, dd.mm.yyyy) or ISO yyyy-mm-dd; None when it is no real date."""
     text = text.strip()

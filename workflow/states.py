@@ -123,7 +123,9 @@ class DossierWorkflow(StateMachine):
         | approved.to(forwarded, cond=["restructures", "decides_now"], unless="at_first_level")
         | approved.to.itself(cond="restructures", unless="decides_now")
         | draft.to.itself(cond="restructures") | submitted.to.itself(cond="restructures")
-        | returned.to.itself(cond="restructures") | forwarded.to.itself(cond="restructures"),
+        | returned.to.itself(cond="restructures")
+        | forwarded.to(submitted, cond=["restructures", "at_first_level"])  # the level below it merged into it
+        | forwarded.to.itself(cond="restructures"),
         name=EVENTS["transfer"],
     )
 

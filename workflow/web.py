@@ -3,8 +3,9 @@ import json
 
 from flask import Flask, render_template, request, url_for
 from flask_babel import gettext
+from werkzeug.routing import IntegerConverter
 
-from .formatting import format_amount, format_date, format_datetime, format_file_size, format_money
+from .formatting import MAX_ID, format_amount, format_date, format_datetime, format_file_size, format_money
 from .i18n import N_
 from .states import EVENTS, STATES
 
@@ -41,6 +42,15 @@ def url_keeping_query(endpoint: str, **overrides) -> str:
     if endpoint == request.endpoint:
         kept.update(view_args)
     return url_for(endpoint, **kept, **overrides)
+
+
+class IdConverter(IntegerConverter):
+    """<int:…> in a URL: a number beyond what a database integer holds matches no route (404) rather than
+    overflowing the query that would look it up."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:

@@ -21,8 +21,9 @@ from ..dossiers.routing import route_for
 from ..dossiers.visibility import attachments_seen_by, can_download
 from ..errors import Invalid, OperationError
 from ..extensions import db
+from ..formatting import page_number, parse_whole
 from ..i18n import LANGUAGES
-from ..lists.query import MAX_ID, ListFilters, filtered_ids, page_of
+from ..lists.query import ListFilters, filtered_ids, page_of
 from ..orgs.models import Organisation
 from ..pdf.models import Document
 from ..pdf.serve import attachment_response, pdf_response
@@ -224,7 +225,7 @@ def create_batch():
     with unit_of_work():
         batch = batch_ops.forward_dossiers(
             g.api_user, body.get("dossier_ids"),
-            versions={int(k): v for k, v in versions.items() if k.isdigit() and len(k) < 19}
+            versions={parse_whole(k): v for k, v in versions.items() if parse_whole(k) is not None}
             if isinstance(versions, dict) else None)
     return batch_json(batch, g.api_user), 201
 
@@ -299,7 +300,7 @@ def organisations():
                             sa.or_(Organisation.valid_to.is_(None), Organisation.valid_to >= on))
     per_page = min(max(request.args.get("per_page", 1000, type=int), 1), 5000)
     page = db.paginate(query.options(selectinload(Organisation.placements), selectinload(Organisation.successor)),
-                       page=min(max(request.args.get("page", 1, type=int), 1), MAX_ID // per_page),
+                       page=page_number(request.args.get("page", 1, type=int), per_page),
                        per_page=per_page, max_per_page=None, error_out=False)
     return {"organisations": [organisation_json(o) for o in page.items], "page": page.page, "per_page": per_page,
             "pages": page.pages, "total": page.total}

@@ -4,7 +4,7 @@ from flask import url_for
 from flask_babel import gettext
 
 from ..dossiers.permissions import allowed_events
-from ..dossiers.visibility import attachments_seen_by, can_download, data_seen_by
+from ..dossiers.visibility import attachments_seen_by, can_download, data_seen_by, documents_seen_by
 from ..states import FINAL_STATES
 
 
@@ -117,7 +117,7 @@ def dossier_json(dossier, user, *, full: bool = True) -> dict:
         result.update({
             "data": data,
             "rule_basis": dossier.rule_set.basis if dossier.rule_set else None,
-            "documents": [document_json(d) for d in dossier.documents],
+            "documents": [document_json(d) for d in documents_seen_by(user, dossier)],
             "attachments": [attachment_json(a) for a in attachments_seen_by(user, dossier)],
             "history": [event_json(row, user) for row in dossier.events],
         })

@@ -23,6 +23,7 @@ from ..dossiers.operations import (
 from ..dossiers.visibility import batch_condition, viewer_of
 from ..errors import STALE_MESSAGE, Invalid, NotFound, OperationError
 from ..extensions import db
+from ..formatting import is_id
 
 
 def forward_dossiers(actor, dossier_ids: list[int], versions: dict | None = None) -> Batch:
@@ -142,7 +143,7 @@ def progress_of(batches: list[Batch]) -> dict[int, dict]:
 def get_batch(actor, batch_id) -> Batch:
     from ..dossiers.visibility import can_view_batch
 
-    batch = db.session.get(Batch, batch_id) if isinstance(batch_id, int) else None
+    batch = db.session.get(Batch, batch_id) if is_id(batch_id) else None
     if batch is None or not can_view_batch(actor, batch):
         raise NotFound(gettext("Không tìm thấy đợt chuyển hồ sơ."))
     return batch

@@ -10,7 +10,7 @@ from ..dossiers.operations import get_dossier
 from ..dossiers.visibility import received
 from ..errors import Invalid, NotFound, OperationError
 from ..extensions import db
-from ..formatting import parse_money
+from ..formatting import page_number, parse_money, parse_whole
 from ..transaction import unit_of_work
 from . import operations as ops
 from .bundles import bundle_in_background, bundle_response, latest_build, stored_bundle_response
@@ -30,7 +30,9 @@ def _load(batch_id: int):
 def index():
     if current_user.role != "staff":
         abort(404)
-    page = db.paginate(ops.batches_of(current_user), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    per_page = current_app.config["PAGE_SIZE"]
+    page = db.paginate(ops.batches_of(current_user), page=page_number(request.args.get("page", 1, type=int), per_page),
+                       per_page=per_page, error_out=False)
     progress = ops.progress_of(page.items)
     return render_template("batches/index.html", items=page, batches=[(b, progress[b.id]) for b in page.items])
 
@@ -39,10 +41,10 @@ def index():
 @login_required
 def forward():
     """Two steps: the list of what will be sent up and to whom, then (confirm=1) the sending."""
-    ids = [int(i) for i in request.form.getlist("dossier_id") if i.isdigit() and len(i) < 19]
-    versions = {int(k.split("-", 1)[1]): int(v) for k, v in request.form.items()
-                if k.startswith("version-") and k.split("-", 1)[1].isdigit() and v.isdigit()
-                and len(k) < 27 and len(v) < 19}
+    ids = [i for i in map(parse_whole, request.form.getlist("dossier_id")) if i is not None]
+    versions = {parse_whole(k.split("-", 1)[1]): parse_whole(v) for k, v in request.form.items()
+                if k.startswith("version-") and parse_whole(k.split("-", 1)[1]) is not None
+                and parse_whole(v) is not None}
     try:
         if request.form.get("confirm") != "1":
             if not ids:
@@ -89,9 +91,9 @@ def bundle(batch_id, fmt):
 def _decision_items(form) -> list[dict]:
     items = []
     for raw in form.getlist("dossier_id"):
-        if not raw.isdigit() or len(raw) > 18:
+        dossier_id = parse_whole(raw)
+        if dossier_id is None:
             continue
-        dossier_id = int(raw)
         granted = form.get(f"granted-{dossier_id}", "").strip()
         items.append({"dossier_id": dossier_id, "version": form.get(f"version-{dossier_id}", type=int),
                       "granted_amount_vnd": parse_money(granted) if granted else None, "granted_text": granted})

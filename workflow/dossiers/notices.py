@@ -14,11 +14,17 @@ EVENT_TOPICS = {"return": "returned", "approve": "approved", "forward": "forward
 TO_CURRENT = {"submitted", "resubmitted", "referred_back", "transferred_in"}
 
 
-def notify_dossier_event(event_name: str, dossier, comment: str | None) -> None:
+def notify_dossier_event(event_name: str, dossier, comment: str | None, *, moved_here: bool = False) -> None:
+    """moved_here: a transfer brought the dossier to the organisation it now waits at (whose staff are told, and
+    its union). A transfer that changed only a level behind or ahead of where it waits tells nobody: its history
+    says it."""
     topics = [("resubmitted" if dossier.round > 1 else "submitted") if event_name == "submit"
               else EVENT_TOPICS.get(event_name)]
-    if event_name == "transfer" and dossier.current_org_id is not None:
-        topics.append("transferred_in")
+    if event_name == "transfer":
+        if moved_here:
+            topics.append("transferred_in")
+        elif dossier.current_org_id is not None:
+            return
     for topic in filter(None, topics):
         if topic in TO_CURRENT:
             organisation_id, role = dossier.current_org_id, "staff"

@@ -15,7 +15,7 @@ from .. import clock
 from ..campaigns.service import check_campaign, default_campaign, place_submission
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..extensions import db
-from ..formatting import format_amount, format_date
+from ..formatting import format_amount, format_date, is_id
 from ..orgs.models import Organisation
 from ..pdf import storage
 from ..states import FINAL_STATES, DossierWorkflow, ReasonRequired
@@ -32,7 +32,7 @@ from .visibility import access_of, attachments_seen_by, can_view, viewer_for
 
 def get_dossier(actor, dossier_id: int) -> Dossier:
     """The dossier if the actor may see it; NotFound otherwise (never reveal that it exists)."""
-    dossier = db.session.get(Dossier, dossier_id) if isinstance(dossier_id, int) else None
+    dossier = db.session.get(Dossier, dossier_id) if is_id(dossier_id) else None
     if dossier is None or not can_view(actor, dossier):
         raise NotFound(gettext("Không tìm thấy hồ sơ."))
     return dossier
@@ -129,15 +129,15 @@ def send(machine: DossierWorkflow, event: str, comment: str | None) -> None:
 
 
 def record(actor, dossier: Dossier, event: str, from_state: str, comment, document, *, snapshot=None,
-           batch=None, organisation_id: int | None = None) -> DossierEvent:
-    """The history row, and the notifications it gives rise to."""
+           batch=None, organisation_id: int | None = None, moved_here: bool = False) -> DossierEvent:
+    """The history row, and the notifications it gives rise to (notices.notify_dossier_event)."""
     row = DossierEvent(dossier=dossier, event=event, from_state=from_state, to_state=dossier.state,
                        actor_id=actor.id, organisation_id=organisation_id or actor.organisation_id,
                        comment=comment or None, round=dossier.round, document=document, data_snapshot=snapshot,
                        batch_id=batch.id if batch is not None else None)
     db.session.add(row)
     db.session.flush()
-    notify_dossier_event(event, dossier, comment)
+    notify_dossier_event(event, dossier, comment, moved_here=moved_here)
     return row
 
 
@@ -188,6 +188,8 @@ def decide_one(actor, dossier: Dossier, event: str, *, version, comment: str | N
     send(machine, event, comment)
     if event == "refer_back":
         dossier.position -= 1
+        below = next(a for a in dossier.access if a.organisation_id == dossier.current_org_id)
+        arrive(dossier, below.organisation_id, below.sent_event)  # it waits there from today, as it was sent
     if event == "accept":
         return None if decision is None else record(actor, dossier, event, from_state, comment, decision)
     document = documents.issue_for_event(actor, dossier, event, comment, on, issuer)
@@ -288,25 +290,28 @@ def close_dossier(actor, dossier: Dossier, reason: str, ended: Organisation) -> 
 
 
 def transfer_dossier(actor, dossier: Dossier, ended: Organisation, successor: Organisation, reason: str) -> bool:
-    """`ended` ended and `successor` takes over: on the part of the route still ahead, the successor takes the
-    ended organisation's place (when it is already the next level, the two steps become one); the union's own
-    dossiers change hands when the union itself ended. Nothing is re-issued. Returns whether anything moved."""
+    """`ended` ended and `successor` takes over: on the dossier's route the successor takes the ended
+    organisation's place, behind the dossier too (a referral or a resubmission may come back to that level; when
+    the successor is already the next level, the two steps become one); the union's own dossiers change hands
+    when the union itself ended. Nothing is re-issued. Returns whether anything moved."""
     waiting_at = dossier.current_org_id
     moved = False
     if dossier.organisation_id == ended.id:
         dossier.organisation_id, dossier.organisation = successor.id, successor
         moved = True
-    start = dossier.position or 0
-    if dossier.steps and any(s.organisation_id == ended.id for s in dossier.steps[start:]):
-        _replace_in_route(dossier, start, ended, successor)
+    if any(s.organisation_id == ended.id for s in dossier.steps):
+        _replace_in_route(dossier, ended, successor)
         moved = True
     if not moved:
         return False
     machine = DossierWorkflow(dossier, actor)
     from_state = dossier.state
     send(machine, "transfer", reason)
-    row = record(actor, dossier, "transfer", from_state, reason, None, organisation_id=successor.id)
-    if waiting_at == ended.id and dossier.current_org_id == successor.id:
+    dossier.updated_at = clock.utcnow()  # a change even when no column moved: what was read before is stale
+    moved_here = waiting_at == ended.id and dossier.current_org_id == successor.id
+    row = record(actor, dossier, "transfer", from_state, reason, None, organisation_id=successor.id,
+                 moved_here=moved_here)
+    if moved_here:
         access = access_of(viewer_for(ended.id, owner_side=False), dossier)
         arrive(dossier, successor.id, access.sent_event if access else row)
     return True
@@ -314,7 +319,8 @@ def transfer_dossier(actor, dossier: Dossier, ended: Organisation, successor: Or
 
 def take_over_access(ended: Organisation, successor: Organisation) -> None:
     """The successor sees what the ended organisation saw: an access row like its own for every dossier that
-    reached the ended organisation and not the successor (nothing waits there: what waited has moved)."""
+    reached the ended organisation and not the successor (nothing waits there: what waited has moved), and where
+    the successor had been sent the dossier before the ended organisation was last, the later sending."""
     db.session.flush()
     table = DossierAccess.__table__
     copied = [c.name for c in table.columns if c.name not in ("organisation_id", "task")]
@@ -323,14 +329,21 @@ def take_over_access(ended: Organisation, successor: Organisation) -> None:
         ["organisation_id", *copied],
         sa.select(sa.literal(successor.id), *(table.c[name] for name in copied))
         .where(table.c.organisation_id == ended.id, table.c.dossier_id.not_in(theirs))))
-    db.session.expire_all()  # loaded dossiers' access lists do not hold the new rows
+    ended_row = sa.orm.aliased(DossierAccess)
+    for own, later in db.session.execute(
+            sa.select(DossierAccess, ended_row)
+            .join(ended_row, sa.and_(ended_row.dossier_id == DossierAccess.dossier_id,
+                                     ended_row.organisation_id == ended.id))
+            .where(DossierAccess.organisation_id == successor.id,
+                   ended_row.sent_event_id > DossierAccess.sent_event_id)).all():
+        own.sent_event = later.sent_event  # its list columns follow on the flush (lists/entries.py)
+    db.session.flush()
+    db.session.expire_all()  # loaded dossiers' access lists do not hold the rows inserted above
 
 
-def _replace_in_route(dossier: Dossier, start: int, ended: Organisation, successor: Organisation) -> None:
-    specs = [[s.organisation, s.role, s.decides_up_to_vnd] for s in dossier.steps]
-    for spec in specs[start:]:
-        if spec[0].id == ended.id:
-            spec[0] = successor
+def _replace_in_route(dossier: Dossier, ended: Organisation, successor: Organisation) -> None:
+    specs = [[successor if s.organisation_id == ended.id else s.organisation, s.role, s.decides_up_to_vnd]
+             for s in dossier.steps]
     merged, position = [], dossier.position
     for index, spec in enumerate(specs):
         if index + 1 < len(specs) and specs[index + 1][0].id == spec[0].id:

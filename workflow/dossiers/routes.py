@@ -23,7 +23,14 @@ from .permissions import allowed_events, can_create, can_edit
 from .rounds import round_diffs
 from .routing import resolve, route_for
 from .rules import rule_set_for
-from .visibility import attachments_seen_by, can_download, can_view_batch, data_seen_by, round_seen_by
+from .visibility import (
+    attachments_seen_by,
+    can_download,
+    can_view_batch,
+    data_seen_by,
+    documents_seen_by,
+    round_seen_by,
+)
 
 bp = Blueprint("dossiers", __name__)
 
@@ -115,7 +122,8 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
     editable = can_edit(current_user, dossier)
     return render_template(
         "dossiers/detail.html", dossier=dossier, kind=kind, events=allowed_events(current_user, dossier),
-        attachments=attachments, missing=ops.missing_attachments(dossier), can_edit=editable,
+        attachments=attachments, documents=documents_seen_by(current_user, dossier),
+        missing=ops.missing_attachments(dossier), can_edit=editable,
         needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},
         diffs=round_diffs(kind, dossier, round_seen_by(current_user, dossier), attachments,
                           live_data=dossier.data if editable else None),

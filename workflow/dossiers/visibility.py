@@ -158,6 +158,18 @@ def attachments_seen(viewer: Viewer | None, dossier: Dossier) -> list:
     return [a for a in dossier.attachments if a.round <= last_round]
 
 
+def documents_seen(viewer: Viewer | None, dossier: Dossier) -> list:
+    """The dossier's documents the viewer may read: all of them for its union; for another organisation those of
+    the rounds it was sent (a later round's papers print data it has not been sent)."""
+    if is_owner(viewer, dossier):
+        return list(dossier.documents)
+    if not can_see(viewer, dossier):
+        return []
+    last_round = round_seen(viewer, dossier)
+    rounds = {row.document_id: row.round for row in dossier.events if row.document_id is not None}
+    return [d for d in dossier.documents if rounds.get(d.id, 0) <= last_round]
+
+
 def sent_in_batch(dossier: Dossier, batch) -> DossierEvent | None:
     """The forward that put the dossier in the batch: what the batch's recipient was sent."""
     return next((row for row in dossier.events if row.event == "forward" and row.batch_id == batch.id), None)
@@ -201,8 +213,13 @@ def received(user, batch) -> bool:
     return viewer is not None and not viewer.owner_side and batch.recipient_id in viewer.org_ids
 
 
+def documents_seen_by(user, dossier: Dossier) -> list:
+    return documents_seen(viewer_of(user), dossier)
+
+
 def can_download(user, document) -> bool:
     if document.dossiers:
         # A decision on several dossiers goes to every union it names, as its "Nơi nhận" says.
-        return any(can_view(user, dossier) for dossier in document.dossiers)
+        viewer = viewer_of(user)
+        return any(document in documents_seen(viewer, dossier) for dossier in document.dossiers)
     return document.batch is not None and can_view_batch(user, document.batch)

@@ -27,6 +27,7 @@ class Waiting:
     overdue: bool
     reason: str | None = None  # for a returned dossier: why
     decides: bool = False  # waiting for a decision (not a review)
+    came_from: str | None = None  # who sent it here: the level below, the union, or above after a referral back
 
 
 def _listed(entries, *conditions, order, limit=SHOWN) -> list[Dossier]:
@@ -63,6 +64,23 @@ def _last_reasons(dossiers: list[Dossier], events: tuple[str, ...]) -> dict[int,
     return {dossier_id: comment for dossier_id, comment in rows}  # the last one wins
 
 
+def _last_senders(dossiers: list[Dossier], viewer) -> dict[int, str]:
+    """Who moved each dossier last, when another organisation did (a submission, a forward, a referral back);
+    a move to it as a successor counts as its sender's: the level before it on the route, or the union."""
+    if not dossiers:
+        return {}
+    last = (sa.select(sa.func.max(DossierEvent.id))
+            .where(DossierEvent.dossier_id.in_([d.id for d in dossiers]), DossierEvent.event != "transfer")
+            .group_by(DossierEvent.dossier_id))
+    rows = dict(db.session.execute(sa.select(DossierEvent.dossier_id, Organisation.name)
+                                   .join(Organisation, Organisation.id == DossierEvent.organisation_id)
+                                   .where(DossierEvent.id.in_(last),
+                                          DossierEvent.organisation_id.not_in(viewer.org_ids))).all())
+    for d in dossiers:
+        rows.setdefault(d.id, d.route_steps[d.position - 1].organisation.name if d.position else d.organisation.name)
+    return rows
+
+
 def officer_home(user) -> dict:
     today = clock.today()
     entries = entries_of(viewer_of(user))
@@ -94,10 +112,13 @@ def staff_home(user) -> dict:
     review_due, decision_due = current_app.config["REVIEW_DUE_DAYS"], current_app.config["DECISION_DUE_DAYS"]
     in_queue = entries.task.in_(("review", "decide"))
     queue = []
-    for dossier in _listed(entries, in_queue, order=[entries.arrived_on, entries.dossier_id]):
+    waiting = _listed(entries, in_queue, order=[entries.arrived_on, entries.dossier_id])
+    senders = _last_senders(waiting, viewer)
+    for dossier in waiting:
         entry = next(a for a in dossier.access if a.organisation_id == viewer.org_id)
         days, decides = (today - entry.arrived_on).days, entry.task == "decide"
-        queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides))
+        queue.append(Waiting(dossier, days, days > (decision_due if decides else review_due), decides=decides,
+                             came_from=senders.get(dossier.id)))
     count = sa.select(sa.func.count()).select_from(entries.table).where(entries.condition, in_queue)
     queue_total = db.session.scalar(count)
     overdue = db.session.scalar(count.where(sa.or_(

@@ -13,7 +13,7 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier
 from ..dossiers.visibility import entries_of, viewer_of
 from ..extensions import db
-from ..formatting import parse_screen_date
+from ..formatting import MAX_ID, page_number, parse_screen_date
 from ..i18n import N_
 from ..orgs.models import Organisation
 from ..states import STATES
@@ -28,7 +28,6 @@ SORTS = {
     "number": (N_("Số hồ sơ"), "dossier_id", "desc"),
 }
 
-MAX_ID = 2**63 - 1  # larger numbers in a query string are no dossier's, union's or plan's
 
 
 def _small_int(args, key) -> int | None:
@@ -140,5 +139,5 @@ class DossierPage(Pagination):
 
 
 def page_of(ids_query, page: int, per_page: int, also=()) -> DossierPage:
-    return DossierPage(page=min(max(page, 1), MAX_ID // max(per_page, 1)), per_page=per_page, max_per_page=None,
+    return DossierPage(page=page_number(page, per_page), per_page=per_page, max_per_page=None,
                        error_out=False, query=ids_query, also=also)

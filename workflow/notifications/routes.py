@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..clock import utcnow
 from ..extensions import db
+from ..formatting import page_number
 from .models import Notification
 from .service import message
 
@@ -28,9 +29,9 @@ def notification_helpers():
 @bp.get("/notifications")
 @login_required
 def index():
-    page = max(request.args.get("page", 1, type=int), 1)
     items = db.paginate(sa.select(Notification).where(Notification.user_id == current_user.id)
-                        .order_by(Notification.id.desc()), page=page, per_page=30, error_out=False)
+                        .order_by(Notification.id.desc()),
+                        page=page_number(request.args.get("page", 1, type=int), 30), per_page=30, error_out=False)
     return render_template("notifications/index.html", items=items)
 
 

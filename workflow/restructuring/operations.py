@@ -1,13 +1,14 @@
 """Ending an organisation (the district federations of 2025, merged provinces, dissolved grassroots unions).
 
 With a successor: the units under it are placed under the successor from the next day, its users act for the
-successor, every open dossier still to pass through it (waiting there now, or further up its route) moves to the
-successor with a history row and a notice to its union (nothing is re-issued: documents keep the names they were
-issued under), a grassroots union's own open dossiers change hands, and the successor sees what it saw (an access
-row for each dossier that reached it, and its batches).
+successor, every open dossier with it on its route (waiting there now, further up, or behind it: a referral back
+or a resubmission may return to that level) moves to the successor with a history row and a notice to its union
+(nothing is re-issued: documents keep the names they were issued under), a grassroots union's own open dossiers
+change hands, and the successor sees what it saw (an access row for each dossier that reached it, and its
+batches).
 Without one: a grassroots union is dissolved, its open dossiers closed with the reason; an upper organisation may
-end so only once nothing is under it or waiting at it. The command `flask end-organisation` and the admin screens
-call end_organisation; plan_ending tells beforehand what would move."""
+end so only once nothing is under it and no open dossier has it on its route. The command `flask
+end-organisation` and the admin screens call end_organisation; plan_ending tells beforehand what would move."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,19 +56,25 @@ def _placements_after(org: Organisation, on: date) -> list[OrganisationPlacement
 
 
 def _open_dossiers(org: Organisation) -> list[Dossier]:
-    still_ahead = sa.select(DossierStep.dossier_id).where(
-        DossierStep.organisation_id == org.id, DossierStep.dossier_id == Dossier.id,
-        DossierStep.position >= sa.func.coalesce(Dossier.position, 0))
+    """Open dossiers it owns or that have it anywhere on their route (behind them too: a referral back or a
+    resubmission may return to it)."""
+    on_route = sa.select(DossierStep.dossier_id).where(DossierStep.organisation_id == org.id,
+                                                       DossierStep.dossier_id == Dossier.id)
     return list(db.session.scalars(sa.select(Dossier).where(
         Dossier.state.not_in(FINAL_STATES),
-        sa.or_(Dossier.organisation_id == org.id, sa.exists(still_ahead))).order_by(Dossier.id)))
+        sa.or_(Dossier.organisation_id == org.id, sa.exists(on_route))).order_by(Dossier.id)))
 
 
 def plan_ending(actor, org: Organisation, on, successor: Organisation | None) -> Ending:
     """Check an ending and list what it would move; changes nothing."""
     if actor.role == "admin":
-        if org not in subtree_on(actor.organisation, clock.today()):
+        # Within their own federation only, and never the federation itself: its users (the admin among them)
+        # would move to the successor, an organisation the admin does not manage.
+        managed = subtree_on(actor.organisation, clock.today())
+        if org not in managed or org.id == actor.organisation_id:
             raise Forbidden(gettext("Tổ chức này không thuộc phạm vi quản lý của bạn."))
+        if successor is not None and successor not in managed:
+            raise Forbidden(gettext("Đơn vị kế thừa không thuộc phạm vi quản lý của bạn."))
     elif actor.role != "operator":
         raise Forbidden(gettext("Chỉ quản trị hệ thống được kết thúc hoạt động của một tổ chức."))
     errors: dict[str, list[str]] = {}
@@ -79,7 +86,7 @@ def plan_ending(actor, org: Organisation, on, successor: Organisation | None) ->
         errors["on"] = [gettext("%(org)s đã kết thúc hoạt động từ ngày %(day)s.", org=org.name,
                                 day=format_date(org.valid_to + timedelta(days=1)))]
     elif org.valid_from is not None and on < org.valid_from:
-        errors["on"] = [gettext("Ngày kết thúc hoạt động phải sau ngày thành lập (%(day)s).",
+        errors["on"] = [gettext("Ngày kết thúc hoạt động không được trước ngày thành lập (%(day)s).",
                                 day=format_date(org.valid_from))]
     if errors:
         raise Invalid(gettext("Chưa thể kết thúc hoạt động."), errors)
@@ -93,6 +100,9 @@ def plan_ending(actor, org: Organisation, on, successor: Organisation | None) ->
         if successor.id == org.id or not successor.in_force(day_after):
             errors["successor"] = [gettext("Đơn vị kế thừa phải là một tổ chức khác, đang hoạt động từ ngày %(day)s.",
                                            day=format_date(day_after))]
+        elif org.level == "grassroots" and successor.level != "grassroots":
+            # Its officers act for the successor: an upper organisation would own dossiers it also reviews.
+            errors["successor"] = [gettext("Đơn vị kế thừa của một công đoàn cơ sở phải là một công đoàn cơ sở.")]
         elif successor.level != org.level and successor != parent:
             errors["successor"] = [gettext("Đơn vị kế thừa phải cùng cấp với %(org)s, hoặc là tổ chức cấp trên của "
                                            "nó (%(parent)s).", org=org.name, parent=parent.name if parent else "—")]
@@ -116,9 +126,12 @@ def end_organisation(actor, org: Organisation, on: date, successor: Organisation
     text = ending.reason + (f" {reason.strip()}" if reason and reason.strip() else "")
     day_after = on + timedelta(days=1)
     org.valid_to, org.successor = on, successor
-    own = org.placement_on(on)
-    if own is not None and own.valid_to is None:
-        own.valid_to = on  # it sits nowhere after its last day
+    for placement in list(org.placements):  # it sits nowhere after its last day
+        if placement.valid_from is not None and placement.valid_from > on:
+            org.placements.remove(placement)  # a move it never made
+            db.session.delete(placement)
+        elif placement.valid_to is None or placement.valid_to > on:
+            placement.valid_to = on
     for placement in _placements_after(org, on):
         if placement.valid_from is not None and placement.valid_from > on:
             placement.parent = successor

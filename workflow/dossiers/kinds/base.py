@@ -23,7 +23,7 @@ from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from ...formatting import format_amount, format_date, format_money, parse_money, parse_screen_date
+from ...formatting import format_amount, format_date, format_money, parse_money, parse_screen_date, parse_whole
 from ...i18n import N_
 
 Errors = dict[str, list[str]]
@@ -237,9 +237,8 @@ def without_blank_rows(model: type[BaseModel], data: dict) -> dict:
 
 def row_indexes(form, key: str) -> list[int]:
     pattern = f"{key}-"
-    found = {int(k[len(pattern):].split("-", 1)[0]) for k in form.keys()
-             if k.startswith(pattern) and k[len(pattern):].split("-", 1)[0].isdigit()}
-    return sorted(found)
+    found = {parse_whole(k[len(pattern):].split("-", 1)[0]) for k in form.keys() if k.startswith(pattern)}
+    return sorted(found - {None})
 
 
 @dataclass
@@ -287,7 +286,7 @@ class DossierKind:
         parts = key.split(".")
         if parts[0] not in cls.Data.model_fields:
             return gettext(_OTHER_LABELS[key]) if key in _OTHER_LABELS else key
-        if len(parts) == 3 and parts[1].isdigit() and row_model(cls.Data, parts[0]):
+        if len(parts) == 3 and parse_whole(parts[1]) is not None and row_model(cls.Data, parts[0]):
             rows = row_model(cls.Data, parts[0])
             inner = meta(rows, parts[2]).get("x-label") if parts[2] in rows.model_fields else None
             return gettext("%(field)s – dòng %(row)s – %(column)s", field=cls.label(parts[0]), row=int(parts[1]) + 1,
@@ -492,8 +491,10 @@ def change_rows(values: dict, action: str) -> dict:
         return values
     if parts[0] == "add":
         rows.append({})
-    elif parts[0] == "remove" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) < len(rows):
-        rows.pop(int(parts[2]))
+    elif parts[0] == "remove" and len(parts) == 3:
+        index = parse_whole(parts[2])
+        if index is not None and index < len(rows):
+            rows.pop(index)
     return values
 
 

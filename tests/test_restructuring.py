@@ -106,10 +106,12 @@ def test_ending_into_the_parent_makes_it_the_first_level(api, app, today):
     submitted = api.submitted(kind="union_housing")
     approved = api.approved(kind="union_housing", citizen_id="070085000002")
     child = api.approved(citizen_id="070085000003")
+    up = api.approved(kind="union_housing", citizen_id="070085000004")
+    api.forwarded(up)  # already at the province, with the commune union behind it
     today(date(2026, 1, 6))
     result = end(app, "--code", "cd-xa-phu-rieng", "--on", "2026-01-05", "--successor", "ldld-dong-nai")
     assert result.exit_code == 0, result.output
-    for dossier, state in ((submitted, "submitted"), (approved, "submitted")):
+    for dossier, state in ((submitted, "submitted"), (approved, "submitted"), (up, "submitted")):
         seen = api.view("liaison", dossier)
         assert seen["state"] == state and [(s["org"]["code"], s["role"]) for s in seen["route"]] == [
             ("ldld-dong-nai", "decide")]

@@ -13,25 +13,9 @@ from workflow.dossiers.models import Dossier
 from workflow.extensions import db
 from workflow.orgs.models import Organisation, OrganisationPlacement
 
+from .conftest import end, new_commune
+
 # --- helpers ----------------------------------------------------------------------------------------------------
-
-def end(app, *args):
-    return app.test_cli_runner().invoke(args=["end-organisation", *args])
-
-
-def new_commune(app, code="cd-xa-phu-trung", name="Công đoàn xã Phú Trung", since=date(2026, 1, 1)):
-    """Another commune union under Đồng Nai, with a staff user `staff-{code}`."""
-    with app.app_context():
-        province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
-        org = Organisation(code=code, level="upper_grassroots", name=name, header_name=name.upper(),
-                           abbreviation="CĐX", place_name="Phú Trung", signing_body="BAN THƯỜNG VỤ",
-                           head_name="Lê Văn Tư", valid_from=since)
-        db.session.add_all([org, OrganisationPlacement(organisation=org, parent=province, valid_from=since)])
-        user = User(username=f"staff-{code}", full_name="Cán bộ xã Phú Trung", role="staff", organisation=org)
-        user.set_password("demo")
-        db.session.add(user)
-        db.session.commit()
-
 
 def entry_mismatches(app) -> list:
     """Every dossier_access row compared with what the ORM says its dossier is and what that organisation was

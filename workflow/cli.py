@@ -28,6 +28,13 @@ def _organisation(code: str, option: str) -> Organisation:
     return org
 
 
+def _json(text: str, option: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{option} is not JSON: {exc}") from exc
+
+
 def _refused(exc: OperationError) -> click.ClickException:
     return click.ClickException("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items()) or exc.message)
 
@@ -75,11 +82,7 @@ def init_app(app: Flask) -> None:
     @click.option("--params", "params_json", required=True, help='JSON, e.g. \'{"occasions": {"Tết 2027": 1500000}}\'')
     def add_rule_set_command(kind, org_code, valid_from, valid_to, basis, params_json):
         """Add a rule set for a kind from a start date (earlier dossiers keep theirs)."""
-        org = _organisation(org_code, "--jurisdiction")
-        try:
-            params = json.loads(params_json)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"--params is not JSON: {exc}") from exc
+        org, params = _organisation(org_code, "--jurisdiction"), _json(params_json, "--params")
         try:
             with unit_of_work():
                 rule_set = add_rule_set(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
@@ -99,11 +102,7 @@ def init_app(app: Flask) -> None:
                        '"role": "review", "decides_up_to_vnd": 3000000}, {"level": "province", "role": "decide"}]\'')
     def add_route_command(kind, org_code, valid_from, valid_to, basis, steps_json):
         """Add the route a kind's dossiers follow from a start date (dossiers already submitted keep theirs)."""
-        org = _organisation(org_code, "--jurisdiction")
-        try:
-            steps = json.loads(steps_json)
-        except json.JSONDecodeError as exc:
-            raise click.ClickException(f"--steps is not JSON: {exc}") from exc
+        org, steps = _organisation(org_code, "--jurisdiction"), _json(steps_json, "--steps")
         try:
             with unit_of_work():
                 route = add_route(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),

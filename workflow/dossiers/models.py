@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from ..auth.models import User
 from ..campaigns.models import Campaign, CampaignPhase
@@ -17,11 +17,10 @@ from .kinds import KINDS
 FILTER_COLUMNS = ("state", "kind", "submitted_late", "campaign_id", "union_id", "task", "citizen_id", "search_text")
 
 
-class RuleSet(db.Model):
-    """Limits behind a kind's rules, for a jurisdiction (an organisation and everything under it) and a period."""
-
-    __tablename__ = "rule_set"
-    __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
+class DatedForJurisdiction:
+    """What a rule set and a route share: a kind, a jurisdiction (an organisation and everything under it), a
+    period and the regulation behind it. For a dossier, the nearest jurisdiction's one in force wins
+    (rules.nearest_in_force)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(40), index=True)
@@ -29,34 +28,35 @@ class RuleSet(db.Model):
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     basis: Mapped[str] = mapped_column(sa.String(300))  # the regulation, e.g. "QĐ 378/QĐ-TLĐ ngày 28/3/2014"
-    params: Mapped[dict] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    jurisdiction: Mapped[Organisation] = relationship()
+    @declared_attr
+    def jurisdiction(cls) -> Mapped[Organisation]:
+        return relationship()
+
+
+class RuleSet(DatedForJurisdiction, db.Model):
+    """Limits behind a kind's rules."""
+
+    __tablename__ = "rule_set"
+    __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
+
+    params: Mapped[dict] = mapped_column(JSONType)
 
     def parsed_params(self):
         """The parameters as the kind's Params model (validated when the rule set was added)."""
         return KINDS[self.kind].Params.model_validate(self.params)
 
 
-class Route(db.Model):
-    """Who acts on a kind's dossiers, for a jurisdiction and a period (like a rule set): the levels above the
-    grassroots union, in order, each reviewing or deciding, the last one deciding; a reviewing level may decide
-    itself up to an amount. `steps` is a list of {"level", "role", "decides_up_to_vnd"} (see routing.RouteSteps)."""
+class Route(DatedForJurisdiction, db.Model):
+    """Who acts on a kind's dossiers: the levels above the grassroots union, in order, each reviewing or deciding,
+    the last one deciding; a reviewing level may decide itself up to an amount. `steps` is a list of {"level",
+    "role", "decides_up_to_vnd"} (see routing.RouteSteps); `basis` is the regulation that gives them the say."""
 
     __tablename__ = "route"
     __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(40), index=True)
-    jurisdiction_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
-    valid_from: Mapped[date]
-    valid_to: Mapped[date | None]
-    basis: Mapped[str] = mapped_column(sa.String(300))  # why these levels: the regulation that gives them the say
     steps: Mapped[list] = mapped_column(JSONType)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    jurisdiction: Mapped[Organisation] = relationship()
 
 
 batch_dossier = sa.Table(

@@ -1,7 +1,7 @@
 """The list columns, kept in step on every flush: a dossier's own (its union's view: the data as it is now) and
 those of each of its entries in dossier_access (the organisation's view: the names as it was sent them, the
-dossier's state, dates and plan, and what waits there). Lists, counts and exports read nothing else, so they
-never read a dossier's JSON (see visibility.Entries)."""
+dossier's state, dates and plan, and what waits there). Lists, counts and exports filter, sort and count on
+nothing else, so they never read a dossier's JSON to find its rows (see visibility.Entries)."""
 from __future__ import annotations
 
 from sqlalchemy import event

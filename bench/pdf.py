@@ -100,7 +100,7 @@ def main(n: int) -> None:
             issue()
             ours.append(time.perf_counter() - started)
 
-        context = documents.dossier_context(dossier, reviewer.organisation)
+        context = documents.dossier_context(dossier, reviewer.organisation, clock.today())
         context.update(reason=None, actor_name=reviewer.full_name, doc_title=first.title, number=first.number,
                        issuer=asdict(header_on(reviewer.organisation, clock.today())),
                        date_line="Phú Riềng, ngày 05 tháng 01 năm 2026")

@@ -76,6 +76,22 @@ def unions_visible_to(user) -> list[Organisation]:
                                    .order_by(Organisation.name)))
 
 
+def counts_per_plan(user, plans) -> dict[int, dict]:
+    """Per plan, how many of the dossiers the user sees answer it, and how many of them late."""
+    if not plans:
+        return {}
+    entries = entries_of(viewer_of(user))
+    counts: dict[int, dict] = {}
+    for campaign_id, late, count in db.session.execute(
+            sa.select(entries.campaign_id, entries.submitted_late, sa.func.count())
+            .where(entries.condition, entries.campaign_id.in_([c.id for c in plans]))
+            .group_by(entries.campaign_id, entries.submitted_late)):
+        entry = counts.setdefault(campaign_id, {"total": 0, "late": 0})
+        entry["total"] += count
+        entry["late"] += count if late else 0
+    return counts
+
+
 def filtered_ids(user, filters: ListFilters):
     """A select of the ids of the dossiers the user may see that match the filters, sorted (id breaks ties),
     from the user's entries (visibility.Entries) alone."""

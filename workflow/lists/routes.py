@@ -1,7 +1,6 @@
 """Pages: the home page per role, the list, its exports, the plans with how many dossiers answer them."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, selectinload
@@ -10,11 +9,10 @@ from .. import clock
 from ..campaigns.service import campaigns_for
 from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_forward
-from ..dossiers.visibility import data_seen_of, entries_of, viewer_of
-from ..extensions import db
+from ..dossiers.visibility import data_seen_of, viewer_of
 from . import export
 from .home import HOMES
-from .query import SORTS, ListFilters, filtered_ids, page_of, read_rows, unions_visible_to
+from .query import SORTS, ListFilters, counts_per_plan, filtered_ids, page_of, read_rows, unions_visible_to
 
 bp = Blueprint("lists", __name__)
 
@@ -66,15 +64,5 @@ def campaigns():
     """The plans that apply to the user's organisation, their phases and deadlines, and how many of the dossiers
     the user sees answer each (and how many late)."""
     plans = campaigns_for(current_user.organisation)
-    counts = {}
-    if plans:
-        entries = entries_of(viewer_of(current_user))
-        rows = db.session.execute(
-            sa.select(entries.campaign_id, entries.submitted_late, sa.func.count())
-            .where(entries.condition, entries.campaign_id.in_([c.id for c in plans]))
-            .group_by(entries.campaign_id, entries.submitted_late)).all()
-        for campaign_id, late, count in rows:
-            entry = counts.setdefault(campaign_id, {"total": 0, "late": 0})
-            entry["total"] += count
-            entry["late"] += count if late else 0
-    return render_template("campaigns/index.html", campaigns=plans, counts=counts, today=clock.today())
+    return render_template("campaigns/index.html", campaigns=plans, counts=counts_per_plan(current_user, plans),
+                           today=clock.today())

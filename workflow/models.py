@@ -2,14 +2,15 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .audit.models import AdminChange  # noqa: F401
 from .auth.models import ApiToken, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignPhase  # noqa: F401
 from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep, Route, RuleSet  # noqa: F401
 from .notifications.models import Notification  # noqa: F401
-from .orgs.models import Organisation, OrganisationPlacement  # noqa: F401
+from .orgs.models import Organisation, OrganisationFormerName, OrganisationPlacement  # noqa: F401
 from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
 
-APPEND_ONLY = (DossierEvent, Document)
+APPEND_ONLY = (DossierEvent, Document, AdminChange)
 
 
 class AppendOnlyViolation(RuntimeError):

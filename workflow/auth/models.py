@@ -38,12 +38,23 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(sa.String(254))  # notifications are mailed here when SMTP is set
     locale: Mapped[str | None] = mapped_column(sa.String(8))  # None: the site's default (Vietnamese)
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Part of the session's user id (get_id): raising it ends every session of the account at once.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     organisation: Mapped[Organisation] = relationship()
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session and API token of the account ends now (deactivation, a new password, logout)."""
+        self.session_version += 1
+        db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == self.id))
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])

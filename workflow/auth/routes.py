@@ -18,9 +18,15 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id):
+def load_user(session_id: str):
+    """The session's user, while the account is active and the session not ended (User.get_id)."""
+    user_id, _, version = session_id.partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None  # a session from before session versions, or a forged one: sign in again
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 class LoginForm(FlaskForm):

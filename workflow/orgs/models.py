@@ -32,6 +32,8 @@ class Organisation(db.Model):
     level: Mapped[str] = mapped_column(sa.String(20))
     name: Mapped[str] = mapped_column(sa.String(200))  # "Liên đoàn Lao động huyện Phú Riềng"
     header_name: Mapped[str] = mapped_column(sa.String(200))  # "LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG"
+    # Printed instead of header_name where the full one would not fit on one line: "LĐLĐ HUYỆN PHÚ RIỀNG".
+    short_header_name: Mapped[str | None] = mapped_column(sa.String(120))
     abbreviation: Mapped[str] = mapped_column(sa.String(20))  # "LĐLĐ", used in document numbers
     place_name: Mapped[str] = mapped_column(sa.String(100))  # địa danh on documents: "Phú Riềng"
     signing_body: Mapped[str] = mapped_column(sa.String(100))  # "BAN THƯỜNG VỤ" -> "TM. BAN THƯỜNG VỤ"
@@ -46,6 +48,13 @@ class Organisation(db.Model):
         foreign_keys="OrganisationPlacement.organisation_id",
         order_by="(OrganisationPlacement.valid_from.is_not(None), OrganisationPlacement.valid_from)",
         back_populates="organisation")
+
+    former_names: Mapped[list[OrganisationFormerName]] = relationship(
+        order_by="OrganisationFormerName.valid_to", back_populates="organisation", cascade="all, delete-orphan")
+
+    def names_on(self, day: date) -> OrganisationFormerName | Organisation:
+        """What it was called on `day`: a former name's row, or itself (name, header_name, short_header_name)."""
+        return next((former for former in self.former_names if day <= former.valid_to), self)
 
     def in_force(self, day: date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
@@ -106,3 +115,20 @@ class OrganisationPlacement(db.Model):
         """A SQL condition: the placement holds on `day`."""
         return sa.and_(sa.or_(cls.valid_from.is_(None), cls.valid_from <= day),
                        sa.or_(cls.valid_to.is_(None), cls.valid_to >= day))
+
+
+class OrganisationFormerName(db.Model):
+    """A name the organisation carried until `valid_to` (inclusive), before a renaming: what it was called on
+    the documents of that time, and on later documents that cite them."""
+
+    __tablename__ = "organisation_former_name"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "valid_to"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
+    valid_to: Mapped[date]
+    name: Mapped[str] = mapped_column(sa.String(200))
+    header_name: Mapped[str] = mapped_column(sa.String(200))
+    short_header_name: Mapped[str | None] = mapped_column(sa.String(120))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="former_names")

@@ -74,6 +74,7 @@ class Header:
     level: str
     name: str
     header_name: str
+    short_header_name: str | None
     parent_header: str
     abbreviation: str
     place_name: str
@@ -84,7 +85,10 @@ class Header:
 
 def header_on(org: Organisation, day: date) -> Header:
     parent = org.parent_on(day)
-    return Header(id=org.id, level=org.level, name=org.name, header_name=org.header_name,
-                  parent_header=parent.header_name if parent else "", abbreviation=org.abbreviation,
+    named, parent_named = org.names_on(day), parent.names_on(day) if parent else None
+    return Header(id=org.id, level=org.level, name=named.name, header_name=named.header_name,
+                  short_header_name=named.short_header_name,
+                  parent_header=parent_named.header_name if parent_named else "",
+                  abbreviation=org.abbreviation,
                   place_name=org.place_name, signing_body=org.signing_body, head_title=org.head_title,
                   head_name=org.head_name)

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import JSONType, db
+from ..i18n import N_
+
+# What an audit row records, as shown on the pages (msgids).
+ACTIONS = {
+    "organisation.create": N_("Thành lập đơn vị"),
+    "organisation.rename": N_("Đổi tên"),
+    "organisation.move": N_("Chuyển sang tổ chức cấp trên khác"),
+    "organisation.header": N_("Sửa thông tin trên văn bản"),
+    "organisation.end": N_("Kết thúc hoạt động"),
+    "user.create": N_("Tạo tài khoản"),
+    "user.update": N_("Sửa tài khoản"),
+    "user.deactivate": N_("Khóa tài khoản"),
+    "user.reactivate": N_("Mở lại tài khoản"),
+    "user.reset_password": N_("Đặt lại mật khẩu"),
+    "user.move": N_("Chuyển đơn vị"),
+    "campaign.create": N_("Tạo kế hoạch"),
+    "campaign.update": N_("Sửa kế hoạch"),
+    "rule_set.create": N_("Thêm bộ quy định"),
+    "route.create": N_("Thêm tuyến xét duyệt"),
+    "import": N_("Nhập từ Excel"),
+}
+
+
+class AdminChange(db.Model):
+    """Append-only. `organisation_id` is the unit the change concerns (a user's organisation, a plan's issuer, a
+    rule set's jurisdiction), so that an admin sees the changes of their subtree; `subject_*` names the row."""
+
+    __tablename__ = "admin_change"
+    __table_args__ = (
+        sa.Index("ix_admin_change_subject", "subject_type", "subject_id", "id"),
+        sa.Index("ix_admin_change_organisation", "organisation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))  # None: the server's operator
+    action: Mapped[str] = mapped_column(sa.String(40))
+    subject_type: Mapped[str] = mapped_column(sa.String(20))  # organisation, user, campaign, rule_set, route
+    subject_id: Mapped[int]
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    before: Mapped[dict | None] = mapped_column(JSONType)
+    after: Mapped[dict | None] = mapped_column(JSONType)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+    def changed_fields(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field that differs, in a stable order."""
+        before, after = self.before or {}, self.after or {}
+        return [(key, before.get(key), after.get(key)) for key in sorted(set(before) | set(after))
+                if before.get(key) != after.get(key)]
+
+
+def plain(value):
+    """A value as stored in an audit row's JSON."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value

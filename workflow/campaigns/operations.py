@@ -48,6 +48,9 @@ def locked_because(campaign: Campaign, day: date) -> str | None:
     if first is not None and first.starts_on is not None and first.starts_on <= day:
         return gettext("Kế hoạch đã bắt đầu nhận hồ sơ từ ngày %(day)s, không thể sửa nữa.",
                        day=format_date(first.starts_on))
+    if first is not None and first.ends_on < day:
+        return gettext("Đợt đầu của kế hoạch đã hết hạn ngày %(day)s, không thể sửa nữa.",
+                       day=format_date(first.ends_on))
     # A union may choose a plan before its first phase starts, and a first phase without a start is open at once:
     # either way a dossier already answering it is what fixes the plan.
     if db.session.scalar(sa.select(Dossier.id).where(Dossier.campaign_id == campaign.id).limit(1)) is not None:

@@ -13,3 +13,4 @@ def admins_only():
 
 
 from . import rule_sets  # noqa: E402,F401  (registers the views)
+from .campaigns import bp as _campaigns  # noqa: E402,F401  (registers the views; isort keeps it apart)

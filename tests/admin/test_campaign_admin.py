@@ -210,3 +210,16 @@ def test_the_forms_need_their_csrf_token(app, browser):
     before = counts(app)
     assert admin.client.post("/admin/campaigns/new", data=plan_form(app)).status_code == 400
     assert counts(app) == before
+
+
+def test_the_same_number_twice_in_a_year_is_refused_and_an_unchanged_save_writes_no_audit_row(app, browser):
+    admin = browser("admin")
+    campaign_id = created(app, admin)
+    again = admin.post("/admin/campaigns/new", plan_form(app, **{"plan_date": "03/01/2026"}))
+    assert again.status_code == 422
+    assert "Tổ chức này đã có kế hoạch số 07/KH-LĐLĐ trong năm 2026." in again.get_data(as_text=True)
+    assert created(app, admin, **{"plan_date": "02/01/2027", "phases-0-ends_on": "31/01/2027",
+                                  "phases-1-starts_on": "01/02/2027", "phases-1-ends_on": "28/02/2027"})
+    before = counts(app)
+    assert admin.post(f"/admin/campaigns/{campaign_id}/edit", plan_form(app)).status_code == 302
+    assert counts(app) == before

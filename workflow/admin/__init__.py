@@ -12,5 +12,11 @@ def admins_only():
         abort(404)
 
 
-from . import rule_sets  # noqa: E402,F401  (registers the views)
+from . import (  # noqa: E402,F401
+    imports,
+    organisations,
+    rule_sets,  # noqa: E402,F401  (registers the views)
+    users,
+)
 from .campaigns import bp as _campaigns  # noqa: E402,F401  (registers the views; isort keeps it apart)
+from .routes_admin import bp as _routes_admin  # noqa: E402,F401  (registers the views; isort keeps it apart)

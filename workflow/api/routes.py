@@ -84,6 +84,8 @@ def create_token():
     user = authenticate(username, password)
     if user is None:
         return error(401, gettext("Tên đăng nhập hoặc mật khẩu không đúng."))
+    if user.must_change_password:
+        return error(403, gettext("Tài khoản cần đặt mật khẩu mới trên trang web trước khi dùng API."))
     with unit_of_work():
         row, token = ApiToken.issue(user)
     return {"token": token, "expires_at": iso(row.expires_at)}, 201

@@ -10,9 +10,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from ..errors import Invalid
 from ..extensions import db, login_manager
 from ..redirects import safe_next
+from ..transaction import unit_of_work
 from .models import User
+from .operations import change_password, user_of_link
 
 bp = Blueprint("auth", __name__)
 
@@ -70,3 +73,61 @@ def logout():
     logout_user()
     flash(gettext("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
+
+
+# Pages a user who must change their password may still open.
+_OPEN_BEFORE_CHANGE = {"auth.change_own_password", "auth.logout", "auth.set_password", "static"}
+
+
+@bp.before_app_request
+def password_first():
+    """A new account or a reset password is changed before anything else (the API answers 403 likewise)."""
+    if (current_user.is_authenticated and current_user.must_change_password and request.endpoint
+            and request.endpoint not in _OPEN_BEFORE_CHANGE and request.blueprint != "api"):
+        return redirect(url_for("auth.change_own_password"))
+    return None
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_own_password():
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.form
+        if not current_user.check_password(values.get("current", "")):
+            errors = {"current": [gettext("Mật khẩu hiện tại không đúng.")]}
+        else:
+            try:
+                user = current_user._get_current_object()  # login_user must not hold the proxy to itself
+                with unit_of_work():
+                    change_password(user, values.get("password", ""), values.get("repeated", ""))
+                login_user(user)  # this session goes on under the new session version
+                flash(gettext("Đã đổi mật khẩu."), "success")
+                return redirect(url_for("lists.home"))
+            except Invalid as exc:
+                errors = exc.errors
+    return render_template("auth/password.html", errors=errors, needs_current=True,
+                           forced=current_user.must_change_password), 422 if errors else 200
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token):
+    """The one-time link an admin gives out: sets the password once, then signs the user in."""
+    user = user_of_link(token)
+    if user is None:
+        return render_template("error.html", title=gettext("Liên kết không còn hiệu lực"), message=gettext(
+            "Liên kết đặt mật khẩu không còn hiệu lực (đã dùng, đã hết hạn hoặc không đúng). Liên hệ quản trị.")), 404
+    errors = {}
+    if request.method == "POST":
+        try:
+            with unit_of_work():
+                change_password(user, request.form.get("password", ""), request.form.get("repeated", ""))
+            if current_user.is_authenticated:
+                logout_user()
+            login_user(user)
+            flash(gettext("Đã đặt mật khẩu."), "success")
+            return redirect(url_for("lists.home"))
+        except Invalid as exc:
+            errors = exc.errors
+    return render_template("auth/password.html", errors=errors, needs_current=False, forced=True,
+                           account=user), 422 if errors else 200

@@ -19,6 +19,7 @@ from flask import g
 from flask_babel import gettext
 
 from .. import clock
+from ..audit.service import record
 from ..auth.models import User
 from ..dossiers.models import Dossier, DossierStep
 from ..dossiers.operations import close_dossier, take_over_access, transfer_dossier
@@ -151,5 +152,8 @@ def end_organisation(actor, org: Organisation, on: date, successor: Organisation
             close_dossier(actor, dossier, text, org)
     if successor is not None:
         take_over_access(org, successor)
+    record(actor, "organisation.end", "organisation", org.id, org.id, {"valid_to": None},
+           {"valid_to": on, "successor": successor.code if successor else None, "reason": text,
+            "units": len(ending.units), "users": len(ending.users), "dossiers": len(ending.dossiers)})
     db.session.flush()
     return ending

@@ -1,0 +1,208 @@
+"""Administering accounts: create, edit, move to another organisation, deactivate (every session and token ends at
+once; the history keeps the name), reset a password (a temporary one to change at first sign-in, or a one-time
+link). Screens, API, import and CLI call these; each change writes an audit row in the same transaction."""
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..audit.service import record, snapshot
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..orgs.models import Organisation
+from ..orgs.operations import clean_text, is_operator, managed_ids, manages
+from .models import ROLES, User
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 8
+AUDITED = ("username", "full_name", "role", "email", "active", "organisation_id")
+SET_PASSWORD_LINK_DAYS = 3
+
+
+def role_fits(role: str, org: Organisation) -> bool:
+    """An officer acts for a grassroots union; staff and admins for an upper organisation."""
+    return (org.level == "grassroots") == (role == "officer")
+
+
+def managed_user(actor, user_id) -> User:
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.organisation_id not in managed_ids(actor):
+        raise NotFound(gettext("Không tìm thấy tài khoản."))
+    return user
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(9)  # 12 characters, about 72 bits
+
+
+def _check_fields(errors: dict, *, full_name, email, role, organisation, actor) -> tuple[str, str | None]:
+    full_name = clean_text(full_name, "full_name", errors, low=2, high=120)
+    email = clean_text(email, "email", errors, low=0, high=254, required=False).lower() or None
+    if email and not EMAIL_PATTERN.match(email):
+        errors["email"] = [gettext("Địa chỉ e-mail không hợp lệ.")]
+    if role not in ROLES:
+        errors["role"] = [gettext("Chọn vai trò.")]
+    if organisation is None or not manages(actor, organisation) or organisation.valid_to is not None:
+        errors["organisation_id"] = [gettext("Chọn một tổ chức đang hoạt động thuộc phạm vi quản lý của bạn.")]
+    elif role in ROLES and not role_fits(role, organisation):
+        errors["role"] = [gettext("Cán bộ công đoàn cơ sở thuộc một công đoàn cơ sở; cán bộ cấp trên và quản trị "
+                                  "thuộc một tổ chức cấp trên.")]
+    return full_name, email
+
+
+def create_user(actor, *, username, full_name, role, organisation, email=None,
+                password: str | None = None) -> tuple[User, str]:
+    """A new account that must change its password at first sign-in. Returns it and its temporary password."""
+    errors: dict[str, list[str]] = {}
+    username = clean_text(username, "username", errors, low=3, high=80).lower()
+    if "username" not in errors and not USERNAME_PATTERN.match(username):
+        errors["username"] = [gettext("Tên đăng nhập chỉ gồm chữ thường không dấu, chữ số, dấu chấm, gạch ngang, "
+                                      "gạch dưới (3 đến 80 ký tự).")]
+    elif "username" not in errors and db.session.scalar(sa.select(User.id).where(User.username == username)):
+        errors["username"] = [gettext("Tên đăng nhập %(username)s đã được dùng.", username=username)]
+    full_name, email = _check_fields(errors, full_name=full_name, email=email, role=role, organisation=organisation,
+                                     actor=actor)
+    if password is not None:
+        check_new_password(password, errors)
+    if errors:
+        raise Invalid(gettext("Chưa thể tạo tài khoản."), errors)
+    password = password or temporary_password()
+    user = User(username=username, full_name=full_name, role=role, organisation=organisation, email=email,
+                must_change_password=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", "user", user.id, organisation.id, None, snapshot(user, AUDITED))
+    return user, password
+
+
+def update_user(actor, user: User, *, full_name=None, email=..., role=None) -> User:
+    """Change an account's name, e-mail or role (within what its organisation allows)."""
+    _require(actor, user)
+    errors: dict[str, list[str]] = {}
+    full_name, new_email = _check_fields(
+        errors, full_name=user.full_name if full_name is None else full_name,
+        email=user.email if email is ... else email, role=role or user.role, organisation=user.organisation,
+        actor=actor)
+    if errors:
+        raise Invalid(gettext("Chưa thể sửa tài khoản."), errors)
+    before = snapshot(user, AUDITED)
+    user.full_name, user.email, user.role = full_name, new_email, role or user.role
+    if before["role"] != user.role:
+        user.end_sessions()  # what the account may do changed: sign in again
+    after = snapshot(user, AUDITED)
+    if before != after:
+        record(actor, "user.update", "user", user.id, user.organisation_id, before, after)
+    return user
+
+
+def move_user(actor, user: User, organisation: Organisation | None, role: str | None = None) -> User:
+    _require(actor, user)
+    errors: dict[str, list[str]] = {}
+    role = role or user.role
+    _check_fields(errors, full_name=user.full_name, email=user.email, role=role, organisation=organisation,
+                  actor=actor)
+    if not errors and organisation.id == user.organisation_id:
+        errors["organisation_id"] = [gettext("Tài khoản đã thuộc tổ chức này.")]
+    if errors:
+        raise Invalid(gettext("Chưa thể chuyển tài khoản."), errors)
+    before = snapshot(user, AUDITED)
+    user.organisation, user.role = organisation, role
+    user.end_sessions()  # sessions opened for the old organisation would show its pages
+    db.session.flush()
+    record(actor, "user.move", "user", user.id, organisation.id, before, snapshot(user, AUDITED))
+    return user
+
+
+def set_active(actor, user: User, active: bool) -> User:
+    """Deactivate (sessions and tokens end at once; the history keeps the name) or reactivate an account."""
+    _require(actor, user)
+    if user.active == active:
+        return user
+    before = snapshot(user, AUDITED)
+    user.active = active
+    if not active:
+        user.end_sessions()
+    record(actor, "user.reactivate" if active else "user.deactivate", "user", user.id, user.organisation_id,
+           before, snapshot(user, AUDITED))
+    return user
+
+
+def reset_password(actor, user: User) -> str:
+    """A temporary password the user must change at first sign-in; the old one and every session end."""
+    _require(actor, user)
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.end_sessions()
+    record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "temporary"})
+    return password
+
+
+def set_password_link_token(user: User) -> str:
+    """A link's token that sets the account's password once: it names the current password hash, so it stops
+    working when the password changes (used, or reset again), and after SET_PASSWORD_LINK_DAYS."""
+    return _serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+
+
+def user_of_link(token: str) -> User | None:
+    try:
+        data = _serializer().loads(token, max_age=SET_PASSWORD_LINK_DAYS * 86400)
+    except BadSignature:
+        return None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) and isinstance(data.get("user"), int) \
+        else None
+    if user is None or not user.active or user.password_hash[-16:] != data.get("hash"):
+        return None
+    return user
+
+
+def issue_set_password_link(actor, user: User) -> str:
+    """Reset by link: the old password stops working now; the token goes to the user (by the admin)."""
+    _require(actor, user)
+    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: only the link opens the account
+    user.must_change_password = True
+    user.end_sessions()
+    record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "link"})
+    db.session.flush()
+    return set_password_link_token(user)
+
+
+def check_new_password(password, errors: dict, field: str = "password") -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD_LENGTH:
+        errors[field] = [gettext("Mật khẩu cần ít nhất %(length)s ký tự.", length=MIN_PASSWORD_LENGTH)]
+    elif len(password) > 200 or "\x00" in password:
+        errors[field] = [gettext("Mật khẩu không hợp lệ.")]
+
+
+def change_password(user: User, new_password: str, repeated: str) -> None:
+    """The user's own new password: every other session and token ends, this one goes on (the caller logs it in
+    again with the new session version)."""
+    errors: dict[str, list[str]] = {}
+    check_new_password(new_password, errors)
+    if not errors and new_password != repeated:
+        errors["repeated"] = [gettext("Hai lần nhập mật khẩu mới không khớp.")]
+    if not errors and user.check_password(new_password):
+        errors["password"] = [gettext("Mật khẩu mới phải khác mật khẩu cũ.")]
+    if errors:
+        raise Invalid(gettext("Chưa thể đổi mật khẩu."), errors)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.end_sessions()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="set-password")
+
+
+def _require(actor, user: User) -> None:
+    if user.organisation_id not in managed_ids(actor):
+        raise NotFound(gettext("Không tìm thấy tài khoản."))
+    if not is_operator(actor) and user.id == actor.id:
+        raise Forbidden(gettext("Không thể tự thay đổi tài khoản của mình ở đây; dùng trang Đổi mật khẩu."))

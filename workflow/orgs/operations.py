@@ -1,0 +1,250 @@
+"""Administering the tree: founding a unit, renaming it from a date, placing it under another parent from a date,
+editing what its documents print, ending it (workflow/restructuring). The admin screens, the API, the import and
+the CLI all call these; each change writes an audit row in the same transaction.
+
+An admin manages the subtree of their own organisation as it stands today (a confederation admin: everything);
+`actor` OPERATOR (the server's commands) manages everything."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext
+
+from .. import clock
+from ..audit.service import record, snapshot
+from ..errors import Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..formatting import format_date
+from .models import LEVEL_RANK, LEVELS, Organisation, OrganisationFormerName, OrganisationPlacement
+from .tree import subtree_on
+
+CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# What a new unit prints unless told otherwise (the union's usual practice per level).
+DEFAULT_ABBREVIATION = {"grassroots": "CĐCS", "upper_grassroots": "CĐ", "province": "LĐLĐ", "confederation": "TLĐ"}
+DEFAULT_SIGNING_BODY = {"grassroots": "BAN CHẤP HÀNH", "upper_grassroots": "BAN THƯỜNG VỤ",
+                        "province": "BAN THƯỜNG VỤ", "confederation": "ĐOÀN CHỦ TỊCH"}
+
+# The fields a document's header and signature print, edited together; not dated (documents already issued keep
+# what they printed, being stored files).
+HEADER_FIELDS = {
+    "short_header_name": (0, 120),
+    "abbreviation": (2, 20),
+    "place_name": (2, 100),
+    "signing_body": (2, 100),
+    "head_title": (2, 100),
+    "head_name": (0, 100),
+}
+AUDITED = ("code", "name", "level", "header_name", *HEADER_FIELDS, "valid_from", "valid_to")
+
+
+def is_operator(actor) -> bool:
+    return getattr(actor, "role", None) == "operator"
+
+
+def managed_ids(actor) -> set[int]:
+    """The organisations the actor administers today (cached per request would not survive the changes it makes)."""
+    if is_operator(actor):
+        return set(db.session.scalars(sa.select(Organisation.id)))
+    if getattr(actor, "role", None) != "admin":
+        return set()
+    return {org.id for org in subtree_on(actor.organisation, clock.today())}
+
+
+def manages(actor, org: Organisation | None) -> bool:
+    return org is not None and org.id in managed_ids(actor)
+
+
+def managed_organisation(actor, org_id) -> Organisation:
+    """The organisation, when the actor administers it; otherwise as if it did not exist."""
+    org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+    if org is None or not (manages(actor, org) or _ended_within(actor, org)):
+        raise NotFound(gettext("Không tìm thấy tổ chức."))
+    return org
+
+
+def _ended_within(actor, org: Organisation) -> bool:
+    """An ended unit stays visible to who manages where it last sat or its successor."""
+    if org.valid_to is None:
+        return False
+    managed = managed_ids(actor)
+    last_parent = org.last_parent
+    return (last_parent is not None and last_parent.id in managed) or (org.successor_id in managed)
+
+
+def clean_text(value, field: str, errors: dict, *, low: int, high: int, required: bool = True) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        errors[field] = [gettext("Phải là chuỗi ký tự.")]
+    elif _CONTROL.search(text):
+        errors[field] = [gettext("Không được chứa ký tự điều khiển.")]
+    elif (required or text) and not low <= len(text) <= high:
+        errors[field] = [gettext("Nhập từ %(low)s đến %(high)s ký tự.", low=max(low, 1), high=high)]
+    return text
+
+
+def check_day(value, field: str, errors: dict, *, required_message: str) -> date | None:
+    if not isinstance(value, date):
+        errors[field] = [required_message]
+        return None
+    return value
+
+
+def create_organisation(actor, *, code, name, level, parent, valid_from=None, header_name=None,
+                        **header) -> Organisation:
+    """Found a unit under `parent` (an Organisation the actor manages) from `valid_from` (default today)."""
+    errors: dict[str, list[str]] = {}
+    code = clean_text(code, "code", errors, low=2, high=60).lower()
+    if "code" not in errors and not CODE_PATTERN.match(code):
+        errors["code"] = [gettext("Mã chỉ gồm chữ thường không dấu, chữ số, dấu chấm, gạch ngang, gạch dưới.")]
+    elif "code" not in errors and db.session.scalar(sa.select(Organisation.id).where(Organisation.code == code)):
+        errors["code"] = [gettext("Mã %(code)s đã được dùng.", code=code)]
+    name = clean_text(name, "name", errors, low=3, high=200)
+    if level not in LEVELS or (level == "confederation" and not is_operator(actor)):
+        errors["level"] = [gettext("Chọn cấp của đơn vị.")]
+    valid_from = clock.today() if valid_from is None else valid_from
+    check_day(valid_from, "valid_from", errors, required_message=gettext("Nhập ngày thành lập (dd/mm/yyyy)."))
+    if parent is None:
+        if not (is_operator(actor) and level in LEVELS and level != "grassroots"):
+            errors["parent"] = [gettext("Chọn tổ chức cấp trên thuộc phạm vi quản lý của bạn.")]
+    elif not manages(actor, parent):
+        errors["parent"] = [gettext("Chọn tổ chức cấp trên thuộc phạm vi quản lý của bạn.")]
+    elif level in LEVELS and LEVEL_RANK[parent.level] <= LEVEL_RANK[level]:
+        errors["parent"] = [gettext("Tổ chức cấp trên phải ở cấp cao hơn đơn vị.")]
+    elif isinstance(valid_from, date) and not parent.in_force(valid_from):
+        errors["parent"] = [gettext("%(parent)s không hoạt động vào ngày %(day)s.", parent=parent.name,
+                                    day=format_date(valid_from))]
+    header_name = clean_text(header_name, "header_name", errors, low=3, high=200, required=False) or name.upper()
+    values = _header_values(header, errors, level=level, parent=parent)
+    if errors:
+        raise Invalid(gettext("Chưa thể thành lập đơn vị."), errors)
+    org = Organisation(code=code, name=name, level=level, header_name=header_name, valid_from=valid_from, **values)
+    db.session.add(org)
+    if parent is not None:
+        db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=valid_from))
+    db.session.flush()
+    record(actor, "organisation.create", "organisation", org.id, org.id, None,
+           dict(snapshot(org, AUDITED), parent=parent.code if parent else None))
+    return org
+
+
+def _header_values(given: dict, errors: dict, *, level=None, parent=None, current: Organisation | None = None) -> dict:
+    unknown = set(given) - set(HEADER_FIELDS)
+    for field in unknown:
+        errors[field] = [gettext("Không có trường này.")]
+    defaults = {
+        "abbreviation": DEFAULT_ABBREVIATION.get(level, ""),
+        "signing_body": DEFAULT_SIGNING_BODY.get(level, ""),
+        "head_title": "CHỦ TỊCH",
+        "place_name": parent.place_name if parent is not None else "",
+        "head_name": "",
+        "short_header_name": None,
+    }
+    values = {}
+    for field, (low, high) in HEADER_FIELDS.items():
+        if field not in given and current is not None:
+            continue
+        value = given.get(field)
+        if value is None or (isinstance(value, str) and not value.strip() and low > 0 and current is None):
+            value = defaults[field]
+        text = clean_text(value, field, errors, low=low, high=high, required=low > 0)
+        values[field] = text or (None if field == "short_header_name" else text)
+    return values
+
+
+def update_header(actor, org: Organisation, **fields) -> Organisation:
+    """Edit what the organisation's documents print (abbreviation, place, signing body, head's title and name, a
+    short header name)."""
+    _require_managed(actor, org, own_allowed=True)
+    errors: dict[str, list[str]] = {}
+    values = _header_values(fields, errors, current=org)
+    if errors:
+        raise Invalid(gettext("Thông tin chưa hợp lệ."), errors)
+    before = snapshot(org, values)
+    for field, value in values.items():
+        setattr(org, field, value)
+    after = snapshot(org, values)
+    if before != after:
+        record(actor, "organisation.header", "organisation", org.id, org.id, before, after)
+    return org
+
+
+def rename_organisation(actor, org: Organisation, *, name, header_name=None, short_header_name=None,
+                        on=None) -> Organisation:
+    """From `on` (not after today) the organisation is called `name`; documents of earlier days keep the old name,
+    and later documents that cite them print it too (Organisation.names_on)."""
+    _require_managed(actor, org, own_allowed=True)
+    errors: dict[str, list[str]] = {}
+    name = clean_text(name, "name", errors, low=3, high=200)
+    header_name = clean_text(header_name, "header_name", errors, low=3, high=200, required=False) or name.upper()
+    short_header_name = clean_text(short_header_name, "short_header_name", errors, low=0, high=120,
+                                   required=False) or None
+    on = clock.today() if on is None else on
+    if check_day(on, "on", errors, required_message=gettext("Nhập ngày bắt đầu dùng tên mới (dd/mm/yyyy).")):
+        last_renamed = org.former_names[-1].valid_to if org.former_names else None
+        if on > clock.today():
+            errors["on"] = [gettext("Ngày đổi tên không được sau hôm nay; hãy thực hiện vào ngày đó.")]
+        elif org.valid_to is not None:
+            errors["on"] = [gettext("%(org)s đã kết thúc hoạt động.", org=org.name)]
+        elif (org.valid_from is not None and on <= org.valid_from) or (last_renamed is not None and on <= last_renamed
+                                                                      + timedelta(days=1)):
+            errors["on"] = [gettext("Ngày đổi tên phải sau ngày thành lập và sau lần đổi tên trước.")]
+    if not errors and (name, header_name) == (org.name, org.header_name):
+        errors["name"] = [gettext("Tên mới trùng tên hiện tại.")]
+    if errors:
+        raise Invalid(gettext("Chưa thể đổi tên."), errors)
+    before = snapshot(org, ("name", "header_name", "short_header_name"))
+    org.former_names.append(OrganisationFormerName(valid_to=on - timedelta(days=1), name=org.name,
+                                                   header_name=org.header_name,
+                                                   short_header_name=org.short_header_name))
+    org.name, org.header_name, org.short_header_name = name, header_name, short_header_name
+    record(actor, "organisation.rename", "organisation", org.id, org.id, before,
+           dict(snapshot(org, ("name", "header_name", "short_header_name")), on=on))
+    return org
+
+
+def move_organisation(actor, org: Organisation, parent: Organisation | None, on=None) -> Organisation:
+    """Place the organisation (with everything under it) under `parent` from `on`. Dossiers already submitted keep
+    the route they were given; later submissions find the new chain."""
+    _require_managed(actor, org, own_allowed=False)
+    errors: dict[str, list[str]] = {}
+    on = clock.today() if on is None else on
+    current = None
+    if check_day(on, "on", errors, required_message=gettext("Nhập ngày chuyển (dd/mm/yyyy).")):
+        current = org.placement_on(on)
+        if org.valid_to is not None:
+            errors["on"] = [gettext("%(org)s đã kết thúc hoạt động.", org=org.name)]
+        elif any(p.valid_from is not None and p.valid_from > on for p in org.placements):
+            errors["on"] = [gettext("Đã có một lần chuyển từ ngày sau ngày này; không thể chuyển trước nó.")]
+        elif org.valid_from is not None and on < org.valid_from:
+            errors["on"] = [gettext("Ngày chuyển không được trước ngày thành lập.")]
+    if parent is None or not manages(actor, parent):
+        errors["parent"] = [gettext("Chọn tổ chức cấp trên thuộc phạm vi quản lý của bạn.")]
+    elif LEVEL_RANK[parent.level] <= LEVEL_RANK[org.level]:
+        errors["parent"] = [gettext("Tổ chức cấp trên phải ở cấp cao hơn đơn vị.")]
+    elif isinstance(on, date) and (parent in subtree_on(org, on) or not parent.in_force(on)):
+        errors["parent"] = [gettext("Chọn một tổ chức đang hoạt động, không trực thuộc %(org)s.", org=org.name)]
+    elif current is not None and current.parent_id == parent.id:
+        errors["parent"] = [gettext("%(org)s đã trực thuộc %(parent)s.", org=org.name, parent=parent.name)]
+    if errors:
+        raise Invalid(gettext("Chưa thể chuyển đơn vị."), errors)
+    before = {"parent": current.parent.code if current else None}
+    if current is not None and current.valid_from == on:
+        current.parent = parent  # placed and moved the same day: the first placement never held
+    else:
+        if current is not None:
+            current.valid_to = on - timedelta(days=1)
+        db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=on))
+    db.session.flush()
+    record(actor, "organisation.move", "organisation", org.id, org.id, before, {"parent": parent.code, "on": on})
+    return org
+
+
+def _require_managed(actor, org: Organisation, *, own_allowed: bool) -> None:
+    if not manages(actor, org):
+        raise NotFound(gettext("Không tìm thấy tổ chức."))
+    if not own_allowed and not is_operator(actor) and org.id == actor.organisation_id:
+        raise Forbidden(gettext("Không thể chuyển hay kết thúc chính tổ chức của bạn; quản trị cấp trên thực hiện."))

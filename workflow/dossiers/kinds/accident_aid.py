@@ -38,7 +38,11 @@ class AccidentAidData(PersonData):
 
 
 class AccidentAidParams(ParamsModel):
-    occasions: dict[str, int] = Field(min_length=1, description="Dịp hỗ trợ và mức tối đa mỗi người (đồng)")
+    occasions: dict[str, int] = Field(
+        min_length=1, description=N_("Dịp hỗ trợ và mức tối đa mỗi người (đồng)"),
+        # How the admin's form shows the pairs: one row per occasion, its name and its cap in đồng.
+        json_schema_extra={"x-key-label": N_("Dịp hỗ trợ"), "x-value-label": N_("Mức tối đa mỗi người"),
+                           "x-unit": "vnd"})
 
 
 class AccidentAid(DossierKind):

@@ -53,13 +53,14 @@ class ChildHeartData(PersonData):
 
 
 class ChildHeartCaps(ParamsModel):
-    congenital_heart: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)")
-    cleft: int = Field(gt=0, description="Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)")
+    congenital_heart: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)"))
+    cleft: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)"))
 
 
 class ChildHeartParams(ParamsModel):
-    max_age_years: int = Field(gt=0, le=18, description="Trẻ phải dưới số tuổi này vào ngày nộp hồ sơ")
-    caps_vnd: ChildHeartCaps
+    max_age_years: int = Field(gt=0, le=18, description=N_("Trẻ phải dưới số tuổi này vào ngày nộp hồ sơ"),
+                               json_schema_extra={"x-unit": "age"})
+    caps_vnd: ChildHeartCaps = Field(description=N_("Mức hỗ trợ tối đa mỗi ca"))
 
 
 def age_limit_reached(birth_date: date, on: date, max_age: int) -> bool:

@@ -57,19 +57,20 @@ class CreativeLabourData(PersonData):
 
 
 class CategoryThreshold(ParamsModel):
-    total_vnd: int = Field(gt=0, description="Tổng giá trị làm lợi của các giải pháp được công nhận (đồng)")
+    total_vnd: int = Field(gt=0, description=N_("Tổng giá trị làm lợi của các giải pháp được công nhận (đồng)"))
     three_consecutive_years_vnd: int | None = Field(
-        default=None, gt=0, description="Hoặc: tổng trong ba năm liên tục, năm nào cũng có giải pháp được công nhận")
+        default=None, gt=0,
+        description=N_("Hoặc: tổng trong ba năm liên tục, năm nào cũng có giải pháp được công nhận"))
 
 
 class Categories(ParamsModel):
-    A: CategoryThreshold
-    B: CategoryThreshold
-    C: CategoryThreshold
+    A: CategoryThreshold = Field(description=CATEGORIES["A"])
+    B: CategoryThreshold = Field(description=CATEGORIES["B"])
+    C: CategoryThreshold = Field(description=CATEGORIES["C"])
 
 
 class CreativeLabourParams(ParamsModel):
-    categories: Categories
+    categories: Categories = Field(description=N_("Ngưỡng giá trị làm lợi theo đối tượng"))
 
 
 def counted(solutions: list[Solution]) -> list[Solution]:

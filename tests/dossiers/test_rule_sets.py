@@ -18,25 +18,29 @@ def admin_form(page):
     return body
 
 
+def heart_fields(new_cap="70.000.000", cleft="15.000.000", max_age="16") -> dict:
+    """The child-heart parameters as the admin's form posts them (admin/params_form.py)."""
+    return {"p-max_age_years": max_age, "p-caps_vnd-congenital_heart": new_cap, "p-caps_vnd-cleft": cleft}
+
+
 def test_admin_adds_a_rule_set_on_screen_and_it_applies_from_its_date(browser, api, today, app):
     page = browser("admin")
     body = admin_form(page)
-    assert "&#34;max_age_years&#34;: 16" in body or '"max_age_years": 16' in body  # prefilled with the rules in force
+    assert 'name="p-max_age_years" id="f-p-max_age_years" value="16"' in body  # prefilled with the rules in force
     province = re.search(r'<option value="(\d+)"[^>]*>Liên đoàn Lao động tỉnh Đồng Nai', body).group(1)
-    params = {"max_age_years": 16, "caps_vnd": {"congenital_heart": 70_000_000, "cleft": 15_000_000}}
 
     bad = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province,
                                              "valid_from": "31/02/2018", "basis": "QĐ 12/QĐ-LĐLĐ",
-                                             "params": '{"max_age_years": 16, "caps_vnd": {"heart": 1}}'})
+                                             **heart_fields(new_cap="")})
     assert bad.status_code == 422
     text = bad.get_data(as_text=True)
-    assert "Nhập ngày bắt đầu áp dụng" in text and "caps_vnd.congenital_heart: thiếu giá trị" in text
-    assert "caps_vnd.heart: không có tham số này" in text and "QĐ 12/QĐ-LĐLĐ" in text  # typed text kept
+    assert "Nhập ngày bắt đầu áp dụng" in text and "Thiếu giá trị." in text
+    assert "QĐ 12/QĐ-LĐLĐ" in text and 'value="15.000.000"' in text  # typed text kept
 
     ok = page.post("/admin/rule-sets/new", {"kind": "child_heart", "jurisdiction_id": province,
-                                            "valid_from": "01/02/2026",
+                                            "valid_from": "01/02/2026", "action": "save",
                                             "basis": "Quyết định số 12/QĐ-LĐLĐ của LĐLĐ tỉnh Đồng Nai",
-                                            "params": json.dumps(params)})
+                                            **heart_fields()})
     assert ok.status_code == 302
     listing = page.get("/admin/rule-sets").get_data(as_text=True)
     assert "Quyết định số 12/QĐ-LĐLĐ" in listing and "từ 01/02/2026" in listing
@@ -61,7 +65,7 @@ def test_admin_cannot_set_rules_outside_their_federation(browser, app, demo_data
         national = db.session.scalar(sa.select(Organisation.id).where(Organisation.code == "tld"))
     response = browser("admin").post("/admin/rule-sets/new", {
         "kind": "child_heart", "jurisdiction_id": str(national), "valid_from": "01/01/2019", "basis": "Thử nghiệm",
-        "params": json.dumps({"max_age_years": 16, "caps_vnd": {"congenital_heart": 1, "cleft": 1}})})
+        "action": "save", **heart_fields(new_cap="1", cleft="1")})
     assert response.status_code == 422
 
 
@@ -96,9 +100,8 @@ def test_cli_refuses_bad_params(app, demo_data):
 
 
 def _post(page, **changes):
-    form = {"kind": "child_heart", "valid_from": "01/03/2026", "basis": "Quyết định số 15/QĐ-LĐLĐ",
-            "params": json.dumps({"max_age_years": 16,
-                                  "caps_vnd": {"congenital_heart": 60_000_000, "cleft": 10_000_000}})}
+    form = {"kind": "child_heart", "valid_from": "01/03/2026", "basis": "Quyết định số 15/QĐ-LĐLĐ", "action": "save",
+            **heart_fields(new_cap="60.000.000", cleft="10.000.000")}
     form.update(changes)
     return page.post("/admin/rule-sets/new", form)
 
@@ -114,12 +117,10 @@ def test_admin_rule_set_refusals(browser, app, demo_data, today):
         ({"jurisdiction_id": str(ids["ldld-binh-phuoc"])}, "Chọn một tổ chức thuộc phạm vi quản lý của bạn."),
         ({"jurisdiction_id": province, "valid_from": "04/01/2026"}, "không áp dụng hồi tố"),
         ({"jurisdiction_id": province, "basis": "x" * 301}, "tối đa 300 ký tự"),
-        ({"jurisdiction_id": province,
-          "params": '{"max_age_years": 16, "caps_vnd": {"congenital_heart": 1' + "0" * 5000 + ', "cleft": 1}}'},
-         "Không phải JSON hợp lệ."),
-        ({"jurisdiction_id": province,
-          "params": '{"max_age_years": 1e400, "caps_vnd": {"congenital_heart": 1, "cleft": 1}}'},
-         "max_age_years: "),
+        ({"jurisdiction_id": province, "p-caps_vnd-congenital_heart": "1" + "0" * 5000},
+         "Phải là số nguyên, ví dụ 1.500.000."),
+        ({"jurisdiction_id": province, "p-max_age_years": "1e400"}, "Phải là số nguyên."),
+        ({"jurisdiction_id": province, "p-max_age_years": "19"}, "Quá lớn."),
     ]
     for changes, message in cases:
         response = _post(page, **changes)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from .auth.models import OPERATOR, ROLES, User
+from .auth.operations import create_user
 from .demo_data import seed_sample_dossiers
 from .dossiers.models import Attachment
 from .dossiers.routing import add_route
@@ -12,10 +13,11 @@ from .dossiers.rules import add_rule_set
 from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
+from .orgs.operations import create_organisation
 from .pdf import storage
 from .pdf.models import BundleBuild, Document
 from .restructuring.operations import end_organisation
-from .seed import seed_demo
+from .seed import seed_demo, seed_national
 from .transaction import unit_of_work
 
 DATE = click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])
@@ -72,6 +74,41 @@ def init_app(app: Flask) -> None:
             user.set_password(password)
             db.session.add(user)
         click.echo(f"Created {role} {username} in {org.name}.")
+
+    @app.cli.command("seed-national")
+    def seed_national_command():
+        """A production start: the Confederation with the national rule sets and routes, nothing else."""
+        with unit_of_work():
+            created = seed_national()
+        click.echo("The Confederation, its rule sets and routes are in place." if created
+                   else "The Confederation is already there; nothing changed.")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--full-name", required=True)
+    @click.option("--email")
+    @click.option("--org", "org_code", required=True, help="The federation's code, e.g. ldld-dong-nai")
+    @click.option("--new-org-name", help="Found the federation first, under --parent, with this name")
+    @click.option("--level", type=click.Choice(["province", "upper_grassroots"]), default="province")
+    @click.option("--parent", "parent_code", default="tld", help="Where a new federation sits (default tld)")
+    @click.option("--place", "place_name", help="Its place name on documents, e.g. Đồng Nai")
+    def create_admin_command(username, full_name, email, org_code, new_org_name, level, parent_code, place_name):
+        """The first admin of a federation (founding it when --new-org-name is given). Prints a temporary password
+        that must be changed at the first sign-in."""
+        try:
+            with unit_of_work():
+                if new_org_name:
+                    org = create_organisation(OPERATOR, code=org_code, name=new_org_name, level=level,
+                                              parent=_organisation(parent_code, "--parent"), valid_from=None,
+                                              place_name=place_name)
+                else:
+                    org = _organisation(org_code, "--org")
+                user, password = create_user(OPERATOR, username=username, full_name=full_name, role="admin",
+                                             organisation=org, email=email)
+        except OperationError as exc:
+            raise _refused(exc) from exc
+        click.echo(f"Created admin {user.username} of {org.name}.")
+        click.echo(f"Temporary password (to change at the first sign-in): {password}")
 
     @app.cli.command("add-rule-set")
     @click.option("--kind", required=True, help="A kind's code, e.g. child_heart (kinds are known at run time)")

@@ -147,12 +147,32 @@ CAMPAIGNS = [
 ]
 
 
+def seed_national() -> Organisation | None:
+    """What every installation starts from: the Confederation, with the national rule sets and routes (their basis
+    in the rows above). None when it is already there. Its head's name is left for the admin to enter."""
+    if db.session.scalar(sa.select(Organisation).where(Organisation.code == "tld")) is not None:
+        return None
+    spec = {key: value for key, value in ORGANISATIONS[0].items() if key not in ("parent", "head_name")}
+    tld = Organisation(**spec, head_name="")
+    db.session.add(tld)
+    for spec in RULE_SETS:
+        if spec["jurisdiction"] == "tld":
+            db.session.add(RuleSet(jurisdiction=tld, **{k: v for k, v in spec.items() if k != "jurisdiction"}))
+    for spec in ROUTES:
+        if spec["jurisdiction"] == "tld":
+            db.session.add(Route(jurisdiction=tld, **{k: v for k, v in spec.items() if k != "jurisdiction"}))
+    db.session.flush()
+    return tld
+
+
 def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
     """Create the demo data once; returns False when it is already there."""
-    if db.session.scalar(sa.select(Organisation).where(Organisation.code == "tld")) is not None:
+    tld = seed_national()
+    if tld is None:
         return False
-    orgs: dict[str, Organisation] = {}
-    for spec in ORGANISATIONS:
+    tld.head_name = ORGANISATIONS[0]["head_name"]
+    orgs: dict[str, Organisation] = {"tld": tld}
+    for spec in ORGANISATIONS[1:]:
         spec = dict(spec)
         parent = spec.pop("parent")
         spec.setdefault("valid_from", None)
@@ -166,11 +186,13 @@ def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
         user.set_password(password)
         db.session.add(user)
     for spec in RULE_SETS:
-        spec = dict(spec)
-        db.session.add(RuleSet(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
+        if spec["jurisdiction"] != "tld":
+            spec = dict(spec)
+            db.session.add(RuleSet(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
     for spec in ROUTES:
-        spec = dict(spec)
-        db.session.add(Route(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
+        if spec["jurisdiction"] != "tld":
+            spec = dict(spec)
+            db.session.add(Route(jurisdiction=orgs[spec.pop("jurisdiction")], **spec))
     for spec in CAMPAIGNS:
         spec = dict(spec)
         phases = [CampaignPhase(name=name, starts_on=start, ends_on=end) for name, start, end in spec.pop("phases")]

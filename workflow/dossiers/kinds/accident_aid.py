@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from flask_babel import gettext
 from pydantic import Field
@@ -38,7 +38,7 @@ class AccidentAidData(PersonData):
 
 
 class AccidentAidParams(ParamsModel):
-    occasions: dict[str, int] = Field(
+    occasions: dict[str, Annotated[int, Field(gt=0, le=MAX_VND)]] = Field(
         min_length=1, description=N_("Dịp hỗ trợ và mức tối đa mỗi người (đồng)"),
         # How the admin's form shows the pairs: one row per occasion, its name and its cap in đồng.
         json_schema_extra={"x-key-label": N_("Dịp hỗ trợ"), "x-value-label": N_("Mức tối đa mỗi người"),

@@ -29,6 +29,18 @@ ACTIONS = {
     "import": N_("Nhập từ Excel"),
 }
 
+# The fields an audit row names, as shown (msgids); others show their own name.
+FIELD_LABELS = {
+    "code": N_("Mã"), "name": N_("Tên"), "level": N_("Cấp"), "header_name": N_("Tên trên tiêu đề"),
+    "short_header_name": N_("Tên viết tắt trên tiêu đề"), "abbreviation": N_("Chữ viết tắt trong số văn bản"),
+    "place_name": N_("Địa danh"), "signing_body": N_("Tập thể lãnh đạo"), "head_title": N_("Chức danh người đứng đầu"),
+    "head_name": N_("Họ tên người đứng đầu"), "valid_from": N_("Từ ngày"), "valid_to": N_("Đến ngày"),
+    "parent": N_("Trực thuộc"), "on": N_("Từ ngày"), "successor": N_("Đơn vị kế thừa"), "reason": N_("Lý do"),
+    "units": N_("Đơn vị trực thuộc"), "users": N_("Tài khoản"), "dossiers": N_("Hồ sơ"),
+    "username": N_("Tên đăng nhập"), "full_name": N_("Họ và tên"), "role": N_("Vai trò"), "email": N_("E-mail"),
+    "active": N_("Đang hoạt động"), "organisation_id": N_("Tổ chức"), "method": N_("Cách đặt lại"),
+}
+
 
 class AdminChange(db.Model):
     """Append-only. `organisation_id` is the unit the change concerns (a user's organisation, a plan's issuer, a
@@ -51,6 +63,11 @@ class AdminChange(db.Model):
     after: Mapped[dict | None] = mapped_column(JSONType)
 
     actor = relationship("User", foreign_keys=[actor_id])
+
+    @staticmethod
+    def field_label(field: str) -> str:
+        """A msgid, translated where shown."""
+        return FIELD_LABELS.get(field, field)
 
     @property
     def action_label(self) -> str:

@@ -190,7 +190,8 @@ def run_import(actor, data: bytes, *, write: bool) -> ImportResult:
             continue
         try:
             user, _ = create_user(actor, username=texts.get("username"), full_name=texts.get("full_name"),
-                                  role=texts.get("role"), organisation=organisation, email=texts.get("email"))
+                                  role=texts.get("role"), organisation=organisation, email=texts.get("email"),
+                                  by_link=True)
             row.created_id = user.id
         except OperationError as exc:
             row.errors = _messages(exc, labels)

@@ -59,6 +59,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
+    def set_unusable_password(self) -> None:
+        """No password opens the account (werkzeug finds no method in the hash); a random tail keeps one-time
+        links, which name the hash's tail, distinct."""
+        self.password_hash = "!" + secrets.token_urlsafe(32)
+
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 

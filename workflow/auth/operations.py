@@ -57,8 +57,10 @@ def _check_fields(errors: dict, *, full_name, email, role, organisation, actor) 
 
 
 def create_user(actor, *, username, full_name, role, organisation, email=None,
-                password: str | None = None) -> tuple[User, str]:
-    """A new account that must change its password at first sign-in. Returns it and its temporary password."""
+                password: str | None = None, by_link: bool = False) -> tuple[User, str | None]:
+    """A new account that must change its password at first sign-in. Returns it and its temporary password, or
+    None `by_link`: then no password opens it, only a one-time link (set_password_link_token), and no slow hash is
+    computed for a password nobody would know (an import of hundreds of accounts)."""
     errors: dict[str, list[str]] = {}
     username = clean_text(username, "username", errors, low=3, high=80).lower()
     if "username" not in errors and not USERNAME_PATTERN.match(username):
@@ -72,10 +74,14 @@ def create_user(actor, *, username, full_name, role, organisation, email=None,
         check_new_password(password, errors)
     if errors:
         raise Invalid(gettext("Chưa thể tạo tài khoản."), errors)
-    password = password or temporary_password()
     user = User(username=username, full_name=full_name, role=role, organisation=organisation, email=email,
                 must_change_password=True)
-    user.set_password(password)
+    if by_link:
+        password = None
+        user.set_unusable_password()
+    else:
+        password = password or temporary_password()
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     record(actor, "user.create", "user", user.id, organisation.id, None, snapshot(user, AUDITED))
@@ -166,7 +172,7 @@ def user_of_link(token: str) -> User | None:
 def issue_set_password_link(actor, user: User) -> str:
     """Reset by link: the old password stops working now; the token goes to the user (by the admin)."""
     _require(actor, user)
-    user.set_password(secrets.token_urlsafe(32))  # nobody knows it: only the link opens the account
+    user.set_unusable_password()  # only the link opens the account
     user.must_change_password = True
     user.end_sessions()
     record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "link"})

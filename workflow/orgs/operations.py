@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask_babel import gettext
 
 from .. import clock
@@ -46,12 +47,23 @@ def is_operator(actor) -> bool:
 
 
 def managed_ids(actor) -> set[int]:
-    """The organisations the actor administers today (cached per request would not survive the changes it makes)."""
-    if is_operator(actor):
-        return set(db.session.scalars(sa.select(Organisation.id)))
-    if getattr(actor, "role", None) != "admin":
-        return set()
-    return {org.id for org in subtree_on(actor.organisation, clock.today())}
+    """The organisations the actor administers today. Kept for the request (an import asks once a row), extended
+    by create_organisation and dropped by the changes that reshape the tree (forget_managed)."""
+    cache = g.setdefault("managed_ids", {}) if has_app_context() else {}
+    key = getattr(actor, "id", None)
+    if key not in cache:
+        if is_operator(actor):
+            cache[key] = set(db.session.scalars(sa.select(Organisation.id)))
+        elif getattr(actor, "role", None) != "admin":
+            cache[key] = set()
+        else:
+            cache[key] = {org.id for org in subtree_on(actor.organisation, clock.today())}
+    return cache[key]
+
+
+def forget_managed() -> None:
+    if has_app_context():
+        g.pop("managed_ids", None)
 
 
 def manages(actor, org: Organisation | None) -> bool:
@@ -126,6 +138,10 @@ def create_organisation(actor, *, code, name, level, parent, valid_from=None, he
     if parent is not None:
         db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=valid_from))
     db.session.flush()
+    if valid_from <= clock.today():
+        for managed in (g.get("managed_ids") or {}).values() if has_app_context() else ():
+            if parent is None or parent.id in managed:
+                managed.add(org.id)
     record(actor, "organisation.create", "organisation", org.id, org.id, None,
            dict(snapshot(org, AUDITED), parent=parent.code if parent else None))
     return org
@@ -239,6 +255,7 @@ def move_organisation(actor, org: Organisation, parent: Organisation | None, on=
             current.valid_to = on - timedelta(days=1)
         db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=on))
     db.session.flush()
+    forget_managed()
     record(actor, "organisation.move", "organisation", org.id, org.id, before, {"parent": parent.code, "on": on})
     return org
 

@@ -27,6 +27,7 @@ from ..errors import Forbidden, Invalid
 from ..extensions import db
 from ..formatting import format_date
 from ..orgs.models import LEVEL_RANK, Organisation, OrganisationPlacement
+from ..orgs.operations import forget_managed
 from ..orgs.tree import subtree_on
 from ..states import FINAL_STATES
 
@@ -145,6 +146,7 @@ def end_organisation(actor, org: Organisation, on: date, successor: Organisation
             user.organisation = successor
     db.session.flush()
     g.pop("predecessor_ids", None)  # the successor now speaks for the ended organisation
+    forget_managed()
     for dossier in ending.dossiers:
         if successor is not None:
             transfer_dossier(actor, dossier, org, successor, text)

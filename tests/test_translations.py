@@ -223,7 +223,10 @@ def test_an_english_user_sees_english_screens(api, browser, english, untranslate
         },
         "admin": {
             "/admin/rule-sets": [en("Bộ quy định theo loại hồ sơ")],
-            "/admin/rule-sets/new": [en("Thêm bộ quy định"), en("Tham số (JSON)")],
+            # the kind first, then its parameters as labelled fields
+            "/admin/rule-sets/new": [en("Thêm bộ quy định"), en("Chọn loại hồ sơ")],
+            "/admin/rule-sets/new?kind=accident_aid": [en("Thêm bộ quy định"), en("Tham số"),
+                                                       en("Dịp hỗ trợ và mức tối đa mỗi người (đồng)")],
         },
     }
     problems = []

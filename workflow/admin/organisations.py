@@ -16,6 +16,7 @@ from ..dossiers.models import Dossier, DossierAccess
 from ..errors import NotFound, OperationError
 from ..extensions import db
 from ..formatting import format_date, parse_screen_date
+from ..i18n import N_
 from ..lists.search import fold
 from ..orgs import operations as org_ops
 from ..orgs.models import LEVEL_RANK, LEVELS, Organisation, OrganisationPlacement
@@ -126,14 +127,15 @@ def _level_options():
     return [(code, gettext(label)) for code, label in LEVELS.items() if LEVEL_RANK[code] < top]
 
 
+# (label, hint) msgids, translated where the form is built.
 HEADER_LABELS = {
-    "short_header_name": ("Tên viết tắt trên tiêu đề văn bản", "Dùng khi tên đầy đủ quá dài cho một dòng, ví dụ "
-                                                                 "“LĐLĐ HUYỆN PHÚ RIỀNG”."),
-    "abbreviation": ("Chữ viết tắt trong số văn bản", "Ví dụ LĐLĐ trong “12/QĐ-LĐLĐ”."),
-    "place_name": ("Địa danh ghi trên văn bản", None),
-    "signing_body": ("Tập thể lãnh đạo (ký thay mặt)", "Ví dụ BAN THƯỜNG VỤ → “TM. BAN THƯỜNG VỤ”."),
-    "head_title": ("Chức danh người đứng đầu", None),
-    "head_name": ("Họ tên người đứng đầu", None),
+    "short_header_name": (N_("Tên viết tắt trên tiêu đề văn bản"),
+                          N_("Dùng khi tên đầy đủ quá dài cho một dòng, ví dụ “LĐLĐ HUYỆN PHÚ RIỀNG”.")),
+    "abbreviation": (N_("Chữ viết tắt trong số văn bản"), N_("Ví dụ LĐLĐ trong “12/QĐ-LĐLĐ”.")),
+    "place_name": (N_("Địa danh ghi trên văn bản"), None),
+    "signing_body": (N_("Tập thể lãnh đạo (ký thay mặt)"), N_("Ví dụ BAN THƯỜNG VỤ → “TM. BAN THƯỜNG VỤ”.")),
+    "head_title": (N_("Chức danh người đứng đầu"), None),
+    "head_name": (N_("Họ tên người đứng đầu"), None),
 }
 
 

@@ -66,6 +66,9 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 MAX_ID = 2**63 - 1  # the largest a database integer holds: a larger number is no row's id
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a name or a title
+
+
 def parse_whole(text) -> int | None:
     """A non-negative whole number typed in ASCII digits, at most 18 of them (an id, a row index, a version);
     None for anything else. str.isdigit() is no test: it accepts '²', which int() refuses."""

@@ -10,8 +10,9 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..auth.models import User
-from ..auth.operations import set_password_link_token
+from ..auth.operations import hand_out_link
 from ..extensions import db
+from ..formatting import is_id, parse_whole
 from ..orgs.operations import managed_ids
 from ..transaction import unit_of_work
 from . import bp
@@ -63,19 +64,22 @@ def run():
 
 @bp.post("/import/result.xlsx")
 def import_result():
-    """The outcome as a file: the rows created and, for each new account still waiting for its first password, a
-    one-time link (derived from the account, so nothing secret is stored)."""
+    """The outcome as a file: the rows created and, for each new account that no password opens yet, a one-time
+    link (derived from the account, so nothing secret is stored; each handed out is audited)."""
     managed = managed_ids(current_user)
     rows = []
     for value in request.form.getlist("row"):
         sheet, _, rest = value.partition("|")
         number, _, rest = rest.partition("|")
         created, _, key = rest.partition("|")
-        if number.isdigit() and created.isdigit() and len(created) < 12:
-            rows.append({"sheet": sheet, "row": int(number), "created_id": int(created), "key": key})
+        number, created = parse_whole(number), parse_whole(created)
+        if number is not None and is_id(created):
+            rows.append({"sheet": sheet, "row": number, "created_id": created, "key": key[:100]})
     user_ids = [r["created_id"] for r in rows if r["sheet"] == USERS_SHEET]
     links = {}
-    for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids))):
-        if user.organisation_id in managed and user.must_change_password and user.active:
-            links[user.id] = url_for("auth.set_password", token=set_password_link_token(user), _external=True)
+    with unit_of_work():
+        for user in db.session.scalars(sa.select(User).where(User.id.in_(user_ids))):
+            if user.organisation_id in managed and user.opened_only_by_link and user.active:
+                links[user.id] = url_for("auth.set_password", token=hand_out_link(current_user, user, "import"),
+                                         _external=True)
     return _xlsx(result_workbook(rows, links), "ket-qua-nhap.xlsx")

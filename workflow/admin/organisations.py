@@ -15,7 +15,7 @@ from ..auth.models import User
 from ..dossiers.models import Dossier, DossierAccess
 from ..errors import NotFound, OperationError
 from ..extensions import db
-from ..formatting import format_date, parse_screen_date
+from ..formatting import format_date, is_id, parse_screen_date, parse_whole
 from ..i18n import N_
 from ..lists.search import fold
 from ..orgs import operations as org_ops
@@ -156,8 +156,8 @@ def _date_or_error(values, field: str, errors: dict, *, default_today: bool = Tr
 
 
 def _parent_from(values, field: str = "parent_id") -> Organisation | None:
-    raw = values.get(field, "")
-    return db.session.get(Organisation, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    org_id = parse_whole(values.get(field, ""))
+    return db.session.get(Organisation, org_id) if is_id(org_id) else None
 
 
 def _form_failed(exc: OperationError) -> dict:

@@ -25,6 +25,7 @@ from ..orgs.operations import create_organisation
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
+MAX_COLUMNS = 30  # the template has 12; a few more are ignored
 
 # (column heading, field of the operation); headings are Vietnamese, as the template gives them out.
 ORGANISATION_COLUMNS = [
@@ -96,10 +97,15 @@ def template_workbook() -> bytes:
 
 
 def _rows(book, title: str, columns) -> list[tuple[int, dict]]:
+    """The sheet's non-empty rows, reading no more than the limits allow whatever size the file declares (a few
+    KB may declare a million rows of 16,384 columns)."""
     if title not in book.sheetnames:
         return []
     sheet = book[title]
-    rows = sheet.iter_rows(values_only=True)
+    if (sheet.max_row or 0) > MAX_ROWS + 1:
+        raise Invalid(gettext("Tối đa %(n)s dòng mỗi lần nhập; sheet “%(sheet)s” có %(rows)s dòng (kể cả dòng "
+                              "trống đã định dạng: hãy xóa chúng).", n=MAX_ROWS, sheet=title, rows=sheet.max_row))
+    rows = sheet.iter_rows(max_row=MAX_ROWS + 1, max_col=MAX_COLUMNS, values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     positions = {fld: header.index(heading) for heading, fld in columns if heading in header}
     found = []
@@ -145,6 +151,8 @@ def run_import(actor, data: bytes, *, write: bool) -> ImportResult:
         user_rows = _rows(book, USERS_SHEET, USER_COLUMNS)
     except Invalid as exc:
         return ImportResult(problem=exc.message)
+    except Exception:  # noqa: BLE001 - a damaged sheet shows only when read, in whatever way openpyxl fails
+        return ImportResult(problem=gettext("Không đọc được tệp Excel. Hãy dùng tệp mẫu của hệ thống."))
     if not org_rows and not user_rows:
         return ImportResult(problem=gettext("Tệp không có dòng nào trong sheet “%(orgs)s” và “%(users)s”.",
                                             orgs=ORGANISATIONS_SHEET, users=USERS_SHEET))

@@ -13,7 +13,7 @@ from ..auth import operations as user_ops
 from ..auth.models import ROLES, User
 from ..errors import NotFound, OperationError
 from ..extensions import db
-from ..formatting import page_number
+from ..formatting import is_id, page_number, parse_whole
 from ..orgs.models import Organisation
 from ..orgs.operations import managed_ids
 from ..orgs.tree import subtree_on
@@ -38,9 +38,9 @@ def _organisation_options():
 def users():
     args = request.args
     query = sa.select(User).where(User.organisation_id.in_(managed_ids(current_user)))
-    org_id = args.get("organisation_id", "")
-    if org_id.isdigit() and len(org_id) < 12:
-        query = query.where(User.organisation_id == int(org_id))
+    org_id = parse_whole(args.get("organisation_id", ""))
+    if is_id(org_id):
+        query = query.where(User.organisation_id == org_id)
     if args.get("role") in ROLES:
         query = query.where(User.role == args["role"])
     if args.get("active") in ("1", "0"):
@@ -73,8 +73,8 @@ def _organisation_field():
 
 
 def _org_of(values) -> Organisation | None:
-    raw = values.get("organisation_id", "")
-    return db.session.get(Organisation, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    org_id = parse_whole(values.get("organisation_id", ""))
+    return db.session.get(Organisation, org_id) if is_id(org_id) else None
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

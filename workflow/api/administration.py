@@ -16,7 +16,7 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.rules import rule_set_for
 from ..errors import Forbidden, Invalid
 from ..extensions import db
-from ..formatting import is_id, page_number
+from ..formatting import is_id, page_number, parse_whole
 from ..orgs import operations as org_ops
 from ..orgs.models import Organisation
 from ..transaction import unit_of_work
@@ -135,8 +135,11 @@ def users():
     """The accounts of the admin's subtree; filters `organisation_id`, `role`, `active` (true/false)."""
     query = sa.select(User).where(User.organisation_id.in_(org_ops.managed_ids(g.api_user)))
     args = request.args
-    if args.get("organisation_id", type=int):
-        query = query.where(User.organisation_id == args.get("organisation_id", type=int))
+    org_id = parse_whole(args.get("organisation_id", ""))
+    if args.get("organisation_id") and not is_id(org_id):
+        raise Invalid(gettext("Tham số không hợp lệ."), {"organisation_id": [gettext("Phải là một mã số.")]})
+    if org_id:
+        query = query.where(User.organisation_id == org_id)
     if args.get("role"):
         query = query.where(User.role == args["role"])
     if args.get("active") in ("true", "false"):
@@ -168,7 +171,7 @@ def create_user():
             raise Invalid(gettext("Chưa thể tạo tài khoản."), {"organisation_id": [gettext("Bắt buộc.")]})
         account, _ = user_ops.create_user(g.api_user, username=body.get("username"),
                                           full_name=body.get("full_name"), role=body.get("role"),
-                                          organisation=organisation, email=body.get("email"))
+                                          organisation=organisation, email=body.get("email"), by_link=True)
     link = url_for("auth.set_password", token=user_ops.set_password_link_token(account), _external=True)
     return user_json(account) | {"set_password_url": link}, 201
 

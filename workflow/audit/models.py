@@ -39,6 +39,7 @@ FIELD_LABELS = {
     "units": N_("Đơn vị trực thuộc"), "users": N_("Tài khoản"), "dossiers": N_("Hồ sơ"),
     "username": N_("Tên đăng nhập"), "full_name": N_("Họ và tên"), "role": N_("Vai trò"), "email": N_("E-mail"),
     "active": N_("Đang hoạt động"), "organisation_id": N_("Tổ chức"), "method": N_("Cách đặt lại"),
+    "context": N_("Nơi thực hiện"),
 }
 
 

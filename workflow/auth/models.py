@@ -64,6 +64,10 @@ class User(UserMixin, db.Model):
         links, which name the hash's tail, distinct."""
         self.password_hash = "!" + secrets.token_urlsafe(32)
 
+    @property
+    def opened_only_by_link(self) -> bool:
+        return self.password_hash.startswith("!")
+
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 

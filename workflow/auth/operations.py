@@ -15,7 +15,7 @@ from ..audit.service import record, snapshot
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..orgs.models import Organisation
-from ..orgs.operations import clean_text, is_operator, managed_ids, manages
+from ..orgs.operations import clean_text, is_operator, managed_ids, manages, unique_or_invalid
 from .models import ROLES, User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -82,8 +82,8 @@ def create_user(actor, *, username, full_name, role, organisation, email=None,
     else:
         password = password or temporary_password()
         user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
+    with unique_or_invalid("username", gettext("Tên đăng nhập %(username)s đã được dùng.", username=username)):
+        db.session.add(user)
     record(actor, "user.create", "user", user.id, organisation.id, None, snapshot(user, AUDITED))
     return user, password
 
@@ -152,9 +152,10 @@ def reset_password(actor, user: User) -> str:
 
 
 def set_password_link_token(user: User) -> str:
-    """A link's token that sets the account's password once: it names the current password hash, so it stops
-    working when the password changes (used, or reset again), and after SET_PASSWORD_LINK_DAYS."""
-    return _serializer().dumps({"user": user.id, "hash": user.password_hash[-16:]})
+    """A link's token that sets the account's password once: it names the current password hash and session
+    version, so it stops working when the password changes (used, or reset again), when the account is
+    deactivated (even if reactivated later), and after SET_PASSWORD_LINK_DAYS."""
+    return _serializer().dumps({"user": user.id, "hash": user.password_hash[-16:], "sessions": user.session_version})
 
 
 def user_of_link(token: str) -> User | None:
@@ -164,9 +165,17 @@ def user_of_link(token: str) -> User | None:
         return None
     user = db.session.get(User, data.get("user")) if isinstance(data, dict) and isinstance(data.get("user"), int) \
         else None
-    if user is None or not user.active or user.password_hash[-16:] != data.get("hash"):
+    if (user is None or not user.active or user.password_hash[-16:] != data.get("hash")
+            or user.session_version != data.get("sessions")):
         return None
     return user
+
+
+def hand_out_link(actor, user: User, context: str) -> str:
+    """A link for an account still waiting for its first password (an import's result), recorded as handed out."""
+    record(actor, "user.reset_password", "user", user.id, user.organisation_id, None,
+           {"method": "link", "context": context})
+    return set_password_link_token(user)
 
 
 def issue_set_password_link(actor, user: User) -> str:

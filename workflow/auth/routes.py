@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 
 from ..errors import Invalid
 from ..extensions import db, login_manager
+from ..formatting import is_id, parse_whole
 from ..redirects import safe_next
 from ..transaction import unit_of_work
 from .models import User
@@ -24,10 +25,11 @@ bp = Blueprint("auth", __name__)
 def load_user(session_id: str):
     """The session's user, while the account is active and the session not ended (User.get_id)."""
     user_id, _, version = session_id.partition(".")
-    if not user_id.isdigit() or not version.isdigit():
+    user_id, version = parse_whole(user_id), parse_whole(version)
+    if not is_id(user_id) or version is None:
         return None  # a session from before session versions, or a forged one: sign in again
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 

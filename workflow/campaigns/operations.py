@@ -17,7 +17,7 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier
 from ..errors import Conflict, Forbidden, Invalid
 from ..extensions import db
-from ..formatting import format_date
+from ..formatting import CONTROL_CHARACTERS, format_date
 from ..orgs.models import Organisation
 from ..orgs.tree import subtree_on, taken_over
 from .models import Campaign, CampaignPhase
@@ -118,7 +118,7 @@ def _text(value, limit: int) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if 0 < len(value) <= limit else None
+    return value if 0 < len(value) <= limit and not CONTROL_CHARACTERS.search(value) else None
 
 
 def _checked(actor, campaign: Campaign | None, *, title, plan_number, plan_date, issuer_id, kinds,

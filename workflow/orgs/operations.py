@@ -7,22 +7,23 @@ An admin manages the subtree of their own organisation as it stands today (a con
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import g, has_app_context
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..audit.service import record, snapshot
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..formatting import format_date
+from ..formatting import CONTROL_CHARACTERS, format_date
 from .models import LEVEL_RANK, LEVELS, Organisation, OrganisationFormerName, OrganisationPlacement
 from .tree import subtree_on
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # What a new unit prints unless told otherwise (the union's usual practice per level).
 DEFAULT_ABBREVIATION = {"grassroots": "CĐCS", "upper_grassroots": "CĐ", "province": "LĐLĐ", "confederation": "TLĐ"}
@@ -91,18 +92,36 @@ def clean_text(value, field: str, errors: dict, *, low: int, high: int, required
     text = value.strip() if isinstance(value, str) else ""
     if value is not None and not isinstance(value, str):
         errors[field] = [gettext("Phải là chuỗi ký tự.")]
-    elif _CONTROL.search(text):
+    elif CONTROL_CHARACTERS.search(text):
         errors[field] = [gettext("Không được chứa ký tự điều khiển.")]
     elif (required or text) and not low <= len(text) <= high:
         errors[field] = [gettext("Nhập từ %(low)s đến %(high)s ký tự.", low=max(low, 1), high=high)]
     return text
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)  # beyond them a date is a typing mistake
+
+
 def check_day(value, field: str, errors: dict, *, required_message: str) -> date | None:
     if not isinstance(value, date):
         errors[field] = [required_message]
         return None
+    if not EARLIEST <= value <= LATEST:
+        errors[field] = [gettext("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")]
+        return None
     return value
+
+
+@contextmanager
+def unique_or_invalid(field: str, message: str):
+    """Rows added inside are flushed in a savepoint: when another request took the same unique value between our
+    check and our write, the form says so instead of failing, and the rest of the transaction stays usable."""
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError as exc:
+        raise Invalid(gettext("Chưa lưu được."), {field: [message]}) from exc
 
 
 def create_organisation(actor, *, code, name, level, parent, valid_from=None, header_name=None,
@@ -126,7 +145,7 @@ def create_organisation(actor, *, code, name, level, parent, valid_from=None, he
         errors["parent"] = [gettext("Chọn tổ chức cấp trên thuộc phạm vi quản lý của bạn.")]
     elif level in LEVELS and LEVEL_RANK[parent.level] <= LEVEL_RANK[level]:
         errors["parent"] = [gettext("Tổ chức cấp trên phải ở cấp cao hơn đơn vị.")]
-    elif isinstance(valid_from, date) and not parent.in_force(valid_from):
+    elif "valid_from" not in errors and not parent.in_force(valid_from):
         errors["parent"] = [gettext("%(parent)s không hoạt động vào ngày %(day)s.", parent=parent.name,
                                     day=format_date(valid_from))]
     header_name = clean_text(header_name, "header_name", errors, low=3, high=200, required=False) or name.upper()
@@ -134,10 +153,10 @@ def create_organisation(actor, *, code, name, level, parent, valid_from=None, he
     if errors:
         raise Invalid(gettext("Chưa thể thành lập đơn vị."), errors)
     org = Organisation(code=code, name=name, level=level, header_name=header_name, valid_from=valid_from, **values)
-    db.session.add(org)
-    if parent is not None:
-        db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=valid_from))
-    db.session.flush()
+    with unique_or_invalid("code", gettext("Mã %(code)s đã được dùng.", code=code)):
+        db.session.add(org)
+        if parent is not None:
+            db.session.add(OrganisationPlacement(organisation=org, parent=parent, valid_from=valid_from))
     if valid_from <= clock.today():
         for managed in (g.get("managed_ids") or {}).values() if has_app_context() else ():
             if parent is None or parent.id in managed:

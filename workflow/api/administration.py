@@ -2,6 +2,7 @@
 the screens: workflow/orgs/operations.py, workflow/auth/operations.py), and the rule sets in force for the caller."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date
 from functools import wraps
 
@@ -61,6 +62,24 @@ def _organisation_of(body: dict, field: str) -> Organisation | None:
     return org
 
 
+def _refuse_unknown(body: dict, known) -> None:
+    unknown = set(body) - set(known)
+    if unknown:
+        raise Invalid(gettext("Có trường không hợp lệ."), {field: [gettext("Không có trường này.")]
+                                                           for field in sorted(unknown)})
+
+
+@contextmanager
+def _parent_as_parent_id():
+    """The operations name the parent `parent` (the screens' field); the API's body calls it `parent_id`."""
+    try:
+        yield
+    except Invalid as exc:
+        if "parent" in exc.errors:
+            exc.errors["parent_id"] = exc.errors.pop("parent")
+        raise
+
+
 def organisation_detail(org: Organisation) -> dict:
     return organisation_json(org) | {field: getattr(org, field) for field in ("header_name", *HEADER_FIELDS)} | {
         "former_names": [{"name": f.name, "header_name": f.header_name, "valid_to": iso(f.valid_to)}
@@ -80,11 +99,8 @@ def organisation(org_id):
 def create_organisation():
     """`{"code", "name", "level", "parent_id", "valid_from"?, "header_name"?, <header fields>?}`"""
     body = json_body()
-    unknown = set(body) - {"code", "name", "level", "parent_id", "valid_from", "header_name", *HEADER_FIELDS}
-    if unknown:
-        raise Invalid(gettext("Có trường không hợp lệ."), {field: [gettext("Không có trường này.")]
-                                                           for field in sorted(unknown)})
-    with unit_of_work():
+    _refuse_unknown(body, {"code", "name", "level", "parent_id", "valid_from", "header_name", *HEADER_FIELDS})
+    with unit_of_work(), _parent_as_parent_id():
         parent = _organisation_of(body, "parent_id")
         org = org_ops.create_organisation(
             g.api_user, code=body.get("code"), name=body.get("name"), level=body.get("level"), parent=parent,
@@ -97,20 +113,18 @@ def create_organisation():
 @token_required
 @admin_required
 def change_organisation(org_id):
-    """Any of: the header fields; `{"name", "header_name"?, "short_header_name"?, "on"?}` to rename from a date;
-    `{"parent_id", "on"?}` to place under another parent from a date. Ending stays on the screen and the CLI,
-    which preview what moves."""
+    """Any of: the header fields; `{"name"?, "header_name"?, "short_header_name"?, "on"?}` to rename from a date
+    (the header name alone: the same name, a new header); `{"parent_id", "on"?}` to place under another parent
+    from a date. Ending stays on the screen and the CLI, which preview what moves."""
     body = json_body()
     org = org_ops.managed_organisation(g.api_user, org_id)
-    unknown = set(body) - {"name", "header_name", "on", "parent_id", *HEADER_FIELDS}
-    if unknown:
-        raise Invalid(gettext("Có trường không hợp lệ."), {field: [gettext("Không có trường này.")]
-                                                           for field in sorted(unknown)})
-    with unit_of_work():
+    _refuse_unknown(body, {"name", "header_name", "on", "parent_id", *HEADER_FIELDS})
+    with unit_of_work(), _parent_as_parent_id():
         on = _day(body, "on")
         header = {field: body[field] for field in HEADER_FIELDS if field in body and field != "short_header_name"}
-        if "name" in body:
-            org_ops.rename_organisation(g.api_user, org, name=body["name"], header_name=body.get("header_name"),
+        if "name" in body or "header_name" in body:
+            org_ops.rename_organisation(g.api_user, org, name=body.get("name", org.name),
+                                        header_name=body.get("header_name"),
                                         short_header_name=body.get("short_header_name", org.short_header_name),
                                         on=on)
         elif "short_header_name" in body:
@@ -165,6 +179,7 @@ def create_user():
     """`{"username", "full_name", "role", "organisation_id", "email"?}` → 201, the account and a one-time link to
     set its password (`set_password_url`), shown this once."""
     body = json_body()
+    _refuse_unknown(body, {"username", "full_name", "role", "organisation_id", "email"})
     with unit_of_work():
         organisation = _organisation_of(body, "organisation_id")
         if organisation is None:
@@ -184,10 +199,7 @@ def change_user(user_id):
     of the account ends at once)."""
     body = json_body()
     account = user_ops.managed_user(g.api_user, user_id)
-    unknown = set(body) - {"full_name", "email", "role", "organisation_id", "active"}
-    if unknown:
-        raise Invalid(gettext("Có trường không hợp lệ."), {field: [gettext("Không có trường này.")]
-                                                           for field in sorted(unknown)})
+    _refuse_unknown(body, {"full_name", "email", "role", "organisation_id", "active"})
     if "active" in body and not isinstance(body["active"], bool):
         raise Invalid(gettext("Có trường không hợp lệ."), {"active": [gettext("Phải là đúng hoặc sai.")]})
     with unit_of_work():

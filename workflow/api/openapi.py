@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 description of API v1; the kinds' data schemas come from their pydantic models."""
+from ..auth.models import ROLES
+from ..auth.operations import USERNAME_PATTERN
 from ..dossiers.kinds import KINDS
 from ..lists.query import SORTS
 from ..orgs.models import LEVELS
+from ..orgs.operations import CODE_PATTERN, HEADER_FIELDS
 from ..states import EVENTS, STATES, TREE_EVENTS
 
 USER_EVENTS = [event for event in EVENTS if event not in TREE_EVENTS]
@@ -15,10 +18,36 @@ def _json(schema):
     return {"content": {"application/json": {"schema": schema}}}
 
 
-def _errors(*codes):
+def _errors(*codes, described=None):
     text = {401: "No or bad token", 403: "Not allowed", 404: "Not found or not visible to you",
-            409: "Stale version or event not allowed in this state", 413: "Too large", 422: "Invalid input"}
+            409: "Stale version or event not allowed in this state", 413: "Too large", 422: "Invalid input",
+            **(described or {})}
     return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
+
+
+# The administration's answers (workflow/api/administration.py): only admins, within their subtree.
+ADMIN_ERRORS = {403: "Not an admin (or an admin changing their own account or moving their own organisation)",
+                404: "Not found, or outside the subtree the admin manages",
+                422: "Invalid input; `errors` names each field (unknown fields too)"}
+
+
+def _admin_errors(*codes):
+    return _errors(*codes, described=ADMIN_ERRORS)
+
+
+def _text(low, high, description=None):
+    schema = {"type": "string", "minLength": low, "maxLength": high}
+    return schema | ({"description": description} if description else {})
+
+
+HEADER_DESCRIPTIONS = {
+    "short_header_name": "A shorter name for the header's first line (empty: none)",
+    "abbreviation": "In document numbers, e.g. LĐLĐ in 05/TTr-LĐLĐ",
+    "place_name": "Before the date, e.g. Đồng Nai",
+    "signing_body": "The collective that signs, e.g. BAN THƯỜNG VỤ",
+    "head_title": "The signer's title, e.g. CHỦ TỊCH",
+    "head_name": "The signer's name (empty: left blank)",
+}
 
 
 def openapi_document() -> dict:
@@ -29,6 +58,10 @@ def openapi_document() -> dict:
         kind_data[f"{code}_data"] = schema
     id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
     secured = [{"bearer": []}]
+    header_fields = {field: _text(low if field != "short_header_name" else 0, high, HEADER_DESCRIPTIONS.get(field))
+                     for field, (low, high) in HEADER_FIELDS.items()}
+    header_name = _text(3, 200, "The name as the documents' header prints it (default: the name in capitals)")
+    day = {"type": "string", "format": "date"}
     schemas = {
         **nested,
         **kind_data,
@@ -48,6 +81,74 @@ def openapi_document() -> dict:
             "placements": {"type": "array", "items": {"type": "object", "properties": {
                 "parent": _ref("Org"), "valid_from": {"type": "string", "format": "date"},
                 "valid_to": {"type": ["string", "null"], "format": "date"}}}}}},
+        "OrganisationDetail": {"allOf": [_ref("Organisation"), {
+            "type": "object", "required": ["header_name", *HEADER_FIELDS, "former_names"], "properties": {
+                "header_name": {"type": "string"},
+                **{field: {"type": ["string", "null"] if field == "short_header_name" else "string",
+                           **({"description": HEADER_DESCRIPTIONS[field]} if field in HEADER_DESCRIPTIONS else {})}
+                   for field in HEADER_FIELDS},
+                "former_names": {"type": "array", "description": "Earlier names, oldest first", "items": {
+                    "type": "object", "required": ["name", "header_name", "valid_to"], "properties": {
+                        "name": {"type": "string"}, "header_name": {"type": "string"},
+                        "valid_to": {**day, "description": "The last day the name was used"}}}}}}]},
+        "OrganisationCreate": {
+            "type": "object", "required": ["code", "name", "level", "parent_id"], "additionalProperties": False,
+            "properties": {
+                "code": {"type": "string", "pattern": CODE_PATTERN.pattern, "description": "Unique"},
+                "name": _text(3, 200),
+                "level": {"type": "string", "enum": [level for level in LEVELS if level != "confederation"],
+                          "description": "Below the parent's level"},
+                "parent_id": {"type": "integer", "description": "An organisation the admin manages, in force on "
+                                                                "valid_from"},
+                "valid_from": {**day, "description": "Founded on (default: today)"},
+                "header_name": header_name,
+                **header_fields}},
+        "OrganisationChange": {
+            "type": "object", "additionalProperties": False,
+            "description": "Header fields are changed in place; `name` and/or `header_name` rename the organisation "
+                           "from `on` (earlier documents keep the former name); `parent_id` places it, with "
+                           "everything under it, under another parent from `on`.",
+            "properties": {
+                "name": _text(3, 200), "header_name": header_name, **header_fields,
+                "parent_id": {"type": "integer", "description": "A higher-level organisation the admin manages, "
+                                                                "not under this one"},
+                "on": {**day, "description": "From when a rename or a move holds (default: today; a rename not "
+                                             "after today)"}}},
+        "User": {"type": "object", "required": ["id", "username", "full_name", "email", "role", "organisation",
+                                                "active", "must_change_password"], "properties": {
+            "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"},
+            "email": {"type": ["string", "null"], "format": "email"},
+            "role": {"type": "string", "enum": list(ROLES)}, "organisation": _ref("Org"),
+            "active": {"type": "boolean"},
+            "must_change_password": {"type": "boolean",
+                                     "description": "No API token until the user sets a password on the site"}}},
+        "UserCreate": {
+            "type": "object", "required": ["username", "full_name", "role", "organisation_id"],
+            "additionalProperties": False, "properties": {
+                "username": {"type": "string", "pattern": USERNAME_PATTERN.pattern, "description": "Unique"},
+                "full_name": _text(2, 120),
+                "role": {"type": "string", "enum": list(ROLES),
+                         "description": "officer for a grassroots union; staff and admin for an upper organisation"},
+                "organisation_id": {"type": "integer", "description": "An organisation in force that the admin "
+                                                                      "manages"},
+                "email": {"type": ["string", "null"], "format": "email", "maxLength": 254}}},
+        "UserChange": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "full_name": _text(2, 120),
+                "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
+                "role": {"type": "string", "enum": list(ROLES), "description": "Ends the account's sessions"},
+                "organisation_id": {"type": "integer", "description": "Move the account (with `role`, when the new "
+                                                                      "organisation needs another); ends its "
+                                                                      "sessions"},
+                "active": {"type": "boolean", "description": "false: every session and API token of the account "
+                                                            "ends at once"}}},
+        "RuleSet": {"type": "object", "required": ["id", "kind", "jurisdiction", "valid_from", "valid_to", "basis",
+                                                   "params"], "properties": {
+            "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)}, "jurisdiction": _ref("Org"),
+            "valid_from": day, "valid_to": {"type": ["string", "null"], "format": "date"},
+            "basis": {"type": "string", "description": "The regulation it rests on"},
+            "params": {"type": "object", "description": "The kind's limits (caps, occasions, ages), as its rules "
+                                                        "read them"}}},
         "RouteStep": {"type": "object", "required": ["org", "role"], "properties": {
             "org": _ref("Org"), "role": {"type": "string", "enum": ["review", "decide"]}}},
         "Route": {"type": "object", "properties": {
@@ -216,7 +317,59 @@ def openapi_document() -> dict:
             "responses": {"200": {"description": "Organisations", **_json({"type": "object", "properties": {
                 "organisations": {"type": "array", "items": _ref("Organisation")}, "page": {"type": "integer"},
                 "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "total": {"type": "integer"}}})},
-                **_errors(401, 422)}}},
+                **_errors(401, 422)}},
+            "post": {"summary": "Found an organisation under one the admin manages (admins)", "security": secured,
+                     "requestBody": {"required": True, **_json(_ref("OrganisationCreate"))},
+                     "responses": {"201": {"description": "Founded", **_json(_ref("OrganisationDetail"))},
+                                   **_admin_errors(401, 403, 422)}}},
+        "/organisations/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "An organisation the admin manages, with what its documents print (admins)",
+                    "security": secured,
+                    "responses": {"200": {"description": "Organisation", **_json(_ref("OrganisationDetail"))},
+                                  **_admin_errors(401, 403, 404)}},
+            "patch": {"summary": "Edit the header fields, rename from a date, or move under another parent from a "
+                                 "date (admins; ending an organisation stays on the site and the CLI)",
+                      "security": secured, "requestBody": {"required": True, **_json(_ref("OrganisationChange"))},
+                      "responses": {"200": {"description": "Organisation", **_json(_ref("OrganisationDetail"))},
+                                    **_admin_errors(401, 403, 404, 422)}}},
+        "/users": {
+            "get": {"summary": "The accounts of the admin's subtree (admins)", "security": secured, "parameters": [
+                {"name": "organisation_id", "in": "query", "schema": {"type": "integer"}},
+                {"name": "role", "in": "query", "schema": {"type": "string", "enum": list(ROLES)}},
+                {"name": "active", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}],
+                "responses": {"200": {"description": "One page of accounts, by username", **_json({
+                    "type": "object", "properties": {
+                        "users": {"type": "array", "items": _ref("User")}, "page": {"type": "integer"},
+                        "per_page": {"type": "integer"}, "pages": {"type": "integer"},
+                        "total": {"type": "integer"}}})}, **_admin_errors(401, 403, 422)}},
+            "post": {"summary": "Create an account (admins); no password opens it until the user follows the "
+                                "one-time link", "security": secured,
+                     "requestBody": {"required": True, **_json(_ref("UserCreate"))},
+                     "responses": {"201": {"description": "Created; the link is shown this once", **_json({
+                         "allOf": [_ref("User"), {"type": "object", "required": ["set_password_url"], "properties": {
+                             "set_password_url": {"type": "string", "format": "uri",
+                                                  "description": "A page where the user sets a password, once, "
+                                                                 "within 3 days"}}}]})},
+                                   **_admin_errors(401, 403, 422)}}},
+        "/users/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "An account of the admin's subtree (admins)", "security": secured,
+                    "responses": {"200": {"description": "Account", **_json(_ref("User"))},
+                                  **_admin_errors(401, 403, 404)}},
+            "patch": {"summary": "Change an account's name, e-mail, role, organisation or whether it is active "
+                                 "(admins; not their own account)", "security": secured,
+                      "requestBody": {"required": True, **_json(_ref("UserChange"))},
+                      "responses": {"200": {"description": "Account", **_json(_ref("User"))},
+                                    **_admin_errors(401, 403, 404, 422)}}},
+        "/rule-sets": {"get": {"summary": "Each kind's rule set in force today for your organisation",
+                               "security": secured,
+                               "responses": {"200": {"description": "Rule sets", **_json({
+                                   "type": "object", "properties": {
+                                       "rule_sets": {"type": "array", "items": _ref("RuleSet")},
+                                       "on": {"type": "string", "format": "date"}}})}, **_errors(401)}}},
         "/routes": {"get": {"summary": "Each kind's route in force today for your organisation", "security": secured,
                             "responses": {"200": {"description": "Routes", **_json({"type": "object", "properties": {
                                 "routes": {"type": "array", "items": _ref("Route")},

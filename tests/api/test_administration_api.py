@@ -204,9 +204,6 @@ def test_invalid_organisations_are_refused_naming_the_field(app, api):
     assert _audit_rows(app) == audited
 
 
-@pytest.mark.xfail(strict=True, reason="workflow/orgs/operations.py _header_values: an unknown level has no "
-                                       "default abbreviation and signing body, so their errors come with the "
-                                       "level's although the client sent neither")
 def test_an_unknown_level_is_the_only_error(app, api):
     answer = api.post("admin", ORGS, _commune(parent_id=_org_id(app, "ldld-dong-nai"), level="district"))
     assert set(answer.json["errors"]) == {"level"}

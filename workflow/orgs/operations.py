@@ -166,6 +166,10 @@ def create_organisation(actor, *, code, name, level, parent, valid_from=None, he
     return org
 
 
+# Header fields whose default comes from another field of the new unit.
+DEFAULT_SOURCE = {"abbreviation": "level", "signing_body": "level", "place_name": "parent"}
+
+
 def _header_values(given: dict, errors: dict, *, level=None, parent=None, current: Organisation | None = None) -> dict:
     unknown = set(given) - set(HEADER_FIELDS)
     for field in unknown:
@@ -184,6 +188,8 @@ def _header_values(given: dict, errors: dict, *, level=None, parent=None, curren
             continue
         value = given.get(field)
         if value is None or (isinstance(value, str) and not value.strip() and low > 0 and current is None):
+            if DEFAULT_SOURCE.get(field) in errors:
+                continue  # its default depends on a field already refused: one error, not three
             value = defaults[field]
         text = clean_text(value, field, errors, low=low, high=high, required=low > 0)
         values[field] = text or (None if field == "short_header_name" else text)

@@ -25,44 +25,58 @@ from .orgs.models import Organisation, OrganisationPlacement
 ORGANISATIONS = [
     dict(code="tld", level="confederation", name="Tổng Liên đoàn Lao động Việt Nam",
          header_name="TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", abbreviation="TLĐ", place_name="Hà Nội",
-         signing_body="ĐOÀN CHỦ TỊCH", head_name="Nguyễn Văn Thành", parent=None),
+         signing_body="ĐOÀN CHỦ TỊCH", head_name="Nguyễn Văn Thành", parent=None,
+         drafting_unit="CSPL", finance_office="Ban Tài chính"),
     dict(code="ldld-binh-phuoc", level="province", name="Liên đoàn Lao động tỉnh Bình Phước",
          header_name="LIÊN ĐOÀN LAO ĐỘNG TỈNH BÌNH PHƯỚC", abbreviation="LĐLĐ", place_name="Bình Phước",
-         signing_body="BAN THƯỜNG VỤ", head_name="Lê Thị Xuân Trang", parent="tld"),
+         signing_body="BAN THƯỜNG VỤ", head_name="Lê Thị Xuân Trang", parent="tld",
+         drafting_unit="CSPL", finance_office="Ban Tài chính", office_address="trụ sở Liên đoàn Lao động tỉnh"),
     dict(code="ldld-dong-nai", level="province", name="Liên đoàn Lao động tỉnh Đồng Nai",
          header_name="LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", abbreviation="LĐLĐ", place_name="Đồng Nai",
-         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Thị Như Ý", parent="tld"),
+         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Thị Như Ý", parent="tld",
+         # a deputy signs for the chair (KT.), as provincial federations commonly do for support decisions
+         signing_authority="KT.", signer_title="PHÓ CHỦ TỊCH", signer_name="Phạm Văn Lực",
+         drafting_unit="CSPL", finance_office="Ban Tài chính"),
     dict(code="ldld-phu-rieng", level="upper_grassroots", name="Liên đoàn Lao động huyện Phú Riềng",
          header_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG", abbreviation="LĐLĐ", place_name="Phú Riềng",
-         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-binh-phuoc"),
+         signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-binh-phuoc",
+         drafting_unit="VP", finance_office="Bộ phận Tài chính", record_approval=True),
     dict(code="ldld-bu-dang", level="upper_grassroots", name="Liên đoàn Lao động huyện Bù Đăng",
          header_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN BÙ ĐĂNG", abbreviation="LĐLĐ", place_name="Bù Đăng",
-         signing_body="BAN THƯỜNG VỤ", head_name="Điểu Thị Hường", parent="ldld-binh-phuoc"),
+         signing_body="BAN THƯỜNG VỤ", head_name="Điểu Thị Hường", parent="ldld-binh-phuoc",
+         drafting_unit="VP", finance_office="Bộ phận Tài chính"),
     dict(code="cd-xa-phu-rieng", level="upper_grassroots", name="Công đoàn xã Phú Riềng",
          header_name="CÔNG ĐOÀN XÃ PHÚ RIỀNG", abbreviation="CĐX", place_name="Phú Riềng",
          signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-dong-nai",
-         valid_from=date(2025, 7, 1)),
+         valid_from=date(2025, 7, 1), drafting_unit="VP", finance_office="Bộ phận Tài chính", record_approval=True),
     dict(code="cd-xa-bu-dang", level="upper_grassroots", name="Công đoàn xã Bù Đăng",
          header_name="CÔNG ĐOÀN XÃ BÙ ĐĂNG", abbreviation="CĐX", place_name="Bù Đăng",
          signing_body="BAN THƯỜNG VỤ", head_name="Điểu Thị Hường", parent="ldld-dong-nai",
-         valid_from=date(2025, 7, 1)),
+         valid_from=date(2025, 7, 1), drafting_unit="VP", finance_office="Bộ phận Tài chính"),
     dict(code="cdcs-cao-su-phu-rieng", level="grassroots",
          name="Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng",
-         header_name="CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG", abbreviation="CĐCS", place_name="Phú Riềng",
-         signing_body="BAN CHẤP HÀNH", head_name="Trần Quốc Dũng", parent="ldld-phu-rieng"),
+         header_name="CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG", short_header_name="CĐCS CTY CAO SU PHÚ RIỀNG",
+         abbreviation="CĐCS", place_name="Phú Riềng",
+         signing_body="BAN CHẤP HÀNH", finance_office="Kế toán",
+         head_name="Trần Quốc Dũng", parent="ldld-phu-rieng"),
     dict(code="cdcs-thcs-phu-trung", level="grassroots", name="Công đoàn cơ sở Trường THCS Phú Trung",
          header_name="CÔNG ĐOÀN TRƯỜNG THCS PHÚ TRUNG", abbreviation="CĐCS", place_name="Phú Riềng",
-         signing_body="BAN CHẤP HÀNH", head_name="Phạm Thị Ngọc Ánh", parent="ldld-phu-rieng"),
+         signing_body="BAN CHẤP HÀNH", finance_office="Kế toán",
+         head_name="Phạm Thị Ngọc Ánh", parent="ldld-phu-rieng"),
     dict(code="cdcs-mn-tuoi-hong", level="grassroots", name="Công đoàn cơ sở Trường Mầm non Tuổi Hồng",
          header_name="CÔNG ĐOÀN TRƯỜNG MẦM NON TUỔI HỒNG", abbreviation="CĐCS", place_name="Bù Đăng",
-         signing_body="BAN CHẤP HÀNH", head_name="Hoàng Thị Lụa", parent="ldld-bu-dang"),
+         signing_body="BAN CHẤP HÀNH", finance_office="Kế toán",
+         head_name="Hoàng Thị Lụa", parent="ldld-bu-dang"),
     dict(code="cdcs-th-long-ha", level="grassroots", name="Công đoàn cơ sở Trường Tiểu học Long Hà",
          header_name="CÔNG ĐOÀN TRƯỜNG TIỂU HỌC LONG HÀ", abbreviation="CĐCS", place_name="Phú Riềng",
-         signing_body="BAN CHẤP HÀNH", head_name="Nguyễn Thị Thanh Tâm", parent="ldld-phu-rieng"),
+         signing_body="BAN CHẤP HÀNH", finance_office="Kế toán",
+         head_name="Nguyễn Thị Thanh Tâm", parent="ldld-phu-rieng"),
     dict(code="cdcs-nong-san-dong-xoai", level="grassroots",
          name="Công đoàn cơ sở Công ty Cổ phần Chế biến Nông sản Đồng Xoài",
-         header_name="CÔNG ĐOÀN CÔNG TY CỔ PHẦN CHẾ BIẾN NÔNG SẢN ĐỒNG XOÀI", abbreviation="CĐCS",
-         place_name="Đồng Xoài", signing_body="BAN CHẤP HÀNH", head_name="Lâm Thị Kim Yến", parent="ldld-binh-phuoc"),
+         header_name="CÔNG ĐOÀN CÔNG TY CỔ PHẦN CHẾ BIẾN NÔNG SẢN ĐỒNG XOÀI",
+         short_header_name="CĐCS CTY CP NÔNG SẢN ĐỒNG XOÀI", abbreviation="CĐCS",
+         place_name="Đồng Xoài", signing_body="BAN CHẤP HÀNH", finance_office="Kế toán",
+         head_name="Lâm Thị Kim Yến", parent="ldld-binh-phuoc"),
 ]
 
 # (the organisation, its successor, its last day): the 2025 restructuring, in the order it happened. A public
@@ -89,14 +103,25 @@ USERS = [
     ("tld", "Đỗ Thị Thanh Bình", "staff", "tld"),
 ]
 
+# The regulations as a document's "Căn cứ" cites them (dossiers/citations.py); numbers and dates from
+# domain-research §A. Where a number is not known (a province's fund rules, the Tết plan), none is invented.
+CITE_378 = dict(type="Quyết định", number="378/QĐ-TLĐ", date="2014-03-28",
+                issuer="Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam",
+                subject="ban hành Chương trình “Vì trái tim và nụ cười trẻ thơ”")
+CITE_1564 = dict(type="Quyết định", number="1564/QĐ-TLĐ", date="2014-12-24",
+                 issuer="Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam",
+                 subject="ban hành Quy chế khen thưởng của tổ chức Công đoàn")
+
 RULE_SETS = [
     dict(kind="child_heart", jurisdiction="tld", valid_from=date(2014, 3, 28), valid_to=None,
          basis="Quyết định số 378/QĐ-TLĐ ngày 28/3/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
                "ban hành Chương trình “Vì trái tim và nụ cười trẻ thơ”",
+         citation=dict(CITE_378), fund="Quỹ Bảo trợ trẻ em của Công đoàn Việt Nam",
          params={"max_age_years": 16, "caps_vnd": {"congenital_heart": 50_000_000, "cleft": 10_000_000}}),
     dict(kind="creative_labour", jurisdiction="tld", valid_from=date(2014, 12, 24), valid_to=None,
          basis="Quyết định số 1564/QĐ-TLĐ ngày 24/12/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
                "ban hành Quy chế khen thưởng của tổ chức Công đoàn (Điều 16)",
+         citation=dict(CITE_1564), fund="Quỹ khen thưởng của Tổng Liên đoàn Lao động Việt Nam",
          params={"categories": {
              "A": {"total_vnd": 80_000_000, "three_consecutive_years_vnd": 120_000_000},
              "B": {"total_vnd": 150_000_000},
@@ -104,14 +129,24 @@ RULE_SETS = [
     dict(kind="union_housing", jurisdiction="ldld-binh-phuoc", valid_from=date(2022, 1, 1), valid_to=None,
          basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” từ Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước "
                "(30.000.000 đồng mỗi căn, áp dụng từ năm 2022)",
+         citation=dict(type="Quy chế", issuer="Ban Thường vụ Liên đoàn Lao động tỉnh Bình Phước",
+                       subject="quản lý và sử dụng Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước"),
+         fund="Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước",
          params={"caps_vnd": {"new_build": 30_000_000, "repair": 30_000_000}, "min_member_years": None}),
     dict(kind="union_housing", jurisdiction="ldld-dong-nai", valid_from=date(2025, 7, 1), valid_to=None,
          basis="Mức hỗ trợ nhà “Mái ấm Công đoàn” của LĐLĐ tỉnh Bình Phước (30.000.000 đồng mỗi căn) tiếp tục áp "
                "dụng sau hợp nhất cho đến khi LĐLĐ tỉnh Đồng Nai ban hành mức mới (giả định của bản demo)",
+         citation=dict(type="Quy chế", issuer="Ban Thường vụ Liên đoàn Lao động tỉnh Bình Phước",
+                       subject="quản lý và sử dụng Quỹ hỗ trợ xã hội Công đoàn tỉnh Bình Phước, tiếp tục áp dụng "
+                               "tại Liên đoàn Lao động tỉnh Đồng Nai sau hợp nhất"),
+         fund="Quỹ hỗ trợ xã hội Công đoàn tỉnh Đồng Nai",
          params={"caps_vnd": {"new_build": 30_000_000, "repair": 30_000_000}, "min_member_years": None}),
     dict(kind="accident_aid", jurisdiction="tld", valid_from=date(2025, 10, 16), valid_to=None,
          basis="Kế hoạch chăm lo Tết Bính Ngọ 2026 của Tổng Liên đoàn Lao động Việt Nam "
                "(1.300.000 đồng mỗi suất: 1.000.000 đồng tiền mặt và 300.000 đồng hiện vật)",
+         citation=dict(type="Kế hoạch", issuer="Tổng Liên đoàn Lao động Việt Nam",
+                       subject="tổ chức chăm lo Tết Bính Ngọ 2026 cho đoàn viên, người lao động"),
+         fund="nguồn tài chính công đoàn của đơn vị quyết định hỗ trợ, theo Kế hoạch chăm lo Tết của Tổng Liên đoàn",
          params={"occasions": {"Tết Bính Ngọ 2026": 1_300_000}}),
 ]
 
@@ -120,11 +155,13 @@ ROUTES = [
     dict(kind="creative_labour", jurisdiction="tld", valid_from=date(2014, 12, 24), valid_to=None,
          basis="Quyết định số 1564/QĐ-TLĐ ngày 24/12/2014: Bằng “Lao động sáng tạo” do Đoàn Chủ tịch Tổng Liên đoàn "
                "tặng; công đoàn cấp trên trực tiếp cơ sở và LĐLĐ tỉnh xét chọn, đề nghị",
+         citation=dict(CITE_1564),
          steps=[{"level": "upper_grassroots", "role": "review"}, {"level": "province", "role": "review"},
                 {"level": "confederation", "role": "decide"}]),
     dict(kind="child_heart", jurisdiction="tld", valid_from=date(2014, 3, 28), valid_to=None,
          basis="Quyết định số 378/QĐ-TLĐ ngày 28/3/2014: Quỹ Bảo trợ trẻ em Công đoàn Việt Nam xét hỗ trợ theo đề "
                "nghị của LĐLĐ tỉnh, thành phố",
+         citation=dict(CITE_378),
          steps=[{"level": "upper_grassroots", "role": "review"}, {"level": "province", "role": "review"},
                 {"level": "confederation", "role": "decide"}]),
     dict(kind="union_housing", jurisdiction="tld", valid_from=date(2014, 1, 1), valid_to=None,

@@ -5,8 +5,9 @@ from flask import Flask, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
-from .formatting import MAX_ID, format_amount, format_date, format_datetime, format_file_size, format_money
+from .formatting import MAX_ID, format_amount, format_date, format_datetime, format_file_size, format_money, roman
 from .i18n import N_
+from .number_words import amount_in_words
 from .states import EVENTS, STATES
 
 ERROR_PAGES = {
@@ -60,7 +61,8 @@ def init_app(app: Flask) -> None:
                                  kind_title=_kind_title,
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
-                                 amount=format_amount, filesize=format_file_size, org_level=_org_level)
+                                 amount=format_amount, amount_words=amount_in_words, roman=roman,
+                                 filesize=format_file_size, org_level=_org_level)
 
     @app.context_processor
     def labels():

@@ -129,9 +129,11 @@ def test_housing_end_to_end(api, in_2026):
     dossier = api.fire_ok("liaison", api.get("liaison", f"/api/v1/dossiers/{dossier['id']}").json, "accept",
                           granted_amount_vnd=30_000_000)
     text = pdf_text(api, "officer", dossier["documents"][0]["url"])
-    assert "nhà dột nát" in text and "xây mới" in text and "LĐLĐ tỉnh Đồng Nai" in text  # the basis in force
+    assert "nhà dột nát" in text and "xây mới" in text
+    assert "tiếp tục áp dụng tại Liên đoàn Lao động tỉnh Đồng Nai" in text  # the basis in force
     decision = pdf_text(api, "officer", dossier["documents"][-1]["url"])
-    assert "30.000.000 đ" in decision and "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI" in decision
+    assert "30.000.000 đồng (Bằng chữ: Ba mươi triệu đồng)" in decision
+    assert "BAN THƯỜNG VỤ LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI" in decision
 
 
 def test_aid_end_to_end(api, in_2026):

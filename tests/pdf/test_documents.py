@@ -50,28 +50,30 @@ def issued(api):
 EXPECTED = [
     # (which, index, heading, number, issuer lines (parent, issuer), words that must be in the body)
     ("accepted", 0, "TỜ TRÌNH", "01/TTr-CĐCS",
-     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG"),
-     ["Nguyễn Văn Ánh", "30.000.000 đ", "Mái ấm Công đoàn", "Kính gửi: Công đoàn xã Phú Riềng",
+     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CĐCS CTY CAO SU PHÚ RIỀNG"),  # its short header name: the full one is too long
+     ["Nguyễn Văn Ánh", "30.000.000 đồng (Bằng chữ: Ba mươi triệu đồng)", "Mái ấm Công đoàn", "Kính gửi: Công đoàn xã Phú Riềng",
       "Phú Riềng, ngày 05 tháng 01 năm 2026", "TM. BAN CHẤP HÀNH", "Trần Quốc Dũng"]),
-    ("accepted", 1, "THÔNG BÁO", "01/TB-CĐX", ("LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
+    ("accepted", 1, "THÔNG BÁO", "01/TB-CĐX", ("LĐLĐ TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
      ["Bổ sung ảnh hiện trạng nhà ở.", "Tờ trình số 01/TTr-CĐCS", "Nguyễn Văn Ánh",
       "Kính gửi: Công đoàn cơ sở Công ty TNHH MTV Cao su Phú Riềng"]),
     ("accepted", 2, "TỜ TRÌNH", "02/TTr-CĐCS",
-     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CÔNG ĐOÀN CÔNG TY TNHH MTV CAO SU PHÚ RIỀNG"),
+     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CĐCS CTY CAO SU PHÚ RIỀNG"),
      ["lần nộp thứ 2"]),
-    ("accepted", 3, "BIÊN BẢN", "02/BB-CĐX", ("LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
-     ["Đặng Minh Quân", "Nguyễn Văn Ánh", "Tờ trình số 02/TTr-CĐCS",
+    ("accepted", 3, "BIÊN BẢN", "02/BB-CĐX", ("LĐLĐ TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
+     ["Đặng Minh Quân", "Nguyễn Văn Ánh", "Tờ trình số 02/TTr-CĐCS", "NGƯỜI THẨM ĐỊNH", "Kết luận",
       "Thống nhất trình Liên đoàn Lao động tỉnh Đồng Nai xem xét, quyết định"]),
     ("accepted", 4, "QUYẾT ĐỊNH", "01/QĐ-LĐLĐ",
-     ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
-     ["25.000.000 đ", "Nguyễn Văn Ánh", "Tờ trình số 05/TTr-CĐX", "của Công đoàn xã Phú Riềng",
-      "Đồng Nai, ngày 05 tháng 01 năm 2026", "TM. BAN THƯỜNG VỤ", "Nguyễn Thị Như Ý"]),
+     ("TỔNG LĐLĐ VIỆT NAM", "LĐLĐ TỈNH ĐỒNG NAI"),  # the union's abbreviations: neither name fits 76 mm
+     ["25.000.000 đồng (Bằng chữ: Hai mươi lăm triệu đồng)", "Nguyễn Văn Ánh", "Tờ trình số 05/TTr-CĐX",
+      "của Công đoàn xã Phú Riềng", "Căn cứ Điều lệ Công đoàn Việt Nam;", "Quỹ hỗ trợ xã hội Công đoàn tỉnh Đồng Nai",
+      "Đồng Nai, ngày 05 tháng 01 năm 2026", "TM. BAN THƯỜNG VỤ KT. CHỦ TỊCH PHÓ CHỦ TỊCH Phạm Văn Lực",
+      "Lưu: VT, CSPL."]),
     ("rejected", -1, "THÔNG BÁO", "02/TB-LĐLĐ",
-     ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
+     ("TỔNG LĐLĐ VIỆT NAM", "LĐLĐ TỈNH ĐỒNG NAI"),
      ["không được chấp thuận", "Gia đình đã được địa phương hỗ trợ xây nhà năm 2025.", "Trần Thị Lệ Thủy",
       "Kính gửi: Công đoàn xã Phú Riềng"]),
     ("referred", -1, "THÔNG BÁO", "03/TB-LĐLĐ",
-     ("TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "LIÊN ĐOÀN LAO ĐỘNG TỈNH ĐỒNG NAI"),
+     ("TỔNG LĐLĐ VIỆT NAM", "LĐLĐ TỈNH ĐỒNG NAI"),
      ["Đề nghị xác minh lại hiện trạng nhà ở.", "Đỗ Thị Yến", "Công đoàn xã Phú Riềng xem xét lại"]),
 ]
 
@@ -105,7 +107,8 @@ def test_batch_tờ_trình_has_its_landscape_appendix(api, issued):
     assert "Số: 05/TTr-CĐX" in text and "Kính gửi: Liên đoàn Lao động tỉnh Đồng Nai." in text
     assert "DANH SÁCH TRÍCH NGANG" in text and "Tổng cộng: 3 hồ sơ" in text
     assert "Kèm theo Tờ trình số 05/TTr-CĐX" in text
-    for name in ("Nguyễn Văn Ánh", "Trần Thị Lệ Thủy", "Đỗ Thị Yến", "90.000.000 đ", "TTr số 02/TTr-CĐCS"):
+    for name in ("Nguyễn Văn Ánh", "Trần Thị Lệ Thủy", "Đỗ Thị Yến", "90.000.000", "Số 02/TTr-CĐCS",
+                 "Bằng chữ: Chín mươi triệu đồng"):
         assert name in text
     assert fonts_of(data) <= {"Liberation-Serif", "Liberation-Serif-Bold", "Liberation-Serif-Italic",
                               "Liberation-Serif-Bold-Italic"}

@@ -21,6 +21,7 @@ from ..lists.search import fold
 from ..orgs import operations as org_ops
 from ..orgs.models import LEVEL_RANK, LEVELS, Organisation, OrganisationPlacement
 from ..orgs.tree import chain_on, subtree_on
+from ..pdf.signature import AUTHORITIES
 from ..restructuring.operations import end_organisation, plan_ending
 from ..states import FINAL_STATES
 from ..transaction import unit_of_work
@@ -136,13 +137,38 @@ HEADER_LABELS = {
     "signing_body": (N_("Tập thể lãnh đạo (ký thay mặt)"), N_("Ví dụ BAN THƯỜNG VỤ → “TM. BAN THƯỜNG VỤ”.")),
     "head_title": (N_("Chức danh người đứng đầu"), None),
     "head_name": (N_("Họ tên người đứng đầu"), None),
+    "signing_authority": (N_("Cách ký văn bản"), N_("Khi cấp phó ký thay (KT.), quyền (Q.), thừa lệnh (TL.) hoặc thừa "
+                                                   "ủy quyền (TUQ.): ghi chức danh và họ tên người ký bên dưới.")),
+    "signer_title": (N_("Chức danh người ký"), N_("Ví dụ PHÓ CHỦ TỊCH → “KT. CHỦ TỊCH / PHÓ CHỦ TỊCH”.")),
+    "signer_name": (N_("Họ tên người ký"), None),
+    "drafting_unit": (N_("Chữ viết tắt đơn vị soạn thảo"), N_("In ở dòng “- Lưu: VT, …” của nơi nhận, ví dụ VP.")),
+    "finance_office": (N_("Bộ phận tài chính"), N_("Được giao thi hành quyết định hỗ trợ, ví dụ Ban Tài chính.")),
+    "office_address": (N_("Địa điểm làm việc"), N_("In trong biên bản thẩm định; để trống: trụ sở của đơn vị.")),
+    "record_approval": (N_("Lãnh đạo duyệt biên bản thẩm định"), N_("Biên bản có thêm phần “DUYỆT” của lãnh đạo "
+                                                                   "bên cạnh chữ ký người thẩm định.")),
 }
+OPTIONAL_HEADER_FIELDS = {"short_header_name", "head_name", "signing_authority", "signer_title", "signer_name",
+                          "drafting_unit", "finance_office", "office_address", "record_approval"}
 
 
 def _header_fields():
-    return [dict(name=name, label=gettext(label), hint=gettext(hint) if hint else None, type="text", half=True,
-                 required=name not in ("short_header_name", "head_name"))
-            for name, (label, hint) in HEADER_LABELS.items()]
+    fields = []
+    for name, (label, hint) in HEADER_LABELS.items():
+        field = dict(name=name, label=gettext(label), hint=gettext(hint) if hint else None, type="text", half=True,
+                     required=name not in OPTIONAL_HEADER_FIELDS)
+        if name == "signing_authority":
+            field.update(type="select", options=[(code, gettext(label)) for code, label in AUTHORITIES.items()],
+                         required=True)
+        elif name == "record_approval":
+            field.update(type="select", options=[("", gettext("Không")), ("1", gettext("Có"))], required=True)
+        fields.append(field)
+    return fields
+
+
+def _header_values_of(org) -> dict:
+    values = {name: getattr(org, name) or "" for name in HEADER_LABELS}
+    values["record_approval"] = "1" if org.record_approval else ""
+    return values
 
 
 def _date_or_error(values, field: str, errors: dict, *, default_today: bool = True):
@@ -200,7 +226,7 @@ def new_organisation():
 @bp.route("/organisations/<int:org_id>/header", methods=["GET", "POST"])
 def edit_header(org_id):
     org = _org(org_id)
-    values, errors = {name: getattr(org, name) or "" for name in HEADER_LABELS}, {}
+    values, errors = _header_values_of(org), {}
     if request.method == "POST":
         values = request.form
         try:

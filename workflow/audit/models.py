@@ -40,6 +40,10 @@ FIELD_LABELS = {
     "username": N_("Tên đăng nhập"), "full_name": N_("Họ và tên"), "role": N_("Vai trò"), "email": N_("E-mail"),
     "active": N_("Đang hoạt động"), "organisation_id": N_("Tổ chức"), "method": N_("Cách đặt lại"),
     "context": N_("Nơi thực hiện"),
+    "signing_authority": N_("Cách ký"), "signer_title": N_("Chức danh người ký"), "signer_name": N_("Họ tên người ký"),
+    "drafting_unit": N_("Đơn vị soạn thảo"), "finance_office": N_("Bộ phận tài chính"),
+    "office_address": N_("Địa điểm làm việc"), "record_approval": N_("Lãnh đạo duyệt biên bản thẩm định"),
+    "job_title": N_("Chức vụ"),
 }
 
 

@@ -33,6 +33,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     full_name: Mapped[str] = mapped_column(sa.String(120))
+    job_title: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")  # a record's signer
     role: Mapped[str] = mapped_column(sa.String(20))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)

@@ -11,12 +11,18 @@ from datetime import date
 
 from flask_babel import force_locale
 
-from ..formatting import format_date, format_money
+from .. import clock
+from ..formatting import format_date, format_money, vietnam_time
 from ..orgs.models import Organisation
 from ..orgs.tree import header_on
 from ..pdf.issue import issue_document
+from .citations import citation_key, cite
+from .kinds.base import RuleContext
 from .models import Batch, Dossier
 from .visibility import access_of, viewer_for
+
+CHARTER = "Điều lệ Công đoàn Việt Nam"  # every decision of a union body rests on it first
+LISTED_AFTER = 3  # a decision granting more than this many lists them in an attached "Danh sách"
 
 # event -> (document type, template, title)
 STEP_DOCUMENTS = {
@@ -46,6 +52,44 @@ def _union_request(dossier: Dossier):
     return next((row.document for row in reversed(dossier.events) if row.event == "submit" and row.document), None)
 
 
+def citations(dossiers) -> list[str]:
+    """What a document cites after "Căn cứ", each regulation once: each dossier's rule set (as a citation where it
+    has one, else its basis text), then its route's regulation where the route cites one (a route's basis text
+    says who acts; it is no citation)."""
+    cited: dict = {}
+    for dossier in dossiers:
+        for row in (dossier.rule_set, dossier.route):
+            if row is None:
+                continue
+            if row.citation:
+                cited.setdefault(citation_key(row.citation), cite(row.citation))
+            elif row is dossier.rule_set and row.basis:
+                cited.setdefault(row.basis.casefold(), row.basis)
+    return list(cited.values())
+
+
+def review_checks(dossier: Dossier, data: dict) -> list[tuple[str, str]]:
+    """(what was checked, its result) for the record of a review: the kind's criteria judged against the data
+    the reviewer was sent, under the rule set and on the day of its submission."""
+    kind = dossier.kind_spec
+    params = dossier.rule_set.parsed_params() if dossier.rule_set else None
+    errors = {}
+    if params is not None:
+        on = dossier.submitted_on or clock.today()
+        errors = kind.check_for_submit(kind.clean(data)[0], RuleContext(on=on, params=params, dossier=dossier))
+    checks = []
+    for label, fields in kind.criteria(params):
+        problems = [message for key, messages in errors.items() if key.split(".")[0] in fields for message in messages]
+        checks.append((label, "Chưa đạt: " + " ".join(problems) if problems else "Đạt"))
+    required = kind.required_attachments(data)
+    sent = {a.attachment_type for a in dossier.attachments}
+    if required:
+        missing = [label for code, label in required.items() if code not in sent]
+        checks.append(("Giấy tờ bắt buộc kèm theo: " + "; ".join(required.values()),
+                       "Thiếu: " + "; ".join(missing) if missing else "Đủ"))
+    return checks
+
+
 def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
     """The dossier as `issuer` was sent it (its own data, for the union), and the papers around it: the Tờ trình
     that brought it to the issuer and who sent it, the level above the issuer on its route."""
@@ -69,7 +113,9 @@ def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
             "union_name": dossier.organisation.name,
             "subject": kind.subject(data),
             "requested": format_money(kind.requested_amount(data)),
+            "requested_vnd": kind.requested_amount(data),
             "granted": format_money(dossier.granted_amount_vnd),
+            "granted_vnd": dossier.granted_amount_vnd,
             "round": dossier.round,
             "submitted_on": format_date(dossier.submitted_on),
             "basis": dossier.rule_set.basis if dossier.rule_set else "",
@@ -82,6 +128,7 @@ def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
         "union_request": _reference(_union_request(dossier)),
         "shown": kind.display(data),
         "rows": kind.display_rows(data),
+        "data": data,
         "summary_template": kind.template("summary"),
         "decision_template": kind.template("decision"),
     }
@@ -94,10 +141,24 @@ def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on
         return None
     doc_type, template, title = STEP_DOCUMENTS[event]
     context = dossier_context(dossier, issuer, on)
-    context.update(reason=comment, actor_name=actor.full_name)
+    context.update(reason=comment, actor_name=actor.full_name, actor_title=actor.job_title,
+                   bases=citations([dossier]))
+    if event == "approve":
+        context.update(checks=review_checks(dossier, context.pop("data")),
+                       attachments=_attachment_summary(dossier),
+                       held_at=vietnam_time(clock.utcnow()).strftime("%H giờ %M phút"))
     return issue_document(doc_type=doc_type, title=title.format(request=dossier.kind_spec.request_phrase),
                           issuer=header_on(issuer, on), template=template, context=context,
                           actor_id=actor.id, on=on, dossiers=[dossier])
+
+
+def _attachment_summary(dossier: Dossier) -> list[str]:
+    kind = dossier.kind_spec
+    counts: dict[str, int] = {}
+    for attachment in dossier.attachments:
+        label = kind.attachment_types.get(attachment.attachment_type, (attachment.attachment_type,))[0]
+        counts[label] = counts.get(label, 0) + 1
+    return [f"{label} ({count} tệp)" for label, count in counts.items()]
 
 
 def batch_context(batch: Batch) -> dict:
@@ -121,7 +182,14 @@ def batch_context(batch: Batch) -> dict:
             "union_request": _reference(_union_request(dossier)),
             "requested_vnd": requested,
         })
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row["union_name"], []).append(row)
     return {
+        "groups": [{"union_name": name, "rows": members, "count": len(members),
+                    "total_vnd": sum(row["requested_vnd"] or 0 for row in members)}
+                   for name, members in groups.items()],
+        "total_vnd": total,
         "kind_title": kind.title,
         "request": kind.request_phrase,
         "column_headings": [heading for heading, _ in kind.list_columns],
@@ -130,7 +198,7 @@ def batch_context(batch: Batch) -> dict:
         "total": format_money(total),
         "has_money": any(row["requested_vnd"] is not None for row in rows),
         "unions": sorted({d.organisation.name for d in batch.dossiers}),
-        "bases": sorted({d.rule_set.basis for d in batch.dossiers if d.rule_set}),
+        "bases": citations(batch.dossiers),
         "recipient_name": batch.recipient.name,
     }
 
@@ -150,22 +218,36 @@ def issue_decision(actor, dossiers: list[Dossier], comment: str | None, on: date
     issuer = actor.organisation
     kind = dossiers[0].kind_spec
     first = dossier_context(dossiers[0], issuer, on)
-    decisions = []
+    decisions, requests, below = [], {}, []
     for dossier in dossiers:
         context = dossier_context(dossier, issuer, on) if dossier is not dossiers[0] else first
         decisions.append({"subject": context["dossier"]["subject"], "union_name": dossier.organisation.name,
                           "requested": context["dossier"]["requested"],
-                          "granted": format_money(dossier.granted_amount_vnd), "shown": context["shown"]})
-    executors = [first["below_name"]] + sorted({d.organisation.name for d in dossiers} - {first["below_name"]})
+                          "requested_vnd": context["dossier"]["requested_vnd"],
+                          "granted": format_money(dossier.granted_amount_vnd),
+                          "granted_vnd": dossier.granted_amount_vnd, "shown": context["shown"],
+                          "union_request": context["union_request"]})
+        if context["below_name"] not in below:
+            below.append(context["below_name"])
+        if context["received_request"]:
+            request = {**context["received_request"], "sender_name": context["sender_name"]}
+            requests.setdefault(request["number"] + request["sender_name"], request)
+    unions = sorted({d.organisation.name for d in dossiers})
+    funds = sorted({d.rule_set.fund for d in dossiers if d.rule_set and d.rule_set.fund})
     context = {
         **first,
         "decisions": decisions,
+        "listed": len(decisions) > LISTED_AFTER,
         "total_granted": format_money(sum(d.granted_amount_vnd or 0 for d in dossiers)),
+        "total_granted_vnd": sum(d.granted_amount_vnd or 0 for d in dossiers),
         "has_money": any(d.granted_amount_vnd is not None for d in dossiers),
-        "unions": sorted({d.organisation.name for d in dossiers}),
-        "executors": executors,
-        # The regulations the dossiers were judged under (a route's basis says who acts; it is no citation).
-        "bases": sorted({d.rule_set.basis for d in dossiers if d.rule_set}),
+        "unions": unions,
+        "below_names": below,
+        # who carries it out besides the issuer's office and finance: the level below and the members' unions
+        "executors": below + [name for name in unions if name not in below],
+        "bases": [CHARTER, *citations(dossiers)],
+        "requests": list(requests.values()),
+        "funds": funds,
         "reason": comment,
     }
     return issue_document(doc_type="QĐ", title=f"Quyết định {kind.request_phrase}",

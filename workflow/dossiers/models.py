@@ -28,6 +28,9 @@ class DatedForJurisdiction:
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
     basis: Mapped[str] = mapped_column(sa.String(300))  # the regulation, e.g. "QĐ 378/QĐ-TLĐ ngày 28/3/2014"
+    # The same regulation as a document's "Căn cứ" cites it: {"type", "number", "date", "issuer", "subject"}
+    # (citations.Citation); None where only the text above is known.
+    citation: Mapped[dict | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @declared_attr
@@ -42,6 +45,7 @@ class RuleSet(DatedForJurisdiction, db.Model):
     __table_args__ = (sa.UniqueConstraint("kind", "jurisdiction_id", "valid_from"),)
 
     params: Mapped[dict] = mapped_column(JSONType)
+    fund: Mapped[str | None] = mapped_column(sa.String(300))  # who pays: "Quỹ Xã hội Công đoàn tỉnh Bình Phước"
 
     def parsed_params(self):
         """The parameters as the kind's Params model (validated when the rule set was added)."""

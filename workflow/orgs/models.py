@@ -39,6 +39,16 @@ class Organisation(db.Model):
     signing_body: Mapped[str] = mapped_column(sa.String(100))  # "BAN THƯỜNG VỤ" -> "TM. BAN THƯỜNG VỤ"
     head_title: Mapped[str] = mapped_column(sa.String(100), default="CHỦ TỊCH")
     head_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Who signs its documents when the head does not (NĐ 30 Phụ lục I II.7.b): "" the head, "KT." a deputy for the
+    # head, "Q." an acting head, "TL."/"TUQ." someone by order or by authorisation; with that person's title and name.
+    signing_authority: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    signer_title: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")  # "PHÓ CHỦ TỊCH"
+    signer_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    drafting_unit: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")  # "- Lưu: VT, ToC."
+    finance_office: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")  # Điều 3 of a QĐ
+    office_address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # a record's place
+    # A Biên bản thẩm định signed by the reviewer also carries the leader's approval ("DUYỆT").
+    record_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]  # the last day it acted; None while it does
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))

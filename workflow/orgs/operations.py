@@ -20,6 +20,8 @@ from ..audit.service import record, snapshot
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..formatting import CONTROL_CHARACTERS, format_date
+from ..pdf.heading import fits as heading_fits
+from ..pdf.signature import AUTHORITIES
 from .models import LEVEL_RANK, LEVELS, Organisation, OrganisationFormerName, OrganisationPlacement
 from .tree import subtree_on
 
@@ -39,8 +41,17 @@ HEADER_FIELDS = {
     "signing_body": (2, 100),
     "head_title": (2, 100),
     "head_name": (0, 100),
+    "signing_authority": (0, 4),  # one of pdf.signature.AUTHORITIES
+    "signer_title": (0, 100),
+    "signer_name": (0, 100),
+    "drafting_unit": (0, 30),
+    "finance_office": (0, 100),
+    "office_address": (0, 200),
 }
-AUDITED = ("code", "name", "level", "header_name", *HEADER_FIELDS, "valid_from", "valid_to")
+FLAG_FIELDS = ("record_approval",)  # yes/no settings of the documents, edited with the header
+DEFAULT_FINANCE_OFFICE = {"grassroots": "Kế toán", "upper_grassroots": "Bộ phận Tài chính",
+                          "province": "Ban Tài chính", "confederation": "Ban Tài chính"}
+AUDITED = ("code", "name", "level", "header_name", *HEADER_FIELDS, *FLAG_FIELDS, "valid_from", "valid_to")
 
 
 def is_operator(actor) -> bool:
@@ -171,7 +182,7 @@ DEFAULT_SOURCE = {"abbreviation": "level", "signing_body": "level", "place_name"
 
 
 def _header_values(given: dict, errors: dict, *, level=None, parent=None, current: Organisation | None = None) -> dict:
-    unknown = set(given) - set(HEADER_FIELDS)
+    unknown = set(given) - set(HEADER_FIELDS) - set(FLAG_FIELDS)
     for field in unknown:
         errors[field] = [gettext("Không có trường này.")]
     defaults = {
@@ -181,6 +192,12 @@ def _header_values(given: dict, errors: dict, *, level=None, parent=None, curren
         "place_name": parent.place_name if parent is not None else "",
         "head_name": "",
         "short_header_name": None,
+        "signing_authority": "",
+        "signer_title": "",
+        "signer_name": "",
+        "drafting_unit": "" if level == "grassroots" else "VP",
+        "finance_office": DEFAULT_FINANCE_OFFICE.get(level, ""),
+        "office_address": "",
     }
     values = {}
     for field, (low, high) in HEADER_FIELDS.items():
@@ -193,7 +210,38 @@ def _header_values(given: dict, errors: dict, *, level=None, parent=None, curren
             value = defaults[field]
         text = clean_text(value, field, errors, low=low, high=high, required=low > 0)
         values[field] = text or (None if field == "short_header_name" else text)
+    for field in FLAG_FIELDS:
+        if field in given or current is None:
+            value = given.get(field, False)
+            if value in ("", "0", "off", None):
+                value = False
+            elif value in ("1", "on", "y"):
+                value = True
+            if not isinstance(value, bool):
+                errors[field] = [gettext("Chọn có hoặc không.")]
+            values[field] = value
+    _check_signing(values, errors, current)
     return values
+
+
+def _check_signing(values: dict, errors: dict, current: Organisation | None) -> None:
+    """A deputy, an acting head or someone signing by order or authorisation is named with their title; a short
+    header name fits the heading's column (pdf/heading.py), or it would break over two lines like the full one."""
+    def value(field):
+        return values[field] if field in values else getattr(current, field, "") or ""
+
+    authority = value("signing_authority")
+    if "signing_authority" not in errors and authority not in AUTHORITIES:
+        errors["signing_authority"] = [gettext("Chọn một cách ký trong danh sách.")]
+    elif authority:
+        needed = ("signer_name",) if authority == "Q." else ("signer_title", "signer_name")
+        for field in needed:
+            if not value(field) and field not in errors:
+                errors[field] = [gettext("Ghi chức danh và họ tên người ký khi không phải người đứng đầu ký.")]
+    short = values.get("short_header_name")
+    if short and "short_header_name" not in errors and not heading_fits(short, bold=True):
+        errors["short_header_name"] = [gettext(
+            "Tên viết tắt vẫn dài hơn một dòng tiêu đề (khoảng 76 mm ở cỡ chữ 12); hãy viết ngắn hơn.")]
 
 
 def update_header(actor, org: Organisation, **fields) -> Organisation:

@@ -76,11 +76,19 @@ class Header:
     header_name: str
     short_header_name: str | None
     parent_header: str
+    parent_short_header: str | None
     abbreviation: str
     place_name: str
     signing_body: str
     head_title: str
     head_name: str
+    signing_authority: str
+    signer_title: str
+    signer_name: str
+    drafting_unit: str
+    finance_office: str
+    office_address: str
+    record_approval: bool
 
 
 def header_on(org: Organisation, day: date) -> Header:
@@ -89,6 +97,9 @@ def header_on(org: Organisation, day: date) -> Header:
     return Header(id=org.id, level=org.level, name=named.name, header_name=named.header_name,
                   short_header_name=named.short_header_name,
                   parent_header=parent_named.header_name if parent_named else "",
+                  parent_short_header=parent_named.short_header_name if parent_named else None,
                   abbreviation=org.abbreviation,
                   place_name=org.place_name, signing_body=org.signing_body, head_title=org.head_title,
-                  head_name=org.head_name)
+                  head_name=org.head_name, signing_authority=org.signing_authority, signer_title=org.signer_title,
+                  signer_name=org.signer_name, drafting_unit=org.drafting_unit, finance_office=org.finance_office,
+                  office_address=org.office_address, record_approval=org.record_approval)

@@ -7,9 +7,11 @@ from datetime import date
 from ..extensions import db
 from ..formatting import official_date_line
 from . import storage
+from .heading import heading_line
 from .models import Document
 from .numbering import format_number, next_sequence, sequence_scope
 from .render import html_to_pdf, render_document_html
+from .signature import filed_line, signing_block
 
 
 def issue_document(*, doc_type: str, title: str, issuer, template: str, context: dict, actor_id: int, on: date,
@@ -19,12 +21,21 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
     scope = sequence_scope(doc_type)
     sequence = next_sequence(issuer.id, on.year, scope)
     number = format_number(sequence, doc_type, issuer.abbreviation)
+    header = asdict(issuer)
     html = render_document_html(template, {
         **context,
         "doc_title": title,
         "number": number,
-        "issuer": asdict(issuer),
+        "issuer": header,
+        "heading": {
+            "parent": heading_line(issuer.parent_header, issuer.parent_short_header, bold=False)
+            if issuer.parent_header else None,
+            "issuer": heading_line(issuer.header_name, issuer.short_header_name, bold=True),
+        },
+        "signing": signing_block(header),
+        "filed_line": filed_line(header),
         "date_line": official_date_line(issuer.place_name, on),
+        "issued_on": on,
     })
     pdf = html_to_pdf(html)
     document = Document(

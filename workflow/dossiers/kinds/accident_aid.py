@@ -81,6 +81,16 @@ class AccidentAid(DossierKind):
         return {"occasion": gettext("Các dịp đang áp dụng: %(occasions)s.", occasions=occasions)}
 
     @classmethod
+    def criteria(cls, params):
+        occasions = ("; ".join(f"{name}: tối đa {format_amount(cap)} đồng" for name, cap in params.occasions.items())
+                     if params else "")
+        return [*super().criteria(params),
+                ("Đoàn viên bị tai nạn lao động, bệnh nghề nghiệp hoặc có hoàn cảnh đặc biệt khó khăn",
+                 ("case_type", "occurred_on", "description", "capacity_loss_pct")),
+                ("Dịp hỗ trợ và số tiền đề nghị theo mức của kế hoạch" + (f" ({occasions})" if occasions else ""),
+                 ("occasion", "requested_amount_vnd"))]
+
+    @classmethod
     def rules(cls, values: AccidentAidData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         if values.occurred_on and values.occurred_on > ctx.on:

@@ -367,6 +367,13 @@ class DossierKind:
         yield from person_rules(values, ctx.on)
 
     @classmethod
+    def criteria(cls, params) -> list[tuple[str, tuple[str, ...]]]:
+        """What a reviewer checks, as a record of the review prints it (always Vietnamese), each with the fields
+        whose rules decide it; `params` is the rule set's (None where the dossier has none)."""
+        return [("Người được đề nghị là đoàn viên; họ tên, ngày sinh, số CCCD, ngày vào Công đoàn, đơn vị công tác "
+                 "được ghi đầy đủ, hợp lệ", PERSON_FIELDS)]
+
+    @classmethod
     def required_attachments(cls, data: dict) -> dict[str, str]:
         """code -> label (a msgid: gettext it to show it) of the attachment types this dossier must have at submit."""
         return {code: label for code, (label, required) in cls.attachment_types.items() if required}
@@ -428,6 +435,10 @@ class DossierKind:
         if not errors:
             data = without_blank_rows(cls.Data, data)
         return data, errors
+
+
+PERSON_FIELDS = ("full_name", "gender", "birth_date", "citizen_id", "member_since", "workplace", "position", "phone",
+                 "address")
 
 
 def add_years(day: date, years: int) -> date:

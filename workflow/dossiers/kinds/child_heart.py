@@ -91,6 +91,20 @@ class ChildHeart(DossierKind):
     ]
 
     @classmethod
+    def criteria(cls, params):
+        age = f"dưới {params.max_age_years} tuổi" if params else "trong độ tuổi"
+        caps = (f" (tối đa {format_amount(params.caps_vnd.congenital_heart)} đồng một ca tim bẩm sinh, "
+                f"{format_amount(params.caps_vnd.cleft)} đồng một ca hở môi, vòm miệng)") if params else ""
+        return [*super().criteria(params),
+                (f"Trẻ là con của đoàn viên, {age} vào ngày nộp hồ sơ", ("child_full_name", "child_birth_date",
+                                                                          "child_gender")),
+                ("Bệnh tim bẩm sinh hoặc khe hở môi, vòm miệng có chỉ định phẫu thuật của bệnh viện",
+                 ("diagnosis_group", "diagnosis", "hospital", "surgery_indicated_on")),
+                ("Gia đình thuộc diện khó khăn theo tiêu chí của Chương trình", ("hardship_criteria",)),
+                ("Số tiền đề nghị không vượt chi phí dự kiến và mức hỗ trợ tối đa" + caps,
+                 ("estimated_cost_vnd", "requested_amount_vnd", "special_case"))]
+
+    @classmethod
     def rules(cls, values: ChildHeartData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         on, params = ctx.on, ctx.params

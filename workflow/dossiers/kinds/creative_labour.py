@@ -118,6 +118,16 @@ class CreativeLabour(DossierKind):
     ]
 
     @classmethod
+    def criteria(cls, params):
+        if params:
+            thresholds = "; ".join(f"đối tượng {code}: từ {format_amount(getattr(params.categories, code).total_vnd)} "
+                                   "đồng" for code in ("A", "B", "C"))
+        return [*super().criteria(params),
+                ("Giải pháp, sáng kiến được cơ quan có thẩm quyền công nhận (số, ngày quyết định)", ("solutions",)),
+                ("Tổng giá trị làm lợi đạt ngưỡng theo đối tượng" + (f" ({thresholds})" if params else ""),
+                 ("category",))]
+
+    @classmethod
     def rules(cls, values: CreativeLabourData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         solutions = values.solutions or []

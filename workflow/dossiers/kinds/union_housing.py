@@ -82,6 +82,20 @@ class UnionHousing(DossierKind):
         return hints
 
     @classmethod
+    def criteria(cls, params):
+        caps = (f" (tối đa {format_amount(params.caps_vnd.new_build)} đồng xây mới, "
+                f"{format_amount(params.caps_vnd.repair)} đồng sửa chữa mỗi căn)") if params else ""
+        years = (f"; là đoàn viên từ {params.min_member_years} năm trở lên"
+                 if params and params.min_member_years else "")
+        return [*super().criteria(params),
+                ("Hoàn cảnh khó khăn về nhà ở; số năm là đoàn viên, nhân khẩu được kê khai" + years,
+                 ("house_condition", "member_years", "household_size")),
+                ("Đất ở hợp pháp, không tranh chấp, không nằm trong quy hoạch",
+                 ("house_address", "land_document", "land_undisputed")),
+                ("Số tiền đề nghị không vượt tổng dự toán và mức hỗ trợ tối đa" + caps,
+                 ("support_type", "estimated_cost_vnd", "own_contribution_vnd", "requested_amount_vnd"))]
+
+    @classmethod
     def rules(cls, values: UnionHousingData, ctx: RuleContext):
         yield from super().rules(values, ctx)
         if values.land_undisputed is False:

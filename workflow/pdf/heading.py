@@ -1,0 +1,84 @@
+"""The organisation names a document's heading prints, each on one line of the left column.
+
+NĐ 30/2020 Phụ lục I puts the parent body (12 pt, upright) and the issuing body (12 pt, bold) on the left of the
+heading, and a name there must not break ("LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ / RIỀNG" reads as two bodies). The right
+column must hold the national name (12 pt bold, 88 mm), so the left one is what remains of the 165 mm text width.
+A name is printed whole when it fits; otherwise its short header name, otherwise the abbreviations the union itself
+prints ("LĐLĐ TỈNH BÌNH PHƯỚC", "TỔNG LĐLĐ VIỆT NAM"). Widths are measured with the shipped fonts' advance widths,
+so the choice is the one WeasyPrint will render.
+"""
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+
+from fontTools.ttLib import TTFont
+
+from .render import FONT_DIR
+
+TEXT_WIDTH_MM = 165.0  # A4 less the 30 mm binding and 15 mm right margins
+LEFT_COLUMN_MM = 76.0  # what the right column (the national name, 88.3 mm, and a little air) leaves
+HEADING_PT = 12
+
+# The abbreviations common in the union's own headings, longest first.
+ABBREVIATIONS = [
+    ("TỔNG LIÊN ĐOÀN LAO ĐỘNG", "TỔNG LĐLĐ"),
+    ("LIÊN ĐOÀN LAO ĐỘNG", "LĐLĐ"),
+    ("CÔNG ĐOÀN CƠ SỞ", "CĐCS"),
+    ("THÀNH PHỐ", "TP."),
+    ("TRÁCH NHIỆM HỮU HẠN MỘT THÀNH VIÊN", "TNHH MTV"),
+    ("TRÁCH NHIỆM HỮU HẠN", "TNHH"),
+    ("CỔ PHẦN", "CP"),
+    ("CÔNG ĐOÀN", "CĐ"),
+    ("CÔNG TY", "CTY"),
+]
+SMALLEST_PT = 10  # below this a heading would no longer read as one; the admin is told to shorten the name
+
+
+@functools.cache
+def _advances(bold: bool):
+    font = TTFont(FONT_DIR / f"LiberationSerif-{'Bold' if bold else 'Regular'}.ttf")
+    return font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+
+
+def width_mm(text: str, *, bold: bool, size_pt: float = HEADING_PT) -> float:
+    cmap, hmtx, units = _advances(bold)
+    total = 0
+    for character in unicodedata.normalize("NFC", text.upper()):
+        glyph = cmap.get(ord(character))
+        total += hmtx[glyph][0] if glyph else units // 2
+    return total / units * size_pt * 25.4 / 72
+
+
+def fits(text: str, *, bold: bool) -> bool:
+    return width_mm(text, bold=bold) <= LEFT_COLUMN_MM
+
+
+def abbreviated(name: str) -> str:
+    """The name with the union's usual abbreviations, applied one at a time from the start of the name until it
+    is short enough (the later words, the place, stay whole)."""
+    text = name.upper()
+    for phrase, short in ABBREVIATIONS:
+        if phrase in text:
+            text = text.replace(phrase, short, 1)
+            if fits(text, bold=True):
+                break
+    return text
+
+
+@dataclass(frozen=True)
+class HeadingLine:
+    text: str
+    size_pt: float  # 12, or less for a name no abbreviation brings into the column
+
+
+def heading_line(header_name: str, short_header_name: str | None, *, bold: bool) -> HeadingLine:
+    """The line the heading prints for an organisation: its header name, else its short header name, else the
+    union's abbreviations; a name still too long is set smaller rather than broken."""
+    for candidate in (header_name, short_header_name):
+        if candidate and fits(candidate, bold=bold):
+            return HeadingLine(candidate.upper(), HEADING_PT)
+    text = (short_header_name or abbreviated(header_name)).upper()
+    size = HEADING_PT * LEFT_COLUMN_MM / width_mm(text, bold=bold)
+    return HeadingLine(text, max(SMALLEST_PT, min(HEADING_PT, int(size * 4) / 4)))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from babel.numbers import format_decimal
 from flask import has_request_context
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from .clock import ZONE as VIETNAM
 
@@ -57,6 +58,15 @@ def official_date_line(place: str, day: date) -> str:
     """'Phú Riềng, ngày 05 tháng 01 năm 2018' (NĐ 30/2020 Phụ lục I: days < 10 and months 1, 2 padded)."""
     month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+_AMOUNT_IN_TEXT = re.compile(r"\d{1,3}(?:\.\d{3})+ (?:đồng|đ)")
+
+
+def unbroken_amounts(text) -> Markup:
+    """The text, escaped, with each "1.500.000 đ" kept on one line (an official document never breaks one)."""
+    escaped = escape(text if text is not None else "")
+    return Markup(_AMOUNT_IN_TEXT.sub(lambda m: f'<span class="nb">{m.group(0)}</span>', str(escaped)))
 
 
 def roman(number: int) -> str:

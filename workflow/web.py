@@ -5,7 +5,16 @@ from flask import Flask, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
-from .formatting import MAX_ID, format_amount, format_date, format_datetime, format_file_size, format_money, roman
+from .formatting import (
+    MAX_ID,
+    format_amount,
+    format_date,
+    format_datetime,
+    format_file_size,
+    format_money,
+    roman,
+    unbroken_amounts,
+)
 from .i18n import N_
 from .number_words import amount_in_words
 from .states import EVENTS, STATES
@@ -62,7 +71,7 @@ def init_app(app: Flask) -> None:
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
                                  amount=format_amount, amount_words=amount_in_words, roman=roman,
-                                 filesize=format_file_size, org_level=_org_level)
+                                 unbroken_amounts=unbroken_amounts, filesize=format_file_size, org_level=_org_level)
 
     @app.context_processor
     def labels():

@@ -50,8 +50,10 @@ def issued(api):
 EXPECTED = [
     # (which, index, heading, number, issuer lines (parent, issuer), words that must be in the body)
     ("accepted", 0, "TỜ TRÌNH", "01/TTr-CĐCS",
-     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CĐCS CTY CAO SU PHÚ RIỀNG"),  # its short header name: the full one is too long
-     ["Nguyễn Văn Ánh", "30.000.000 đồng (Bằng chữ: Ba mươi triệu đồng)", "Mái ấm Công đoàn", "Kính gửi: Công đoàn xã Phú Riềng",
+     # its short header name: the full one is too long for the heading's column
+     ("CÔNG ĐOÀN XÃ PHÚ RIỀNG", "CĐCS CTY CAO SU PHÚ RIỀNG"),
+     ["Nguyễn Văn Ánh", "30.000.000 đồng (Bằng chữ: Ba mươi triệu đồng)", "Mái ấm Công đoàn",
+      "Kính gửi: Công đoàn xã Phú Riềng",
       "Phú Riềng, ngày 05 tháng 01 năm 2026", "TM. BAN CHẤP HÀNH", "Trần Quốc Dũng"]),
     ("accepted", 1, "THÔNG BÁO", "01/TB-CĐX", ("LĐLĐ TỈNH ĐỒNG NAI", "CÔNG ĐOÀN XÃ PHÚ RIỀNG"),
      ["Bổ sung ảnh hiện trạng nhà ở.", "Tờ trình số 01/TTr-CĐCS", "Nguyễn Văn Ánh",

@@ -3,6 +3,7 @@ move, edit what documents print, end with a preview of what moves)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -20,8 +21,9 @@ from ..i18n import N_
 from ..lists.search import fold
 from ..orgs import operations as org_ops
 from ..orgs.models import LEVEL_RANK, LEVELS, Organisation, OrganisationPlacement
-from ..orgs.tree import chain_on, subtree_on
-from ..pdf.signature import AUTHORITIES
+from ..orgs.tree import chain_on, header_on, subtree_on
+from ..pdf.heading import HEADING_PT, heading_line
+from ..pdf.signature import AUTHORITIES, filed_line, signing_block
 from ..restructuring.operations import end_organisation, plan_ending
 from ..states import FINAL_STATES
 from ..transaction import unit_of_work
@@ -111,8 +113,12 @@ def organisation(org_id):
     today = clock.today()
     users = db.session.scalars(sa.select(User).where(User.organisation_id == org.id).order_by(User.username)).all()
     children = [row for row in _tree(org)[1:] if row[1] == 1] if org.valid_to is None else []
+    header = asdict(header_on(org, today))
+    printed = {"line": heading_line(header["header_name"], header["short_header_name"], bold=True),
+               "signing": signing_block(header), "filed": filed_line(header)}
     return render_template("admin/organisation.html", org=org, chain=chain_on(org, today)[1:], users=users,
-                           children=children, counts=_counts([org.id] + [c.id for c, _, _ in children]),
+                           children=children, printed=printed, heading_pt=HEADING_PT,
+                           counts=_counts([org.id] + [c.id for c, _, _ in children]),
                            changes=changes_of("organisation", org.id), may_change=org_ops.manages(current_user, org),
                            is_own=org.id == current_user.organisation_id)
 

@@ -44,6 +44,9 @@ FIELD_LABELS = {
     "drafting_unit": N_("Đơn vị soạn thảo"), "finance_office": N_("Bộ phận tài chính"),
     "office_address": N_("Địa điểm làm việc"), "record_approval": N_("Lãnh đạo duyệt biên bản thẩm định"),
     "job_title": N_("Chức vụ"),
+    "kind": N_("Loại hồ sơ"), "jurisdiction_id": N_("Phạm vi áp dụng"), "basis": N_("Căn cứ"),
+    "citation": N_("Trích dẫn căn cứ trên văn bản"), "fund": N_("Nguồn kinh phí"), "params": N_("Tham số"),
+    "steps": N_("Các cấp xét duyệt"),
 }
 
 

@@ -21,7 +21,7 @@ from ..orgs.models import LEVEL_RANK, LEVELS, Organisation
 from ..orgs.tree import chain_on
 from .kinds.base import MAX_VND
 from .models import DossierStep, Route
-from .rules import check_dated_rule, nearest_in_force, validation_messages
+from .rules import check_citation, check_dated_rule, nearest_in_force, validation_messages
 
 ROLES = {"review": N_("Thẩm định"), "decide": N_("Quyết định")}
 
@@ -84,20 +84,22 @@ def resolve(route: Route, union: Organisation, on: date) -> list[DossierStep]:
     return steps
 
 
-def add_route(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, steps) -> Route:
-    """Add the route a kind's dossiers follow from `valid_from` on, for an organisation and all under it.
+def add_route(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, steps, citation=None) -> Route:
+    """Add the route a kind's dossiers follow from `valid_from` on, for an organisation and all under it, with the
+    regulation as documents cite it (`citation`, see rules.check_citation).
     Dossiers already submitted keep theirs. `actor` None is the server operator (the CLI)."""
     if actor is not None and actor.role != "admin":
         raise Forbidden(gettext("Chỉ quản trị hệ thống được thêm tuyến xét duyệt."))
     _, jurisdiction, errors = check_dated_rule(actor, Route, kind=kind, jurisdiction_id=jurisdiction_id,
                                                valid_from=valid_from, valid_to=valid_to, basis=basis)
+    citation = check_citation(citation, errors)
     stored, problems = check_steps(steps)
     if problems:
         errors["steps"] = problems
     if errors:
         raise Invalid(gettext("Tuyến xét duyệt chưa hợp lệ."), errors)
     route = Route(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,
-                  basis=basis.strip(), steps=stored)
+                  basis=basis.strip(), steps=stored, citation=citation)
     db.session.add(route)
     db.session.flush()
     return route

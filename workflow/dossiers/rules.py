@@ -3,6 +3,7 @@ organisation up the union's chain of that day that has one (a province's own cap
 Routes are found the same way (routing.py)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from ..extensions import db
 from ..i18n import N_
 from ..orgs.models import Organisation
 from ..orgs.tree import chain_on, subtree_on
+from .citations import Citation, parse_citation
 from .models import RuleSet
 
 
@@ -88,8 +90,88 @@ def validation_messages(exc: ValidationError, field: str, prefix: str = "") -> l
     return messages
 
 
-def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, params) -> RuleSet:
-    """Add the limits a kind is judged by from `valid_from` on, for an organisation and all under it.
+# The parts of a citation that name the regulation: given one part, all three are needed (dossiers/citations.py).
+CITATION_TOGETHER = {
+    "type": N_("Nhập loại văn bản (ví dụ Quyết định): căn cứ cần đủ loại văn bản, cơ quan ban hành và trích yếu."),
+    "issuer": N_("Nhập cơ quan ban hành: căn cứ cần đủ loại văn bản, cơ quan ban hành và trích yếu."),
+    "subject": N_("Nhập trích yếu: căn cứ cần đủ loại văn bản, cơ quan ban hành và trích yếu."),
+}
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+EARLIEST_CITED = date(1900, 1, 1)
+
+
+def check_citation(citation, errors: dict) -> dict | None:
+    """The regulation as documents cite it ({"type", "number"?, "date"?, "issuer", "subject"}, the date a date or
+    ISO text), as stored (citations.parse_citation); None for none (None or {}). What is wrong goes into `errors`
+    under "citation.<part>" (or "citation" when it is no object), in the reader's language."""
+    if citation is None or citation == {}:
+        return None
+    if not isinstance(citation, dict):
+        errors["citation"] = [gettext("Căn cứ phải là một đối tượng gồm type, number, date, issuer và subject.")]
+        return None
+    problems: dict[str, list[str]] = {}
+    citation = dict(citation)
+    day = citation.get("date")
+    if isinstance(day, str) and day.strip() == "":
+        citation["date"] = day = None
+    if day is not None:
+        # Only a day: pydantic would also read a number (or '1395964800') as a timestamp.
+        if isinstance(day, str) and _ISO_DAY.fullmatch(day.strip()):
+            try:
+                day = citation["date"] = date.fromisoformat(day.strip())
+            except ValueError:
+                pass
+        if not isinstance(day, date):
+            problems["citation.date"] = [gettext("Ngày ban hành không hợp lệ; nhập theo dạng YYYY-MM-DD.")]
+        elif not EARLIEST_CITED <= day <= clock.today():
+            problems["citation.date"] = [gettext("Ngày ban hành không được sau hôm nay.")]
+        if "citation.date" in problems:
+            citation.pop("date")
+    stored = None
+    try:
+        stored = parse_citation(citation)
+    except ValidationError as exc:
+        for item in exc.errors():
+            part = str(item["loc"][0]) if item["loc"] else ""
+            key = f"citation.{part}" if part else "citation"
+            if key not in problems:
+                problems[key] = [_citation_message(part, item)]
+    errors.update(problems)
+    return None if problems else stored
+
+
+def _citation_message(part: str, item: dict) -> str:
+    kind, given = item["type"], item.get("input")
+    if kind == "extra_forbidden":
+        return gettext("Không có trường này.")
+    if part in CITATION_TOGETHER and (kind == "missing" or (kind == "string_too_short" and isinstance(given, str)
+                                                            and not given.strip())):
+        return gettext(CITATION_TOGETHER[part])
+    if kind in ("string_too_short", "string_too_long"):
+        field = Citation.model_fields[part]
+        low = next((m.min_length for m in field.metadata if getattr(m, "min_length", None) is not None), 1)
+        high = next(m.max_length for m in field.metadata if getattr(m, "max_length", None) is not None)
+        return gettext("Nhập từ %(low)s đến %(high)s ký tự.", low=low, high=high)
+    if kind == "string_type":
+        return gettext("Phải là chuỗi ký tự.")
+    if kind == "value_error":  # Citation.printable
+        return gettext("Không được chứa ký tự điều khiển.")
+    return gettext("Giá trị không hợp lệ.")
+
+
+def check_fund(fund, errors: dict) -> str | None:
+    """The fund a rule set's money comes from, as a decision's Điều 2 names it; None for none."""
+    from ..orgs.operations import clean_text
+
+    if fund is None:
+        return None
+    return clean_text(fund, "fund", errors, low=3, high=300, required=False) or None
+
+
+def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, basis: str, params, citation=None,
+                 fund=None) -> RuleSet:
+    """Add the limits a kind is judged by from `valid_from` on, for an organisation and all under it; with the
+    regulation as documents cite it (`citation`, see check_citation) and the fund that pays (`fund`).
 
     Earlier rule sets stay as they are: a dossier keeps the rule set it was submitted under.
     `actor` None is the server operator (the CLI), who may set rules anywhere."""
@@ -99,6 +181,8 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
         raise Forbidden(gettext("Chỉ quản trị hệ thống được thêm bộ quy định."))
     kind_class, jurisdiction, errors = check_dated_rule(actor, RuleSet, kind=kind, jurisdiction_id=jurisdiction_id,
                                                         valid_from=valid_from, valid_to=valid_to, basis=basis)
+    citation = check_citation(citation, errors)
+    fund = check_fund(fund, errors)
     if kind_class is not None:
         try:
             params = kind_class.Params.model_validate(params).model_dump(mode="json")
@@ -107,7 +191,7 @@ def add_rule_set(actor, *, kind: str, jurisdiction_id, valid_from, valid_to, bas
     if errors:
         raise Invalid(gettext("Bộ quy định chưa hợp lệ."), errors)
     rule_set = RuleSet(kind=kind, jurisdiction=jurisdiction, valid_from=valid_from, valid_to=valid_to,
-                       basis=basis.strip(), params=params)
+                       basis=basis.strip(), params=params, citation=citation, fund=fund)
     db.session.add(rule_set)
     db.session.flush()
     return rule_set

@@ -1,5 +1,5 @@
-"""What the rule-set and route forms share: the fields of a dated row (kind, jurisdiction, period, basis), its
-status in the lists, and what its preview says a new one affects."""
+"""What the rule-set and route forms share: the fields of a dated row (kind, jurisdiction, period, basis, the
+regulation as documents cite it), its status in the lists, and what its preview says a new one affects."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from .. import clock
+from ..dossiers.citations import cite, parse_citation
 from ..dossiers.models import Dossier
 from ..dossiers.rules import RULE_SETTING_LEVELS, nearest_in_force, rule_set_scope
 from ..errors import OperationError
@@ -20,6 +21,9 @@ from ..orgs.models import Organisation
 from ..orgs.tree import subtree_on
 
 COMMON = ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis")
+# The "Căn cứ" group: the regulation's parts (dossiers/citations.py), posted as citation-type, citation-number, …
+CITATION_PARTS = ("type", "number", "date", "issuer", "subject")
+CITATION_INPUTS = tuple(f"citation-{part}" for part in CITATION_PARTS)
 ACTIONS = {"preview", "save", "edit"}
 
 STATUS = {
@@ -36,12 +40,12 @@ def jurisdictions() -> list[Organisation]:
 
 
 def typed_common(form) -> dict:
-    return {name: (form.get(name) or "").strip() for name in COMMON}
+    return {name: (form.get(name) or "").strip() for name in (*COMMON, *CITATION_INPUTS)}
 
 
 def common_arguments(values: dict) -> tuple[dict, dict]:
-    """The typed kind, jurisdiction, period and basis as add_rule_set and add_route take them, and what the form
-    itself can tell is wrong. A start date that is no date goes as None: the operation asks for one."""
+    """The typed kind, jurisdiction, period, basis and citation as add_rule_set and add_route take them, and what
+    the form itself can tell is wrong. A start date that is no date goes as None: the operation asks for one."""
     errors = {}
     valid_to = None
     if values["valid_to"]:
@@ -50,7 +54,45 @@ def common_arguments(values: dict) -> tuple[dict, dict]:
             errors["valid_to"] = [gettext("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")]
     return {"kind": values["kind"], "jurisdiction_id": parse_whole(values["jurisdiction_id"]),
             "valid_from": parse_screen_date(values["valid_from"]) if values["valid_from"] else None,
-            "valid_to": valid_to, "basis": values["basis"]}, errors
+            "valid_to": valid_to, "basis": values["basis"], "citation": _citation(values, errors)}, errors
+
+
+def _citation(values: dict, errors: dict) -> dict | None:
+    """The parts typed in the "Căn cứ" group (None when all are empty); a day that is no date is the form's error,
+    and is left out for the operation to judge the rest."""
+    typed = {part: values[f"citation-{part}"] for part in CITATION_PARTS if values.get(f"citation-{part}")}
+    if not typed:
+        return None
+    if "date" in typed:
+        day = parse_screen_date(typed.pop("date"))
+        if day is None:
+            errors["citation-date"] = [gettext("Ngày không hợp lệ, nhập theo dạng dd/mm/yyyy.")]
+        # a day alone, mistyped, still asks for the rest of the citation
+        typed["date"] = day
+    return typed
+
+
+def place_citation_errors(errors: dict) -> dict:
+    """The operation's errors on the citation's parts ('citation.date') under their inputs ('citation-date')."""
+    return {key.replace("citation.", "citation-", 1) if key.startswith("citation.") else key: messages
+            for key, messages in errors.items()}
+
+
+def citation_values(citation: dict | None) -> dict:
+    """A stored citation as the group's inputs show it (the day as dd/mm/yyyy)."""
+    citation = citation or {}
+    return {f"citation-{part}": (format_date(citation.get(part)) if part == "date" else citation.get(part)) or ""
+            for part in CITATION_PARTS}
+
+
+def cited(citation: dict | None) -> str:
+    """The words after "Căn cứ" (citations.cite) of a citation as add_rule_set/add_route take it, or ""."""
+    return cite(parse_citation(citation)) if citation else ""
+
+
+def cite_stored(citation: dict | None) -> str:
+    """The words after "Căn cứ" of a stored citation, or ""."""
+    return cite(citation) if citation else ""
 
 
 def check_only(add, arguments: dict) -> dict:

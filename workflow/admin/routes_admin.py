@@ -1,6 +1,7 @@
 """Routes: which levels act on a kind's dossiers and which one decides. The admin lists those of their federation
-(in force, scheduled and past), and adds one as a form of steps, previewed before it is saved; add_route judges
-it, an audit row records it. The CLI keeps taking the steps as JSON."""
+(in force, scheduled and past), and adds one as a form of steps with the regulation as documents cite it ("Căn
+cứ"), previewed before it is saved; add_route judges it, an audit row records it. The CLI keeps taking the steps and
+the citation as JSON."""
 import re
 from typing import get_args
 
@@ -26,18 +27,23 @@ from ..transaction import unit_of_work
 from . import bp
 from .dated_forms import (
     ACTIONS,
+    CITATION_INPUTS,
     STATUS,
     check_only,
+    citation_values,
+    cite_stored,
+    cited,
     common_arguments,
     impact,
     jurisdictions,
     period,
+    place_citation_errors,
     status,
     typed_common,
 )
 from .params_form import sentence
 
-STORED = ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis", "steps")
+STORED = ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis", "citation", "steps")
 STEP_FIELDS = ("level", "role", "decides_up_to_vnd")
 # The levels a route may name, lowest first (a grassroots union is where a dossier starts, never a step).
 STEP_LEVELS = {level: label for level, label in LEVELS.items()
@@ -53,8 +59,8 @@ def routes():
         org.id for org in chain_on(current_user.organisation, today)]
     rows = db.session.scalars(sa.select(Route).where(Route.jurisdiction_id.in_(scope))
                               .order_by(Route.kind, Route.valid_from.desc(), Route.id.desc())).all()
-    shown = [{"row": r, "status": status(r, today), "period": period(r), "steps": [step_text(s) for s in r.steps]}
-             for r in rows]
+    shown = [{"row": r, "status": status(r, today), "period": period(r), "cited": cite_stored(r.citation),
+              "steps": [step_text(s) for s in r.steps]} for r in rows]
     return render_template("admin/routes.html", routes=shown, STATUS=STATUS)
 
 
@@ -66,7 +72,8 @@ def new_route():
             return render_template("admin/rule_set_kind.html", for_routes=True)
         current = route_for(kind.code, current_user.organisation, clock.today())
         values = {"kind": kind.code, "jurisdiction_id": str(current_user.organisation_id), "valid_from": "",
-                  "valid_to": "", "basis": "", "steps": _screen_steps(current.steps if current else [])}
+                  "valid_to": "", "basis": "", **citation_values(None),
+                  "steps": _screen_steps(current.steps if current else [])}
         return _form(kind, values, {}, current)
     kind = get_kind(request.form.get("kind"))
     if kind is None:
@@ -141,8 +148,9 @@ def _parse_steps(typed: list[dict]) -> tuple[list[dict], dict]:
 def _placed(arguments: dict, errors: dict) -> dict:
     """add_route's messages on the steps beside the row and field each concerns. A message on one field of one
     step comes from the steps' model; read again, it gives each message's location ('steps.1.role: ...'). What
-    concerns the steps together (the last must decide) stays with the steps as a whole."""
-    errors = dict(errors)
+    concerns the steps together (the last must decide) stays with the steps as a whole. Those on the citation's parts
+    go beside their inputs."""
+    errors = place_citation_errors(errors)
     messages = errors.pop("steps", None)
     if not messages:
         return errors
@@ -182,10 +190,12 @@ def _preview(kind, values: dict, arguments: dict):
     after = [step_text(step.model_dump()) for step in _STEPS.validate_python(arguments["steps"])]
     changes = [{"position": i + 1, "before": before[i] if i < len(before) else None,
                 "after": after[i] if i < len(after) else None} for i in range(max(len(before), len(after)))]
-    hidden = [(name, values[name]) for name in ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis")]
+    hidden = [(name, values[name]) for name in ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis",
+                                                *CITATION_INPUTS)]
     for position, row in enumerate(values["steps"]):
         hidden += [(f"steps-{position}-{name}", row[name]) for name in STEP_FIELDS]
     return render_template("admin/route_preview.html", kind=kind, jurisdiction=jurisdiction, arguments=arguments,
-                           effect=effect, changes=changes,
+                           effect=effect, changes=changes, cited=cited(arguments["citation"]),
+                           replaced_cited=cite_stored(effect.replaced.citation) if effect.replaced else "",
                            replaced_period=period(effect.replaced) if effect.replaced else "", hidden=hidden)
 

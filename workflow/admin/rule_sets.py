@@ -1,6 +1,7 @@
 """Rule sets: the limits each kind is judged by. The admin chooses the kind, fills in its parameters as labelled
-fields (params_form.py), sees what the change affects, then saves; add_rule_set judges it, an audit row records it.
-The API and the CLI keep taking the parameters as JSON."""
+fields (params_form.py), the regulation as documents cite it ("Căn cứ") and the fund that pays, sees what the change
+affects, then saves; add_rule_set judges it, an audit row records it. The API and the CLI keep taking the parameters
+and the citation as JSON."""
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -21,17 +22,22 @@ from ..transaction import unit_of_work
 from . import bp, params_form
 from .dated_forms import (
     ACTIONS,
+    CITATION_INPUTS,
     STATUS,
     check_only,
+    citation_values,
+    cite_stored,
+    cited,
     common_arguments,
     impact,
     jurisdictions,
     period,
+    place_citation_errors,
     status,
     typed_common,
 )
 
-STORED = ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis", "params")
+STORED = ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis", "citation", "fund", "params")
 
 
 @bp.get("/rule-sets")
@@ -41,7 +47,7 @@ def rule_sets():
         org.id for org in chain_on(current_user.organisation, today)]
     rows = db.session.scalars(sa.select(RuleSet).where(RuleSet.jurisdiction_id.in_(scope))
                               .order_by(RuleSet.kind, RuleSet.valid_from.desc(), RuleSet.id.desc())).all()
-    shown = [{"row": r, "status": status(r, today), "period": period(r),
+    shown = [{"row": r, "status": status(r, today), "period": period(r), "cited": cite_stored(r.citation),
               "lines": params_form.lines(params_form.fields_of(KINDS[r.kind].Params), r.params)
               if r.kind in KINDS else []} for r in rows]
     return render_template("admin/rule_sets.html", rule_sets=shown, STATUS=STATUS)
@@ -55,18 +61,22 @@ def new_rule_set():
             return render_template("admin/rule_set_kind.html")
         nodes = params_form.fields_of(kind.Params)
         current = rule_set_for(kind.code, current_user.organisation, clock.today())
+        # The fund is filled in from the rule set in force, like the parameters; the regulation is the new one's.
         values = {"kind": kind.code, "jurisdiction_id": str(current_user.organisation_id), "valid_from": "",
-                  "valid_to": "", "basis": "", **params_form.screen_values(nodes, current.params if current else {})}
+                  "valid_to": "", "basis": "", **citation_values(None), "fund": (current.fund or "") if current else "",
+                  **params_form.screen_values(nodes, current.params if current else {})}
         return _form(kind, nodes, values, {}, current)
     kind = get_kind(request.form.get("kind"))
     if kind is None:
         return render_template("admin/rule_set_kind.html", error=gettext("Chọn một loại hồ sơ.")), 422
     nodes = params_form.fields_of(kind.Params)
-    values = {**typed_common(request.form), **params_form.typed_values(nodes, request.form)}
+    values = {**typed_common(request.form), "fund": (request.form.get("fund") or "").strip(),
+              **params_form.typed_values(nodes, request.form)}
     action = request.form.get("action") if request.form.get("action") in ACTIONS else "preview"
     if action == "edit":  # back from the preview, to change something
         return _form(kind, nodes, values, {})
     arguments, errors = common_arguments(values)
+    arguments["fund"] = values["fund"] or None
     arguments["params"], params_errors = params_form.parse(nodes, values)
     errors.update(params_errors)
     if action == "save" and not errors:
@@ -89,8 +99,8 @@ def new_rule_set():
 
 
 def _placed(kind, nodes, arguments, values, errors: dict) -> dict:
-    """add_rule_set's errors, those on the parameters beside their fields."""
-    errors = dict(errors)
+    """add_rule_set's errors, those on the parameters and the citation's parts beside their fields."""
+    errors = place_citation_errors(errors)
     if "params" in errors:
         messages = errors.pop("params")
         for key, placed in params_form.place_errors(nodes, kind.Params, arguments["params"], messages,
@@ -117,7 +127,9 @@ def _preview(kind, nodes, values: dict, arguments: dict):
     return render_template(
         "admin/rule_set_preview.html", kind=kind, jurisdiction=jurisdiction, arguments=arguments, effect=effect,
         changes=params_form.compare(nodes, effect.replaced.params if effect.replaced else None, after),
-        replaced_period=period(effect.replaced) if effect.replaced else "",
-        hidden=[(name, values[name]) for name in ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis")]
+        replaced_period=period(effect.replaced) if effect.replaced else "", cited=cited(arguments["citation"]),
+        replaced_cited=cite_stored(effect.replaced.citation) if effect.replaced else "",
+        hidden=[(name, values[name]) for name in ("kind", "jurisdiction_id", "valid_from", "valid_to", "basis",
+                                                  *CITATION_INPUTS, "fund")]
         + params_form.hidden_fields(nodes, values))
 

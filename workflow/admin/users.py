@@ -59,6 +59,9 @@ def _user_fields(with_username: bool):
                    hint=gettext("Chữ thường không dấu, không trùng."))] if with_username else []
     return fields + [
         dict(name="full_name", label=gettext("Họ và tên"), required=True, half=True),
+        dict(name="job_title", label=gettext("Chức vụ"), half=True,
+             hint=gettext("In sau họ tên người thẩm định trong biên bản thẩm định, ví dụ Chuyên viên Ban Chính "
+                          "sách.")),
         dict(name="email", label=gettext("E-mail"), type="email"),
         dict(name="role", label=gettext("Vai trò"), type="select", required=True,
              options=[(code, gettext(label)) for code, label in ROLES.items()],
@@ -86,7 +89,8 @@ def new_user():
             with unit_of_work():
                 user, password = user_ops.create_user(
                     current_user, username=values.get("username"), full_name=values.get("full_name"),
-                    role=values.get("role"), organisation=_org_of(values), email=values.get("email"))
+                    role=values.get("role"), organisation=_org_of(values), email=values.get("email"),
+                    job_title=values.get("job_title"))
             return render_template("admin/user_secret.html", user=user, password=password, link=None)
         except OperationError as exc:
             errors = exc.errors or {"": [exc.message]}
@@ -105,13 +109,15 @@ def user(user_id):
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
 def edit_user(user_id):
     account = _user(user_id)
-    values, errors = {"full_name": account.full_name, "email": account.email or "", "role": account.role}, {}
+    values, errors = {"full_name": account.full_name, "job_title": account.job_title or "",
+                      "email": account.email or "", "role": account.role}, {}
     if request.method == "POST":
         values = request.form
         try:
             with unit_of_work():
                 user_ops.update_user(current_user, account, full_name=values.get("full_name"),
-                                     email=values.get("email"), role=values.get("role"))
+                                     job_title=values.get("job_title", ...), email=values.get("email"),
+                                     role=values.get("role"))
             flash(gettext("Đã lưu tài khoản %(username)s.", username=account.username), "success")
             return redirect(url_for(".user", user_id=account.id))
         except OperationError as exc:

@@ -21,7 +21,7 @@ from .models import ROLES, User
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
-AUDITED = ("username", "full_name", "role", "email", "active", "organisation_id")
+AUDITED = ("username", "full_name", "job_title", "role", "email", "active", "organisation_id")
 SET_PASSWORD_LINK_DAYS = 3
 
 
@@ -56,7 +56,12 @@ def _check_fields(errors: dict, *, full_name, email, role, organisation, actor) 
     return full_name, email
 
 
-def create_user(actor, *, username, full_name, role, organisation, email=None,
+def _job_title(value, errors: dict) -> str:
+    """The position a review record prints after the reviewer's name ("Chuyên viên Ban Chính sách"); may be empty."""
+    return clean_text(value, "job_title", errors, low=0, high=100, required=False)
+
+
+def create_user(actor, *, username, full_name, role, organisation, email=None, job_title=None,
                 password: str | None = None, by_link: bool = False) -> tuple[User, str | None]:
     """A new account that must change its password at first sign-in. Returns it and its temporary password, or
     None `by_link`: then no password opens it, only a one-time link (set_password_link_token), and no slow hash is
@@ -70,12 +75,13 @@ def create_user(actor, *, username, full_name, role, organisation, email=None,
         errors["username"] = [gettext("Tên đăng nhập %(username)s đã được dùng.", username=username)]
     full_name, email = _check_fields(errors, full_name=full_name, email=email, role=role, organisation=organisation,
                                      actor=actor)
+    job_title = _job_title(job_title, errors)
     if password is not None:
         check_new_password(password, errors)
     if errors:
         raise Invalid(gettext("Chưa thể tạo tài khoản."), errors)
-    user = User(username=username, full_name=full_name, role=role, organisation=organisation, email=email,
-                must_change_password=True)
+    user = User(username=username, full_name=full_name, job_title=job_title, role=role, organisation=organisation,
+                email=email, must_change_password=True)
     if by_link:
         password = None
         user.set_unusable_password()
@@ -88,18 +94,20 @@ def create_user(actor, *, username, full_name, role, organisation, email=None,
     return user, password
 
 
-def update_user(actor, user: User, *, full_name=None, email=..., role=None) -> User:
-    """Change an account's name, e-mail or role (within what its organisation allows)."""
+def update_user(actor, user: User, *, full_name=None, email=..., role=None, job_title=...) -> User:
+    """Change an account's name, position (`job_title`), e-mail or role (within what its organisation allows)."""
     _require(actor, user)
     errors: dict[str, list[str]] = {}
     full_name, new_email = _check_fields(
         errors, full_name=user.full_name if full_name is None else full_name,
         email=user.email if email is ... else email, role=role or user.role, organisation=user.organisation,
         actor=actor)
+    job_title = _job_title(user.job_title if job_title is ... else job_title, errors)
     if errors:
         raise Invalid(gettext("Chưa thể sửa tài khoản."), errors)
     before = snapshot(user, AUDITED)
     user.full_name, user.email, user.role = full_name, new_email, role or user.role
+    user.job_title = job_title
     if before["role"] != user.role:
         user.end_sessions()  # what the account may do changed: sign in again
     after = snapshot(user, AUDITED)

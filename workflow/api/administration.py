@@ -23,9 +23,10 @@ from ..orgs.models import Organisation
 from ..transaction import unit_of_work
 from . import bp
 from .routes import json_body, token_required
-from .serializers import iso, org_ref, organisation_json
+from .serializers import iso, org_ref, organisation_json, rule_set_json
 
 HEADER_FIELDS = tuple(org_ops.HEADER_FIELDS)
+FLAG_FIELDS = tuple(org_ops.FLAG_FIELDS)  # booleans in the API (the form's "1"/"" are not taken here)
 
 
 def admin_required(view):
@@ -62,6 +63,15 @@ def _organisation_of(body: dict, field: str) -> Organisation | None:
     return org
 
 
+def _flags(body: dict) -> dict:
+    """The yes/no settings given, each a JSON boolean."""
+    wrong = {field: [gettext("Phải là đúng hoặc sai.")] for field in FLAG_FIELDS
+             if field in body and not isinstance(body[field], bool)}
+    if wrong:
+        raise Invalid(gettext("Có trường không hợp lệ."), wrong)
+    return {field: body[field] for field in FLAG_FIELDS if field in body}
+
+
 def _refuse_unknown(body: dict, known) -> None:
     unknown = set(body) - set(known)
     if unknown:
@@ -81,7 +91,8 @@ def _parent_as_parent_id():
 
 
 def organisation_detail(org: Organisation) -> dict:
-    return organisation_json(org) | {field: getattr(org, field) for field in ("header_name", *HEADER_FIELDS)} | {
+    return organisation_json(org) | {field: getattr(org, field) for field in ("header_name", *HEADER_FIELDS,
+                                                                               *FLAG_FIELDS)} | {
         "former_names": [{"name": f.name, "header_name": f.header_name, "valid_to": iso(f.valid_to)}
                          for f in org.former_names]}
 
@@ -97,15 +108,18 @@ def organisation(org_id):
 @token_required
 @admin_required
 def create_organisation():
-    """`{"code", "name", "level", "parent_id", "valid_from"?, "header_name"?, <header fields>?}`"""
+    """`{"code", "name", "level", "parent_id", "valid_from"?, "header_name"?, <header fields>?,
+    "record_approval"?}`"""
     body = json_body()
-    _refuse_unknown(body, {"code", "name", "level", "parent_id", "valid_from", "header_name", *HEADER_FIELDS})
+    _refuse_unknown(body, {"code", "name", "level", "parent_id", "valid_from", "header_name", *HEADER_FIELDS,
+                           *FLAG_FIELDS})
+    flags = _flags(body)
     with unit_of_work(), _parent_as_parent_id():
         parent = _organisation_of(body, "parent_id")
         org = org_ops.create_organisation(
             g.api_user, code=body.get("code"), name=body.get("name"), level=body.get("level"), parent=parent,
             valid_from=_day(body, "valid_from"), header_name=body.get("header_name"),
-            **{field: body[field] for field in HEADER_FIELDS if field in body})
+            **{field: body[field] for field in HEADER_FIELDS if field in body}, **flags)
     return organisation_detail(org), 201
 
 
@@ -113,15 +127,18 @@ def create_organisation():
 @token_required
 @admin_required
 def change_organisation(org_id):
-    """Any of: the header fields; `{"name"?, "header_name"?, "short_header_name"?, "on"?}` to rename from a date
+    """Any of: the header fields and `record_approval`; `{"name"?, "header_name"?, "short_header_name"?, "on"?}` to
+    rename from a date
     (the header name alone: the same name, a new header); `{"parent_id", "on"?}` to place under another parent
     from a date. Ending stays on the screen and the CLI, which preview what moves."""
     body = json_body()
     org = org_ops.managed_organisation(g.api_user, org_id)
-    _refuse_unknown(body, {"name", "header_name", "on", "parent_id", *HEADER_FIELDS})
+    _refuse_unknown(body, {"name", "header_name", "on", "parent_id", *HEADER_FIELDS, *FLAG_FIELDS})
+    flags = _flags(body)
     with unit_of_work(), _parent_as_parent_id():
         on = _day(body, "on")
         header = {field: body[field] for field in HEADER_FIELDS if field in body and field != "short_header_name"}
+        header.update(flags)
         if "name" in body or "header_name" in body:
             org_ops.rename_organisation(g.api_user, org, name=body.get("name", org.name),
                                         header_name=body.get("header_name"),
@@ -137,8 +154,8 @@ def change_organisation(org_id):
 
 
 def user_json(user: User) -> dict:
-    return {"id": user.id, "username": user.username, "full_name": user.full_name, "email": user.email,
-            "role": user.role, "organisation": org_ref(user.organisation), "active": user.active,
+    return {"id": user.id, "username": user.username, "full_name": user.full_name, "job_title": user.job_title,
+            "email": user.email, "role": user.role, "organisation": org_ref(user.organisation), "active": user.active,
             "must_change_password": user.must_change_password}
 
 
@@ -176,17 +193,18 @@ def user(user_id):
 @token_required
 @admin_required
 def create_user():
-    """`{"username", "full_name", "role", "organisation_id", "email"?}` → 201, the account and a one-time link to
-    set its password (`set_password_url`), shown this once."""
+    """`{"username", "full_name", "role", "organisation_id", "email"?, "job_title"?}` → 201, the account and a
+    one-time link to set its password (`set_password_url`), shown this once."""
     body = json_body()
-    _refuse_unknown(body, {"username", "full_name", "role", "organisation_id", "email"})
+    _refuse_unknown(body, {"username", "full_name", "role", "organisation_id", "email", "job_title"})
     with unit_of_work():
         organisation = _organisation_of(body, "organisation_id")
         if organisation is None:
             raise Invalid(gettext("Chưa thể tạo tài khoản."), {"organisation_id": [gettext("Bắt buộc.")]})
         account, _ = user_ops.create_user(g.api_user, username=body.get("username"),
                                           full_name=body.get("full_name"), role=body.get("role"),
-                                          organisation=organisation, email=body.get("email"), by_link=True)
+                                          organisation=organisation, email=body.get("email"),
+                                          job_title=body.get("job_title"), by_link=True)
     link = url_for("auth.set_password", token=user_ops.set_password_link_token(account), _external=True)
     return user_json(account) | {"set_password_url": link}, 201
 
@@ -195,19 +213,20 @@ def create_user():
 @token_required
 @admin_required
 def change_user(user_id):
-    """Any of `full_name`, `email`, `role`, `organisation_id` (a move), `active` (false: every session and token
-    of the account ends at once)."""
+    """Any of `full_name`, `job_title`, `email`, `role`, `organisation_id` (a move), `active` (false: every session
+    and token of the account ends at once)."""
     body = json_body()
     account = user_ops.managed_user(g.api_user, user_id)
-    _refuse_unknown(body, {"full_name", "email", "role", "organisation_id", "active"})
+    _refuse_unknown(body, {"full_name", "job_title", "email", "role", "organisation_id", "active"})
     if "active" in body and not isinstance(body["active"], bool):
         raise Invalid(gettext("Có trường không hợp lệ."), {"active": [gettext("Phải là đúng hoặc sai.")]})
     with unit_of_work():
         if "organisation_id" in body:
             user_ops.move_user(g.api_user, account, _organisation_of(body, "organisation_id"), body.get("role"))
-        if {"full_name", "email"} & set(body) or ("role" in body and "organisation_id" not in body):
+        if {"full_name", "job_title", "email"} & set(body) or ("role" in body and "organisation_id" not in body):
             user_ops.update_user(g.api_user, account, full_name=body.get("full_name"),
-                                 email=body.get("email", ...), role=body.get("role"))
+                                 job_title=body.get("job_title", ...), email=body.get("email", ...),
+                                 role=body.get("role"))
         if "active" in body:
             user_ops.set_active(g.api_user, account, body["active"])
     return user_json(account)
@@ -220,8 +239,5 @@ def rule_sets():
     occasions and caps."""
     today = clock.today()
     found = {code: rule_set_for(code, g.api_user.organisation, today) for code in KINDS}
-    return {"rule_sets": [{"id": r.id, "kind": r.kind, "jurisdiction": org_ref(r.jurisdiction),
-                           "valid_from": iso(r.valid_from), "valid_to": iso(r.valid_to), "basis": r.basis,
-                           "params": r.params} for r in found.values() if r is not None],
-            "on": today.isoformat()}
+    return {"rule_sets": [rule_set_json(r) for r in found.values() if r is not None], "on": today.isoformat()}
 

@@ -4,7 +4,8 @@ from ..auth.operations import USERNAME_PATTERN
 from ..dossiers.kinds import KINDS
 from ..lists.query import SORTS
 from ..orgs.models import LEVELS
-from ..orgs.operations import CODE_PATTERN, HEADER_FIELDS
+from ..orgs.operations import CODE_PATTERN, FLAG_FIELDS, HEADER_FIELDS
+from ..pdf.signature import AUTHORITIES
 from ..states import EVENTS, STATES, TREE_EVENTS
 
 USER_EVENTS = [event for event in EVENTS if event not in TREE_EVENTS]
@@ -35,6 +36,9 @@ def _admin_errors(*codes):
     return _errors(*codes, described=ADMIN_ERRORS)
 
 
+JOB_TITLE = "The position a review record prints after the reviewer's name, e.g. Chuyên viên Ban Chính sách"
+
+
 def _text(low, high, description=None):
     schema = {"type": "string", "minLength": low, "maxLength": high}
     return schema | ({"description": description} if description else {})
@@ -47,6 +51,18 @@ HEADER_DESCRIPTIONS = {
     "signing_body": "The collective that signs, e.g. BAN THƯỜNG VỤ",
     "head_title": "The signer's title, e.g. CHỦ TỊCH",
     "head_name": "The signer's name (empty: left blank)",
+    "signing_authority": "How documents are signed when not by the head: \"\" the head signs; \"KT.\" a deputy "
+                         "for the head; \"Q.\" an acting head; \"TL.\"/\"TUQ.\" by order / by authorisation "
+                         "(then signer_title and signer_name are needed; only signer_name for \"Q.\")",
+    "signer_title": "The title of whoever signs when not the head, e.g. PHÓ CHỦ TỊCH",
+    "signer_name": "The name of whoever signs when not the head",
+    "drafting_unit": "The drafting unit's abbreviation in the filing line (\"- Lưu: VT, VP.\")",
+    "finance_office": "Who carries out a grant decision's payment (its Điều 3), e.g. Ban Tài chính",
+    "office_address": "Where a review record is drawn up (empty: the organisation's seat)",
+}
+FLAG_DESCRIPTIONS = {
+    "record_approval": "A review record (Biên bản thẩm định) signed by the reviewer also carries the leader's "
+                       "approval (DUYỆT)",
 }
 
 
@@ -60,6 +76,11 @@ def openapi_document() -> dict:
     secured = [{"bearer": []}]
     header_fields = {field: _text(low if field != "short_header_name" else 0, high, HEADER_DESCRIPTIONS.get(field))
                      for field, (low, high) in HEADER_FIELDS.items()}
+    authority = {"type": "string", "enum": list(AUTHORITIES), "description": HEADER_DESCRIPTIONS["signing_authority"]}
+    header_fields["signing_authority"] = authority
+    flag_fields = {field: {"type": "boolean", "description": FLAG_DESCRIPTIONS[field]} for field in FLAG_FIELDS}
+    citation = {"oneOf": [_ref("Citation"), {"type": "null"}],
+                "description": "The regulation as documents cite it after \"Căn cứ\" (null: only `basis` is known)"}
     header_name = _text(3, 200, "The name as the documents' header prints it (default: the name in capitals)")
     day = {"type": "string", "format": "date"}
     schemas = {
@@ -82,11 +103,14 @@ def openapi_document() -> dict:
                 "parent": _ref("Org"), "valid_from": {"type": "string", "format": "date"},
                 "valid_to": {"type": ["string", "null"], "format": "date"}}}}}},
         "OrganisationDetail": {"allOf": [_ref("Organisation"), {
-            "type": "object", "required": ["header_name", *HEADER_FIELDS, "former_names"], "properties": {
+            "type": "object", "required": ["header_name", *HEADER_FIELDS, *FLAG_FIELDS, "former_names"],
+            "properties": {
                 "header_name": {"type": "string"},
                 **{field: {"type": ["string", "null"] if field == "short_header_name" else "string",
                            **({"description": HEADER_DESCRIPTIONS[field]} if field in HEADER_DESCRIPTIONS else {})}
                    for field in HEADER_FIELDS},
+                "signing_authority": authority,
+                **flag_fields,
                 "former_names": {"type": "array", "description": "Earlier names, oldest first", "items": {
                     "type": "object", "required": ["name", "header_name", "valid_to"], "properties": {
                         "name": {"type": "string"}, "header_name": {"type": "string"},
@@ -102,21 +126,22 @@ def openapi_document() -> dict:
                                                                 "valid_from"},
                 "valid_from": {**day, "description": "Founded on (default: today)"},
                 "header_name": header_name,
-                **header_fields}},
+                **header_fields, **flag_fields}},
         "OrganisationChange": {
             "type": "object", "additionalProperties": False,
             "description": "Header fields are changed in place; `name` and/or `header_name` rename the organisation "
                            "from `on` (earlier documents keep the former name); `parent_id` places it, with "
                            "everything under it, under another parent from `on`.",
             "properties": {
-                "name": _text(3, 200), "header_name": header_name, **header_fields,
+                "name": _text(3, 200), "header_name": header_name, **header_fields, **flag_fields,
                 "parent_id": {"type": "integer", "description": "A higher-level organisation the admin manages, "
                                                                 "not under this one"},
                 "on": {**day, "description": "From when a rename or a move holds (default: today; a rename not "
                                              "after today)"}}},
-        "User": {"type": "object", "required": ["id", "username", "full_name", "email", "role", "organisation",
-                                                "active", "must_change_password"], "properties": {
+        "User": {"type": "object", "required": ["id", "username", "full_name", "job_title", "email", "role",
+                                                "organisation", "active", "must_change_password"], "properties": {
             "id": {"type": "integer"}, "username": {"type": "string"}, "full_name": {"type": "string"},
+            "job_title": {"type": "string", "description": JOB_TITLE},
             "email": {"type": ["string", "null"], "format": "email"},
             "role": {"type": "string", "enum": list(ROLES)}, "organisation": _ref("Org"),
             "active": {"type": "boolean"},
@@ -127,6 +152,7 @@ def openapi_document() -> dict:
             "additionalProperties": False, "properties": {
                 "username": {"type": "string", "pattern": USERNAME_PATTERN.pattern, "description": "Unique"},
                 "full_name": _text(2, 120),
+                "job_title": _text(0, 100, JOB_TITLE),
                 "role": {"type": "string", "enum": list(ROLES),
                          "description": "officer for a grassroots union; staff and admin for an upper organisation"},
                 "organisation_id": {"type": "integer", "description": "An organisation in force that the admin "
@@ -135,6 +161,7 @@ def openapi_document() -> dict:
         "UserChange": {
             "type": "object", "additionalProperties": False, "properties": {
                 "full_name": _text(2, 120),
+                "job_title": {**_text(0, 100, JOB_TITLE), "type": ["string", "null"]},
                 "email": {"type": ["string", "null"], "format": "email", "maxLength": 254},
                 "role": {"type": "string", "enum": list(ROLES), "description": "Ends the account's sessions"},
                 "organisation_id": {"type": "integer", "description": "Move the account (with `role`, when the new "
@@ -142,20 +169,35 @@ def openapi_document() -> dict:
                                                                       "sessions"},
                 "active": {"type": "boolean", "description": "false: every session and API token of the account "
                                                             "ends at once"}}},
+        "Citation": {
+            "type": "object", "required": ["type", "issuer", "subject"], "additionalProperties": False,
+            "description": "A regulation as a document's \"Căn cứ\" line cites it: \"<type> số <number> ngày <date> "
+                           "của <issuer> <subject>\"; type, issuer and subject go together",
+            "properties": {
+                "type": _text(2, 40, "e.g. Quyết định, Quy chế, Kế hoạch"),
+                "number": {**_text(0, 40, "e.g. 1564/QĐ-TLĐ"), "type": ["string", "null"]},
+                "date": {"type": ["string", "null"], "format": "date", "description": "The day it was issued"},
+                "issuer": _text(3, 200, "e.g. Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam"),
+                "subject": _text(3, 300, "e.g. ban hành Quy chế khen thưởng của tổ chức Công đoàn")}},
         "RuleSet": {"type": "object", "required": ["id", "kind", "jurisdiction", "valid_from", "valid_to", "basis",
-                                                   "params"], "properties": {
+                                                   "citation", "fund", "params"], "properties": {
             "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)}, "jurisdiction": _ref("Org"),
             "valid_from": day, "valid_to": {"type": ["string", "null"], "format": "date"},
             "basis": {"type": "string", "description": "The regulation it rests on"},
+            "citation": citation,
+            "fund": {"type": ["string", "null"], "maxLength": 300,
+                     "description": "The fund the money comes from, as a decision's Điều 2 names it"},
             "params": {"type": "object", "description": "The kind's limits (caps, occasions, ages), as its rules "
                                                         "read them"}}},
         "RouteStep": {"type": "object", "required": ["org", "role"], "properties": {
             "org": _ref("Org"), "role": {"type": "string", "enum": ["review", "decide"]}}},
-        "Route": {"type": "object", "properties": {
+        "Route": {"type": "object", "required": ["id", "kind", "jurisdiction", "valid_from", "valid_to", "basis",
+                                                 "citation", "steps"], "properties": {
             "id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)}, "jurisdiction": _ref("Org"),
             "valid_from": {"type": "string", "format": "date"},
             "valid_to": {"type": ["string", "null"], "format": "date"},
-            "basis": {"type": "string"}, "steps": {"type": "array", "items": {"type": "object", "properties": {
+            "basis": {"type": "string"}, "citation": citation,
+            "steps": {"type": "array", "items": {"type": "object", "properties": {
                 "level": {"type": "string", "enum": ["upper_grassroots", "province", "confederation"]},
                 "role": {"type": "string", "enum": ["review", "decide"]},
                 "decides_up_to_vnd": {"type": ["integer", "null"]}}}}}},

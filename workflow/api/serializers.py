@@ -47,7 +47,13 @@ def organisation_json(org) -> dict:
 def route_json(route) -> dict:
     return {"id": route.id, "kind": route.kind, "jurisdiction": org_ref(route.jurisdiction),
             "valid_from": iso(route.valid_from), "valid_to": iso(route.valid_to), "basis": route.basis,
-            "steps": route.steps}
+            "citation": route.citation, "steps": route.steps}
+
+
+def rule_set_json(rule_set) -> dict:
+    return {"id": rule_set.id, "kind": rule_set.kind, "jurisdiction": org_ref(rule_set.jurisdiction),
+            "valid_from": iso(rule_set.valid_from), "valid_to": iso(rule_set.valid_to), "basis": rule_set.basis,
+            "citation": rule_set.citation, "fund": rule_set.fund, "params": rule_set.params}
 
 
 def attachment_json(attachment) -> dict:

@@ -13,7 +13,7 @@ from .dossiers.rules import add_rule_set
 from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
-from .orgs.operations import create_organisation
+from .orgs.operations import clean_text, create_organisation
 from .pdf import storage
 from .pdf.models import BundleBuild, Document
 from .restructuring.operations import end_organisation
@@ -21,6 +21,9 @@ from .seed import seed_demo, seed_national
 from .transaction import unit_of_work
 
 DATE = click.DateTime(["%Y-%m-%d", "%d/%m/%Y"])
+CITATION_HELP = ('The regulation as documents cite it, JSON: \'{"type": "Quyết định", "number": "1564/QĐ-TLĐ", '
+                 '"date": "2014-12-24", "issuer": "Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam", "subject": "ban '
+                 'hành Quy chế khen thưởng của tổ chức Công đoàn"}\' (number and date optional)')
 
 
 def _organisation(code: str, option: str) -> Organisation:
@@ -63,14 +66,20 @@ def init_app(app: Flask) -> None:
     @click.option("--full-name", required=True)
     @click.option("--role", type=click.Choice(list(ROLES)), required=True)
     @click.option("--org", "org_code", required=True, help="Organisation code, e.g. ldld-phu-rieng")
+    @click.option("--job-title", default="", help="The position a review record prints, e.g. 'Chuyên viên Ban Chính "
+                                                  "sách' (at most 100 characters)")
     @click.password_option()
-    def create_user_command(username, full_name, role, org_code, password):
+    def create_user_command(username, full_name, role, org_code, job_title, password):
         """Create a user with one role in one organisation."""
         org = _organisation(org_code, "--org")
         if db.session.scalar(sa.select(User).where(User.username == username)) is not None:
             raise click.ClickException(f"User {username!r} already exists.")
+        problems: dict = {}
+        job_title = clean_text(job_title, "job_title", problems, low=0, high=100, required=False)
+        if problems:
+            raise click.ClickException("; ".join(f"--job-title: {' '.join(v)}" for v in problems.values()))
         with unit_of_work():
-            user = User(username=username, full_name=full_name, role=role, organisation=org)
+            user = User(username=username, full_name=full_name, job_title=job_title, role=role, organisation=org)
             user.set_password(password)
             db.session.add(user)
         click.echo(f"Created {role} {username} in {org.name}.")
@@ -117,13 +126,17 @@ def init_app(app: Flask) -> None:
     @click.option("--to", "valid_to", type=DATE)
     @click.option("--basis", required=True, help="The regulation: number, date, issuer")
     @click.option("--params", "params_json", required=True, help='JSON, e.g. \'{"occasions": {"Tết 2027": 1500000}}\'')
-    def add_rule_set_command(kind, org_code, valid_from, valid_to, basis, params_json):
+    @click.option("--citation", "citation_json", help=CITATION_HELP)
+    @click.option("--fund", help="The fund the money comes from, as a decision's Điều 2 names it")
+    def add_rule_set_command(kind, org_code, valid_from, valid_to, basis, params_json, citation_json, fund):
         """Add a rule set for a kind from a start date (earlier dossiers keep theirs)."""
         org, params = _organisation(org_code, "--jurisdiction"), _json(params_json, "--params")
+        citation = _json(citation_json, "--citation") if citation_json else None
         try:
             with unit_of_work():
                 rule_set = add_rule_set(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
-                                        valid_to=valid_to.date() if valid_to else None, basis=basis, params=params)
+                                        valid_to=valid_to.date() if valid_to else None, basis=basis, params=params,
+                                        citation=citation, fund=fund)
         except OperationError as exc:
             raise _refused(exc) from exc
         click.echo(f"Rule set {rule_set.id} for {kind} in {org.name} from {rule_set.valid_from:%d/%m/%Y}.")
@@ -137,13 +150,16 @@ def init_app(app: Flask) -> None:
     @click.option("--steps", "steps_json", required=True,
                   help='JSON, from the union\'s upper level to the deciding one, e.g. \'[{"level": "upper_grassroots", '
                        '"role": "review", "decides_up_to_vnd": 3000000}, {"level": "province", "role": "decide"}]\'')
-    def add_route_command(kind, org_code, valid_from, valid_to, basis, steps_json):
+    @click.option("--citation", "citation_json", help=CITATION_HELP)
+    def add_route_command(kind, org_code, valid_from, valid_to, basis, steps_json, citation_json):
         """Add the route a kind's dossiers follow from a start date (dossiers already submitted keep theirs)."""
         org, steps = _organisation(org_code, "--jurisdiction"), _json(steps_json, "--steps")
+        citation = _json(citation_json, "--citation") if citation_json else None
         try:
             with unit_of_work():
                 route = add_route(None, kind=kind, jurisdiction_id=org.id, valid_from=valid_from.date(),
-                                  valid_to=valid_to.date() if valid_to else None, basis=basis, steps=steps)
+                                  valid_to=valid_to.date() if valid_to else None, basis=basis, steps=steps,
+                                  citation=citation)
         except OperationError as exc:
             raise _refused(exc) from exc
         levels = " → ".join(f"{s['level']} ({s['role']})" for s in route.steps)

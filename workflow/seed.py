@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from .auth.models import OPERATOR, User
 from .campaigns.models import Campaign, CampaignPhase
+from .dossiers.citations import parse_citation
 from .dossiers.models import Route, RuleSet
 from .extensions import db
 from .i18n import N_  # phase names are data; the usual ones are translated where shown
@@ -173,6 +174,10 @@ ROUTES = [
          steps=[{"level": "upper_grassroots", "role": "review", "decides_up_to_vnd": 2_000_000},
                 {"level": "province", "role": "decide"}]),
 ]
+
+
+for _spec in (*RULE_SETS, *ROUTES):  # stored as the app stores a citation (every key, null where unknown)
+    _spec["citation"] = parse_citation(_spec.get("citation"))
 
 
 # The plan the 2017–2018 dossiers answer. Its number and date are made up for the demo; the phases are the seed

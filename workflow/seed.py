@@ -113,6 +113,10 @@ CITE_1564 = dict(type="Quyết định", number="1564/QĐ-TLĐ", date="2014-12-2
                  issuer="Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam",
                  subject="ban hành Quy chế khen thưởng của tổ chức Công đoàn")
 
+# The positions a review record prints after the reviewer's name (invented, like the names).
+JOB_TITLES = {"reviewer": "Ủy viên Ban Thường vụ", "reviewer2": "Ủy viên Ban Thường vụ",
+              "liaison": "Trưởng Ban Chính sách – Pháp luật", "tld": "Chuyên viên Ban Chính sách – Pháp luật"}
+
 RULE_SETS = [
     dict(kind="child_heart", jurisdiction="tld", valid_from=date(2014, 3, 28), valid_to=None,
          basis="Quyết định số 378/QĐ-TLĐ ngày 28/3/2014 của Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam "
@@ -224,7 +228,7 @@ def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
             db.session.add(OrganisationPlacement(organisation=org, parent=orgs[parent], valid_from=spec["valid_from"]))
     for username, full_name, role, org_code in USERS:
         user = User(username=username, full_name=full_name, role=role, organisation=orgs[org_code],
-                    email=f"{username}@example.org")
+                    email=f"{username}@example.org", job_title=JOB_TITLES.get(username, ""))
         user.set_password(password)
         db.session.add(user)
     for spec in RULE_SETS:

@@ -218,7 +218,7 @@ def test_the_batch_list_groups_by_union_with_subtotals_and_each_unions_request(i
 def test_the_review_record_is_a_record(issued):
     content = body_text(issued["child_heart/BB"])
     assert re.search(r"Hôm nay, vào hồi \d\d giờ \d\d phút, ngày \d\d tháng \d+ năm \d{4}, tại ", content)
-    assert "Người thẩm định: Đặng Minh Quân" in content
+    assert "Người thẩm định: Đặng Minh Quân, Ủy viên Ban Thường vụ Công đoàn xã Phú Riềng." in content
     assert "Trẻ là con của đoàn viên, dưới 16 tuổi vào ngày nộp hồ sơ Đạt" in content
     assert "Kết luận" in content and "Biên bản kết thúc cùng ngày" in content
     assert "NGƯỜI THẨM ĐỊNH" in content and "DUYỆT" in content  # the commune union records its leader's approval

@@ -1,12 +1,27 @@
 """A bundle of stored files as one PDF and as one ZIP (what goes in is the caller's: batches/contents.py).
 
-The PDF is the head part (a batch's Tờ trình with its landscape list), a table of contents, then each section's
-parts (documents and attachments, images placed on A4 pages), with a bookmark per section and per part. It is
-merged from the stored PDFs with pypdf, never re-rendered; only the table of contents is new. The ZIP holds the
-stored files byte for byte and manifest.json with the path and SHA-256 of each.
+The PDF is what a federation files: the head part (a batch's Tờ trình with its landscape list), a table of
+contents, then each section's parts (documents and attachments, each image on an A4 page of its own with a
+caption), the sections numbered alike in the table, in the bookmarks and in the ZIP ("1", "2", "3", "3.1" ...).
+Every sheet carries the bundle's page number at its bottom right ("Trang 12/637"), the number the table of
+contents gives. It is merged from the stored PDFs with pypdf, never re-rendered: the stored files stay as they
+are (the stamps, the captions and the table of contents are drawn on the bundle's copies only).
+
+What is drawn, and how it stays cheap (WeasyPrint lays a page out in about 3 ms, so one stamp page per sheet
+would cost 2 s for a 640-page bundle):
+- the table of contents: one WeasyPrint render, its rows cut into pages beforehand from the fonts' widths, so
+  that its length, and with it every page number it prints, is known before it is rendered;
+- one more WeasyPrint render: the images' captions, one A4 page each, and a line of type (the stamps'
+  characters, unkerned, without ligatures). Each stamp is then set from that line's embedded font: its glyph
+  codes (ToUnicode) and advances (/W), one text object per sheet added to the sheet's content, so it is read
+  back as text ("Trang 12/637") and looks as WeasyPrint sets it;
+- the images are placed by img2pdf (JPEG kept as it is) and drawn on their caption page inside the binding
+  margins (left 30 mm, right 15 mm, top and bottom 20 mm).
+The ZIP holds the stored files byte for byte and manifest.json with the path and SHA-256 of each.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -14,16 +29,19 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import img2pdf
+from markupsafe import Markup, escape
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
 from . import storage
-from .render import html_to_pdf, render_document_html
+from .render import FONT_DIR, html_to_pdf, render_document_html
 
-A4 = (img2pdf.mm_to_pt(210), img2pdf.mm_to_pt(297))
-_A4_LAYOUT = img2pdf.get_layout_fun(A4, border=(img2pdf.mm_to_pt(10), img2pdf.mm_to_pt(10)), fit=img2pdf.FitMode.into)
+MM = 72 / 25.4
+APP_NAME = "Hồ sơ Công đoàn"
 
 
 @dataclass
@@ -33,13 +51,29 @@ class Part:
     content_type: str
     pages: int
     zip_name: str
+    label: str = ""  # an image's caption: the attachment's type ...
+    filename: str = ""  # ... and the file's name as it was uploaded
 
 
 @dataclass
 class Section:
     title: str
-    folder: str
+    folder: str  # an ASCII slug; the ZIP prefixes it with the section's number
     parts: list[Part] = field(default_factory=list)
+
+
+@dataclass
+class Contents:
+    """What a bundle holds: the head part, the sections (the outcome, if any, last), and what its table of
+    contents, its metadata and its manifest say of it."""
+
+    head: Part
+    sections: list[Section]
+    toc: dict  # for documents/bundle_toc.html: number, issuer_name, date_line, built_at
+    manifest: dict  # the manifest's heading
+    label: str = ""  # "Bộ hồ sơ kèm Tờ trình số 02/TTr-LĐLĐ": the PDF's title, and on every sheet
+    author: str = ""  # the sending organisation
+    subject: str = ""  # what the batch asks for
 
 
 def ascii_slug(text: str, limit: int = 60) -> str:
@@ -48,89 +82,479 @@ def ascii_slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:limit] or "tep"
 
 
-def _as_pdf(part: Part) -> bytes:
-    data = storage.read(part.sha256)
-    if part.content_type == "application/pdf":
-        return data
-    with Image.open(io.BytesIO(data)) as image:
-        if image.mode not in ("RGB", "L", "CMYK") or "transparency" in image.info:
-            flat = io.BytesIO()
-            image.convert("RGB").save(flat, "PNG")  # img2pdf refuses an alpha channel
-            data = flat.getvalue()
-    return img2pdf.convert(data, layout_fun=_A4_LAYOUT)
+FIRST_SECTION = 3  # 1 the head part, 2 the table of contents
+
+
+def section_number(index: int) -> int:
+    """The number (STT) of the index-th section (from 0), as the table of contents, the bookmarks and the ZIP
+    give it."""
+    return FIRST_SECTION + index
+
+
+# --- the table of contents ----------------------------------------------------------------------------------
+
+# Its layout, in bundle_toc.html's <style>: A4 portrait, margins 20/15/20/30 mm; 12 pt text on 14 pt lines;
+# columns STT 14 mm, the title (the rest), pages 26 mm; cells padded 1.5 pt 3 pt, 0.5 pt rules.
+TOC_CONTENT_HEIGHT = (297 - 40) * MM
+TOC_TITLE_WIDTH = (165 - 14 - 26) * MM - 6 - 4  # the cell's padding, and a margin for the estimate
+TOC_LINE = 14.0
+TOC_ROW_EXTRA = 3.5  # padding and rule
+TOC_HEADING = 120.0  # the title, its rule and the note above the table, on the first page (generous)
+TOC_FILL = 0.96
+
+
+@functools.lru_cache(maxsize=4)
+def _advances(font_file: str) -> tuple[dict[int, float], float]:
+    """Advance widths of a shipped font in em, by code point."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(FONT_DIR / font_file) as font:
+        em = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        return {code: metrics[glyph][0] / em for code, glyph in font.getBestCmap().items()}, 0.6
+
+
+def _text_lines(text: str, size: float, width: float, bold: bool) -> int:
+    """Lines a cell of `width` points takes for `text`, broken at spaces (and inside a word too long for a
+    line), measured without kerning: an estimate that is never short of Pango's, which kerns and may also
+    break after a hyphen."""
+    advances, missing = _advances("LiberationSerif-Bold.ttf" if bold else "LiberationSerif-Regular.ttf")
+
+    def measure(word):
+        return sum(advances.get(ord(ch), missing) for ch in word) * size
+
+    space = measure(" ")
+    lines, used = 1, 0.0
+    for word in text.split():
+        w = measure(word)
+        if used and used + space + w <= width:
+            used += space + w
+            continue
+        if used:
+            lines += 1
+        while w > width:
+            lines += 1
+            w -= width
+        used = w
+    return lines
 
 
 @dataclass
-class Contents:
-    """What a bundle holds: the head part, the sections, and what its table of contents and manifest say of it."""
+class _Row:
+    number: str
+    title: str
+    first: int = 0
+    last: int = 0
+    section: bool = False
 
-    head: Part
-    sections: list[Section]
-    toc: dict  # for documents/bundle_toc.html: number, issuer_name, date_line, built_at
-    manifest: dict  # the manifest's heading
+    @property
+    def pages(self) -> str:
+        return str(self.first) if self.first == self.last else f"{self.first}–{self.last}"
+
+    @property
+    def title_html(self) -> Markup:
+        """The title with each document number kept on one line ("02/TTr-CĐCS", never "02/" then the rest)."""
+        return Markup(_NUMBER.sub(lambda m: f'<span class="nb">{m[0]}</span>', str(escape(self.title))))
 
 
-def _toc_pdf(contents: Contents, toc_pages: int) -> tuple[bytes, int]:
-    head, sections = contents.head, contents.sections
-    page = head.pages + toc_pages + 1
-    rows = []
-    for section in sections:
+_NUMBER = re.compile(r"\d+/[^\s,;)&]+")  # on the escaped title: an entity is never cut
+
+
+def _chunks(rows: list[_Row]) -> list[list[_Row]]:
+    """The rows cut into pages (one table each, its heading repeated), from their estimated heights."""
+    chunks, current, room = [], [], TOC_CONTENT_HEIGHT - TOC_HEADING
+    used = TOC_LINE + TOC_ROW_EXTRA  # the column headings
+    for row in rows:
+        height = _text_lines(row.title, 12, TOC_TITLE_WIDTH, row.section) * TOC_LINE + TOC_ROW_EXTRA
+        if current and used + height > room * TOC_FILL:
+            chunks.append(current)
+            current, room, used = [], TOC_CONTENT_HEIGHT, TOC_LINE + TOC_ROW_EXTRA
+        current.append(row)
+        used += height
+    chunks.append(current)
+    return chunks
+
+
+# --- the layout of the rows and the sheets --------------------------------------------------------------------
+
+@dataclass
+class _Plan:
+    rows: list[_Row]  # the table of contents
+    head: _Row
+    toc: _Row
+    sections: list[tuple[_Row, list[_Row]]]
+    total: int
+
+
+def _plan(contents: Contents, part_pages: dict[int, int], toc_pages: int) -> _Plan:
+    head = _Row("1", contents.head.title, 1, part_pages.get(id(contents.head), contents.head.pages), True)
+    toc = _Row("2", "Mục lục", head.last + 1, head.last + toc_pages, True)
+    page, sections, rows = toc.last + 1, [], [head, toc]
+    for index, section in enumerate(contents.sections):
+        number = section_number(index)
         parts = []
-        for part in section.parts:
-            parts.append({"title": part.title, "page": page})
-            page += part.pages
-        rows.append({"title": section.title, "page": parts[0]["page"], "parts": parts})
+        for position, part in enumerate(section.parts, start=1):
+            pages = part_pages.get(id(part), part.pages) if part.content_type == "application/pdf" else 1
+            parts.append(_Row(f"{number}.{position}", part.title, page, page + pages - 1))
+            page += pages
+        row = _Row(str(number), section.title, parts[0].first if parts else page, page - 1, True)
+        sections.append((row, parts))
+        rows += [row, *parts]
+    return _Plan(rows, head, toc, sections, page - 1)
+
+
+def _toc_pdf(contents: Contents, plan: _Plan, chunks: list[list[_Row]]) -> PdfReader:
     html = render_document_html("documents/bundle_toc.html", {
-        **contents.toc, "rows": rows, "head_title": head.title, "head_pages": head.pages, "toc_page": head.pages + 1})
-    rendered = html_to_pdf(html)
-    return rendered.data, rendered.page_count
+        **contents.toc, "chunks": chunks, "total": plan.total})
+    return PdfReader(io.BytesIO(html_to_pdf(html).data))
+
+
+# --- images -------------------------------------------------------------------------------------------------
+
+IMAGE_LEFT, IMAGE_RIGHT, IMAGE_BOTTOM = 30 * MM, (210 - 15) * MM, 20 * MM
+CAPTION_BAND = 17 * MM  # under the top margin: the caption's three lines at most, and a gap
+IMAGE_TOP = (297 - 20) * MM - CAPTION_BAND
+
+
+@dataclass
+class _Image:
+    xobject: object  # the image XObject in img2pdf's PDF
+    width: float  # as stored (before /Rotate)
+    height: float
+    rotation: int  # clockwise, from the photo's EXIF orientation
+
+
+def _image(part: Part) -> _Image:
+    """The image as a PDF XObject (img2pdf keeps a JPEG's bytes and copies a PNG's compressed data)."""
+    data = storage.read(part.sha256)
+    with Image.open(io.BytesIO(data)) as image:
+        # img2pdf takes these as they are (a palette or 1-bit PNG too: its compressed data is copied, not
+        # decoded, where the old code flattened a palette to RGB); an alpha channel it refuses: flattened.
+        if image.mode not in ("RGB", "L", "CMYK", "P", "1") or "transparency" in image.info:
+            flat = io.BytesIO()
+            image.convert("RGB").save(flat, "PNG")
+            data = flat.getvalue()
+
+    def layout(width_px, height_px, _dpi):  # a page the image's shape (placed later): at most 1000 pt wide
+        scale = 1000 / max(width_px, height_px)
+        return width_px * scale, height_px * scale, width_px * scale, height_px * scale
+
+    # A flipped EXIF orientation (a mirrored selfie) is not refused: the image is kept as stored.
+    reader = PdfReader(io.BytesIO(img2pdf.convert(data, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid)))
+    page = reader.pages[0]
+    (xobject,) = page["/Resources"]["/XObject"].values()
+    return _Image(xobject, float(page.mediabox.width), float(page.mediabox.height), page.rotation % 360)
+
+
+def _image_placement(image: _Image) -> tuple[float, ...]:
+    """The matrix drawing the image (a unit square) upright, as large as fits in the box under the caption,
+    centred across it and against its top."""
+    turned = image.rotation in (90, 270)
+    width, height = (image.height, image.width) if turned else (image.width, image.height)
+    scale = min((IMAGE_RIGHT - IMAGE_LEFT) / width, (IMAGE_TOP - IMAGE_BOTTOM) / height)
+    w, h = width * scale, height * scale
+    x, y = IMAGE_LEFT + (IMAGE_RIGHT - IMAGE_LEFT - w) / 2, IMAGE_TOP - h
+    return {0: (w, 0, 0, h, x, y), 90: (0, -h, w, 0, x, y + h),
+            180: (-w, 0, 0, -h, x + w, y + h), 270: (0, h, -w, 0, x + w, y)}[image.rotation]
+
+
+# --- captions and the stamps' type ----------------------------------------------------------------------------
+
+STAMP_SIZE = 10.0
+STAMP_RIGHT = 15 * MM  # the text ends on the right margin's line ...
+STAMP_BASELINE = 9 * MM  # ... in the bottom margin (20 mm on every stored page), clear of the paper's edge
+_TYPE_CHARACTERS = "Trang 0123456789/"
+
+_PAGES_HTML = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Bộ hồ sơ</title><style>
+@page {{ size: A4; margin: 20mm 15mm 20mm 30mm; @top-center {{ content: none; }} }}
+html {{ font-family: "Liberation Serif"; }}
+body {{ margin: 0; }}
+.type {{ font-size: {size}pt; font-kerning: none; font-variant-ligatures: none; white-space: pre;
+         break-after: page; }}
+.caption {{ height: {band}mm; max-height: {band}mm; overflow: hidden; break-after: page; }}
+.caption p {{ margin: 0; text-indent: 0; text-align: left; overflow-wrap: anywhere; }}
+.caption .label {{ font-size: 12pt; line-height: 14pt; font-weight: bold; }}
+.caption .file {{ font-size: 11pt; line-height: 13pt; font-style: italic; }}
+</style></head><body><div class="type">{type}</div>{captions}</body></html>"""
+
+
+def _caption_html(number: str, part: Part) -> str:
+    label = part.label or part.title
+    name = part.filename if len(part.filename) <= 150 else part.filename[:147] + "…"
+    return (f'<div class="caption"><p class="label">{escape(number)} {escape(label)}</p>'
+            f'<p class="file">Tệp đính kèm: {escape(name)}</p></div>')
+
+
+def _cmap(stream: bytes) -> dict[str, str]:
+    """A ToUnicode CMap read back: character -> glyph code (hex), for single characters."""
+    text, codes = stream.decode("latin-1"), {}
+
+    def put(code: int, width: int, target: str):
+        if len(target) == 1:
+            codes.setdefault(target, f"{code:0{width}x}")
+
+    for block in re.findall(r"beginbfchar(.*?)endbfchar", text, re.S):
+        for source, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            put(int(source, 16), len(source), bytes.fromhex(target).decode("utf-16-be", "replace"))
+    for block in re.findall(r"beginbfrange(.*?)endbfrange", text, re.S):
+        for low, high, target in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+            start = int.from_bytes(bytes.fromhex(target), "big")
+            for offset in range(int(high, 16) - int(low, 16) + 1):
+                put(int(low, 16) + offset, len(low), chr(start + offset))
+    return codes
+
+
+def _widths(font) -> tuple[dict[int, float], float]:
+    descendant = font["/DescendantFonts"][0].get_object()
+    default, widths, items = float(descendant.get("/DW", 1000)), {}, list(descendant.get("/W", []))
+    index = 0
+    while index < len(items):
+        first, second = int(items[index]), items[index + 1].get_object()
+        if isinstance(second, list):
+            widths.update({first + i: float(w) for i, w in enumerate(second)})
+            index += 2
+        else:
+            widths.update({code: float(items[index + 2]) for code in range(first, int(second) + 1)})
+            index += 3
+    return widths, default
+
+
+@dataclass
+class _Type:
+    """A font embedded by WeasyPrint, set by hand: its glyph codes and advances, by character."""
+
+    font: object
+    codes: dict[str, str]
+    widths: dict[int, float]
+    default: float
+
+    @classmethod
+    def from_page(cls, page, text: str) -> _Type | None:
+        best = None
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            if font.get("/Subtype") != "/Type0" or "/ToUnicode" not in font:
+                continue
+            codes = _cmap(font["/ToUnicode"].get_object().get_data())
+            covered = sum(ch in codes for ch in set(text))
+            if best is None or covered > best[0]:
+                best = (covered, font, codes)
+        if best is None or not set(_TYPE_CHARACTERS) <= set(best[2]):
+            return None
+        return cls(best[1], best[2], *_widths(best[1]))
+
+    def covers(self, text: str) -> bool:
+        return all(ch in self.codes for ch in text)
+
+    def set(self, text: str) -> tuple[str, float]:
+        """(the glyph codes in hex, the width in points at STAMP_SIZE)."""
+        codes = [self.codes[ch] for ch in text]
+        width = sum(self.widths.get(int(code, 16), self.default) for code in codes)
+        return "".join(codes), width * STAMP_SIZE / 1000
+
+
+def _pages_pdf(prefix: str, captions: list[tuple[str, Part]]) -> PdfReader:
+    html = _PAGES_HTML.format(size=STAMP_SIZE, band=CAPTION_BAND / MM - 3,
+                              type=escape(prefix + _TYPE_CHARACTERS),
+                              captions="".join(_caption_html(number, part) for number, part in captions))
+    return PdfReader(io.BytesIO(html_to_pdf(html).data))
+
+
+# --- drawing on the bundle's pages ----------------------------------------------------------------------------
+
+class _Canvas:
+    """Adds content and resources to the writer's pages without touching their own content stream: it is
+    wrapped in q ... Q (its graphics state cannot leak into what is added) and the new stream follows."""
+
+    def __init__(self, writer: PdfWriter):
+        self.writer = writer
+        self.push = self.stream(b"q\n")
+        self.pop = self.stream(b"\nQ\n")
+        self._shared: dict[tuple, object] = {}
+
+    def stream(self, data: bytes):
+        stream = DecodedStreamObject()
+        stream.set_data(data)
+        return self.writer._add_object(stream)
+
+    @staticmethod
+    def _resolved(dictionary, key):
+        value = dictionary.get(key) if dictionary is not None else None
+        return value.get_object() if value is not None else None
+
+    def free_name(self, page, category: str, stem: str) -> str:
+        taken = self._resolved(self._resolved(page, "/Resources"), category) or {}
+        name, index = f"/{stem}", 0
+        while name in taken:
+            index += 1
+            name = f"/{stem}{index}"
+        return name
+
+    def draw(self, page, ops: bytes, category: str, name: str, reference, share: bool = False):
+        resources = self._resolved(page, "/Resources")
+        key = (id(resources), category, name, id(reference))
+        new = self._shared.get(key) if share else None
+        if new is None:
+            new = DictionaryObject(dict.items(resources) if resources is not None else ())
+            entries = self._resolved(resources, category)
+            new_entries = DictionaryObject(dict.items(entries) if entries is not None else ())
+            new_entries[NameObject(name)] = reference
+            new[NameObject(category)] = new_entries
+            if share:  # pages that shared their resources share the new ones
+                new = self._shared[key] = self.writer._add_object(new)
+        page[NameObject("/Resources")] = new
+        contents = page.raw_get("/Contents") if "/Contents" in page else None
+        own = contents.get_object() if contents is not None else None
+        streams = list(own) if isinstance(own, list) else [contents] if contents is not None else []
+        page[NameObject("/Contents")] = ArrayObject([self.push, *streams, self.pop, self.stream(ops)])
+
+
+def _page_matrix(page) -> tuple[tuple[float, ...], float, float]:
+    """The matrix from an upright sheet, as it is shown (its crop box turned by /Rotate), to the page's own
+    coordinates; and the sheet's width and height as shown."""
+    box = page.cropbox
+    x0, y0, x1, y1 = (float(v) for v in (box.left, box.bottom, box.right, box.top))
+    rotation = page.rotation % 360
+    if rotation == 90:
+        return (0, 1, -1, 0, x1, y0), y1 - y0, x1 - x0
+    if rotation == 180:
+        return (-1, 0, 0, -1, x1, y1), x1 - x0, y1 - y0
+    if rotation == 270:
+        return (0, -1, 1, 0, x0, y1), y1 - y0, x1 - x0
+    return (1, 0, 0, 1, x0, y0), x1 - x0, y1 - y0
+
+
+def _numbers(values) -> str:
+    return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in values)
+
+
+def _stamp(canvas: _Canvas, type_: _Type, prefix: str):
+    writer = canvas.writer
+    font = type_.font.clone(writer).indirect_reference
+    total = len(writer.pages)
+    if not type_.covers(prefix):
+        prefix = ""
+    for number, page in enumerate(writer.pages, start=1):
+        codes, width = type_.set(f"{prefix}Trang {number}/{total}")
+        matrix, sheet_width, _ = _page_matrix(page)
+        name = canvas.free_name(page, "/Font", "BundleStamp")
+        ops = (f"q {_numbers(matrix)} cm BT {name} {STAMP_SIZE:g} Tf 0 g 0 Tr "
+               f"{_numbers((sheet_width - STAMP_RIGHT - width, STAMP_BASELINE))} Td <{codes}> Tj ET Q").encode()
+        canvas.draw(page, ops, "/Font", name, font, share=True)
+
+
+# --- the bundle -----------------------------------------------------------------------------------------------
+
+def _stamp_prefix(contents: Contents) -> str:
+    return f"{contents.label} – " if contents.label else ""
 
 
 def build_bundle_pdf(contents: Contents, progress=None) -> bytes:
     head, sections = contents.head, contents.sections
-    # A guess of the contents' length from its text (about 4,200 characters a page after the heading),
-    # so that it is usually rendered once; the loop corrects a wrong guess.
-    characters = sum(len(s.title) + sum(len(p.title) + 10 for p in s.parts) for s in sections)
-    toc_pages, toc = -(-(characters + 2000) // 4200), None
-    for _ in range(3):  # page numbers depend on the TOC's own length
-        toc, pages = _toc_pdf(contents, toc_pages)
-        if pages == toc_pages:
+    part_pages: dict[int, int] = {}
+    for _ in range(3):  # a stored page count that is wrong is corrected, and the layout made again
+        try:
+            return _build(contents, part_pages, progress)
+        except _PagesDiffer as differ:
+            part_pages[id(differ.part)] = differ.pages
+    raise RuntimeError(f"the page counts of the bundle of {head.title} do not settle ({len(sections)} sections)")
+
+
+class _PagesDiffer(Exception):
+    def __init__(self, part: Part, pages: int):
+        self.part, self.pages = part, pages
+
+
+def _build(contents: Contents, part_pages: dict[int, int], progress) -> bytes:
+    head, sections = contents.head, contents.sections
+    rows = _plan(contents, part_pages, 1).rows
+    chunks = _chunks(rows)
+    toc_pages = len(chunks)
+    for _ in range(3):  # the cut is estimated on the safe side; should WeasyPrint need a page more, redo
+        plan = _plan(contents, part_pages, toc_pages)
+        toc = _toc_pdf(contents, plan, _chunks_of(plan.rows, chunks))
+        if len(toc.pages) == toc_pages:
             break
-        toc_pages = pages
+        toc_pages = len(toc.pages)
+
+    images = [(row.number, part) for (_, parts), section in zip(plan.sections, sections, strict=True)
+              for row, part in zip(parts, section.parts, strict=True) if part.content_type != "application/pdf"]
+    prefix = _stamp_prefix(contents)
+    pages = _pages_pdf(prefix, images)
+    type_ = _Type.from_page(pages.pages[0], prefix + _TYPE_CHARACTERS)
+    if type_ is None:
+        raise RuntimeError("the stamps' type was not found in the rendered line")
+    captions = iter(pages.pages[1:])
+
     writer = PdfWriter()
     writer.page_mode = "/UseOutlines"
+    canvas = _Canvas(writer)
     writer.append(PdfReader(io.BytesIO(storage.read(head.sha256))), import_outline=False)
-    writer.add_outline_item(title=head.title, page_number=0)
-    toc_start = len(writer.pages)
-    writer.append(PdfReader(io.BytesIO(toc)), import_outline=False)
-    writer.add_outline_item(title="Mục lục", page_number=toc_start)
-    for done, section in enumerate(sections, start=1):
-        starts = []
-        for part in section.parts:
-            starts.append(len(writer.pages))
-            writer.append(PdfReader(io.BytesIO(_as_pdf(part))), import_outline=False)
-        # Bookmarks once the pages exist: a destination needs its page.
-        parent = writer.add_outline_item(title=section.title, page_number=starts[0])
-        for part, start in zip(section.parts, starts, strict=True):
-            writer.add_outline_item(title=part.title, page_number=start, parent=parent)
+    if len(writer.pages) != head.pages:
+        raise _PagesDiffer(head, len(writer.pages))
+    writer.append(toc, import_outline=False)
+    for done, ((_, part_rows), section) in enumerate(zip(plan.sections, sections, strict=True), start=1):
+        for part_row, part in zip(part_rows, section.parts, strict=True):
+            if part.content_type == "application/pdf":
+                writer.append(PdfReader(io.BytesIO(storage.read(part.sha256))), import_outline=False)
+                if len(writer.pages) != part_row.last:
+                    raise _PagesDiffer(part, len(writer.pages) - part_row.first + 1)
+            else:
+                page = writer.add_page(next(captions))
+                image = _image(part)
+                reference = image.xobject.get_object().clone(writer).indirect_reference
+                name = canvas.free_name(page, "/XObject", "BundleImage")
+                canvas.draw(page, f"q {_numbers(_image_placement(image))} cm {name} Do Q".encode(),
+                            "/XObject", name, reference)
         if progress:
             progress(done, len(sections))
+    _stamp(canvas, type_, prefix)
+
+    # Bookmarks once the pages exist (a destination needs its page), numbered as the table of contents is.
+    writer.add_outline_item(title=f"1. {head.title}", page_number=0)
+    writer.add_outline_item(title="2. Mục lục", page_number=plan.toc.first - 1)
+    for (row, part_rows), section in zip(plan.sections, sections, strict=True):
+        parent = writer.add_outline_item(title=f"{row.number}. {section.title}", page_number=row.first - 1)
+        for part_row, part in zip(part_rows, section.parts, strict=True):
+            writer.add_outline_item(title=f"{part_row.number} {part.title}", page_number=part_row.first - 1,
+                                    parent=parent)
+    writer.add_metadata({"/Title": contents.label or head.title, "/Author": contents.author,
+                         "/Subject": contents.subject, "/Creator": APP_NAME,
+                         "/CreationDate": datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
 
 
+def _chunks_of(rows: list[_Row], chunks: list[list[_Row]]) -> list[list[_Row]]:
+    """The same cut of the table for rows given new page numbers."""
+    result, index = [], 0
+    for chunk in chunks:
+        result.append(rows[index:index + len(chunk)])
+        index += len(chunk)
+    return result
+
+
 def build_bundle_zip(contents: Contents, out=None):
-    """Write the ZIP to `out` (a file, so that a large batch need not sit in memory), or return its bytes."""
+    """Write the ZIP to `out` (a file, so that a large batch need not sit in memory), or return its bytes.
+    Its folders are numbered as the table of contents numbers the sections."""
     head, sections = contents.head, contents.sections
-    files = [(head.zip_name, head)] + [(f"{s.folder}/{p.zip_name}", p) for s in sections for p in s.parts]
+    width = max(2, len(str(section_number(len(sections)))))
+    files = [(f"{1:0{width}d}_{head.zip_name}", "1", head)]
+    for index, section in enumerate(sections):
+        number = section_number(index)
+        folder = f"{number:0{width}d}_{section.folder}"
+        files += [(f"{folder}/{part.zip_name}", f"{number}.{position}", part)
+                  for position, part in enumerate(section.parts, start=1)]
     target = out if out is not None else io.BytesIO()
     manifest = {**contents.manifest, "files": []}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, part in files:
+        for path, number, part in files:
             data = storage.read(part.sha256)
             assert hashlib.sha256(data).hexdigest() == part.sha256, f"stored file {part.sha256} is damaged"
             archive.writestr(path, data)
-            manifest["files"].append({"path": path, "sha256": part.sha256, "size": len(data), "title": part.title})
+            manifest["files"].append({"path": path, "number": number, "sha256": part.sha256, "size": len(data),
+                                      "title": part.title})
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return target if out is not None else target.getvalue()

@@ -35,6 +35,18 @@ def two_unions_batch(api):
     return api.forwarded(first, second), first, second
 
 
+def union_request(api, dossier):
+    """(number, dd/mm/yyyy) of the union's Tờ trình that sent the dossier up."""
+    request = next(d for d in api.view("liaison", dossier)["documents"] if d["doc_type"] == "TTr")
+    year, month, day = request["issued_on"].split("-")
+    return request["number"], f"{day}/{month}/{year}"
+
+
+def section_title(api, dossier, subject):
+    number, day = union_request(api, dossier)
+    return f"Hồ sơ của {subject} — Tờ trình số {number} ngày {day} của {dossier['org']['name']}"
+
+
 def test_bundle_pages_and_bookmarks_match_its_parts(api):
     batch, first, second = two_unions_batch(api)
     response = api.get("liaison", batch["bundle_url"])
@@ -42,14 +54,17 @@ def test_bundle_pages_and_bookmarks_match_its_parts(api):
     reader = PdfReader(io.BytesIO(response.data))
     outline = outline_of(reader)
     head_pages = batch["documents"][0]["page_count"]
-    assert outline[0][0] == "Tờ trình số 03/TTr-CĐX và danh sách trích ngang" and outline[0][1] == 0
-    assert outline[1][0] == "Mục lục" and outline[1][1] == head_pages
+    assert outline[0][0] == "1. Tờ trình số 03/TTr-CĐX ngày 05/01/2026 và danh sách trích ngang"
+    assert outline[0][1] == 0
+    assert outline[1][0] == "2. Mục lục" and outline[1][1] == head_pages
     dossiers = outline[2:]
-    assert [d[0] for d in dossiers] == [f"Hồ sơ số {first['id']}: Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh)",
-                                        f"Hồ sơ số {second['id']}: Trần Gia Hưng (con của Trần Thị Lệ Thủy)"]
+    assert [d[0] for d in dossiers] == [
+        "3. " + section_title(api, first, "Nguyễn Thị Bảo Ngọc (con của Nguyễn Văn Ánh)"),
+        "4. " + section_title(api, second, "Trần Gia Hưng (con của Trần Thị Lệ Thủy)")]
     first_parts = [title for title, _ in dossiers[0][2]]
-    assert first_parts[0].startswith("Tờ trình đề nghị") and first_parts[1].startswith("Biên bản thẩm định")
-    assert first_parts[2:] == ["Giấy chỉ định phẫu thuật: chỉ định.pdf", "Giấy khai sinh của trẻ: khai sinh.jpg"]
+    assert first_parts[0].startswith("3.1 Tờ trình đề nghị") and first_parts[1].startswith("3.2 Biên bản thẩm định")
+    assert first_parts[2:] == ["3.3 Giấy chỉ định phẫu thuật: chỉ định.pdf",
+                               "3.4 Giấy khai sinh của trẻ: khai sinh.jpg"]
     # each part starts where the previous one ended: TTr 1 page, BB pages, a 3-page PDF, then the image on one page
     starts = [page for _, page in dossiers[0][2]]
     assert starts[3] - starts[2] == 3 and dossiers[1][1] == starts[3] + 1
@@ -58,8 +73,7 @@ def test_bundle_pages_and_bookmarks_match_its_parts(api):
     assert round(float(image_page.mediabox.width)) == 595 and round(float(image_page.mediabox.height)) == 842  # A4
     toc = " ".join(reader.pages[head_pages].extract_text().split())
     assert "MỤC LỤC BỘ HỒ SƠ" in toc.upper() and "Giấy khai sinh của trẻ: khai sinh.jpg" in toc
-    assert f"Hồ sơ số {second['id']}" in toc and f"trang {dossiers[1][1] + 1}" in toc
-    assert f"Giấy khai sinh của trẻ: khai sinh.jpg (tr. {starts[3] + 1})" in toc
+    assert f"Bộ hồ sơ gồm {len(reader.pages)} trang" in toc
 
 
 def test_zip_holds_the_same_files_and_their_sums(api):
@@ -78,7 +92,12 @@ def test_zip_holds_the_same_files_and_their_sums(api):
     documents = api.get("reviewer", f"/api/v1/dossiers/{first['id']}").json
     stored = {d["sha256"] for d in documents["documents"]} | {a["sha256"] for a in documents["attachments"]}
     assert stored <= {f["sha256"] for f in manifest["files"]}  # the original bytes, not copies re-made
-    assert paths[0].startswith("00_") and any(p.endswith(".jpg") for p in paths)
+    assert paths[0] == "01_03-TTr-CDX_to-trinh.pdf" and any(p.endswith(".jpg") for p in paths)
+    # folders numbered as the table of contents, named by the person and the union's Tờ trình, not by an id
+    folders = sorted({p.split("/")[0] for p in paths if "/" in p})
+    assert folders == ["03_Nguyen-Thi-Bao-Ngoc-con-cua-Nguyen-Van-Anh_01-TTr-CDCS",
+                       "04_Tran-Gia-Hung-con-cua-Tran-Thi-Le-Thuy_01-TTr-CDCS"]
+    assert [f["number"] for f in manifest["files"]][:3] == ["1", "3.1", "3.2"]
     Image.open(io.BytesIO(archive.read(next(p for p in paths if p.endswith(".jpg"))))).verify()
 
 

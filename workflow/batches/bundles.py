@@ -1,5 +1,6 @@
-"""A batch's bundle, downloaded: small batches are built while the user waits; a large one is built once in the
-background (Huey) and stored, its progress shown until it is ready."""
+"""A batch's bundle, downloaded: small batches are built while the user waits; a large one is built in the
+background (Huey) and stored, its progress shown until it is ready. A stored build holds the outcome documents
+issued until it was asked for (contents.py): once the recipient issues another, it is built again."""
 from __future__ import annotations
 
 import tempfile
@@ -10,15 +11,15 @@ import sqlalchemy as sa
 from flask import current_app, send_file
 
 from ..clock import utcnow
-from ..dossiers.models import Batch
+from ..dossiers.models import Batch, batch_dossier
 from ..extensions import db
 from ..i18n import N_
 from ..jobs import app_context, huey
 from ..pdf import storage
 from ..pdf.bundle import build_bundle_pdf, build_bundle_zip
-from ..pdf.models import BundleBuild
+from ..pdf.models import BundleBuild, Document, document_dossier
 from ..transaction import unit_of_work
-from .contents import bundle_contents
+from .contents import OUTCOME_TYPES, bundle_contents
 
 STALE_BUILD_AFTER = timedelta(minutes=15)
 
@@ -48,11 +49,24 @@ def latest_build(batch) -> BundleBuild | None:
                              .order_by(BundleBuild.id.desc()))
 
 
+def outcome_issued_after(batch, moment) -> bool:
+    """Whether a Quyết định or Thông báo on one of the batch's dossiers was issued after `moment`: a build asked
+    for before it lacks it (a later notice on a dossier sent on in another batch counts too: a rebuild too many
+    is harmless, contents.py picks what belongs)."""
+    return db.session.scalar(sa.select(sa.exists().where(
+        batch_dossier.c.batch_id == batch.id, document_dossier.c.dossier_id == batch_dossier.c.dossier_id,
+        Document.id == document_dossier.c.document_id, Document.doc_type.in_(OUTCOME_TYPES),
+        Document.issued_at > moment)))
+
+
 def request_bundle_build(batch, actor):
-    """(the build, whether it is new): the batch's build that is done or under way, else a new one."""
+    """(the build, whether it is new): the batch's build that is done or under way, else a new one; a new one
+    too when an outcome document was issued after the last one was asked for."""
     build = db.session.scalar(sa.select(BundleBuild).where(BundleBuild.batch_id == batch.id,
                                                            BundleBuild.status.in_(("queued", "running", "done")))
                               .order_by(BundleBuild.id.desc()))
+    if build is not None and outcome_issued_after(batch, build.requested_at):
+        build = None  # left as it is: it finishes, and the newer one is served
     if build is not None and (build.status == "done" or build.requested_at > utcnow() - STALE_BUILD_AFTER):
         return build, False
     if build is not None:  # queued or running for too long: the worker died or the task was lost
@@ -94,7 +108,8 @@ def run_bundle_build(build_id: int) -> None:
         db.session.commit()
 
     try:
-        data = build_bundle_pdf(bundle_contents(db.session.get(Batch, build.batch_id)), progress)
+        data = build_bundle_pdf(bundle_contents(db.session.get(Batch, build.batch_id), as_of=build.requested_at),
+                                progress)
         build.sha256 = storage.store(data)
         storage.forget_new_files()  # kept: the row below refers to it
         build.status, build.finished_at = "done", utcnow()

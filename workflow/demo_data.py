@@ -8,7 +8,9 @@
   (workflow/seed.py ENDINGS): the school's dossier is closed with its reason; the waiting ones move to Công đoàn
   xã Phú Riềng and to LĐLĐ tỉnh Đồng Nai, which decide them in July 2025.
 - The last six weeks, on today's tree, under an invented current plan (112/KH-LĐLĐ of LĐLĐ tỉnh Đồng Nai): about
-  twenty dossiers in every stage, so that each role's home page has something to do.
+  twenty dossiers in every stage, so that each role's home page has something to do. Each step falls on a working
+  day; an accident aid names the next occasion still open on its day (Tết, or Tháng Công nhân in May), and where the
+  rule sets in force do not list that occasion the province's admin adds a demo-only one that does.
 
 Everything goes through the real operations, so that every official document, history row and notification exists
 as in real use; nothing is written to the dossier tables directly. Each step runs with the calendar and clock of
@@ -21,9 +23,11 @@ played only on a tree not yet restructured (`flask seed-demo --with-dossiers` on
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,15 +38,75 @@ from .batches import operations as batch_ops
 from .campaigns.models import Campaign, CampaignPhase
 from .campaigns.service import campaigns_for
 from .dossiers import operations as ops
+from .dossiers.kinds.accident_aid import normalise_occasion
 from .dossiers.kinds.base import full_years
 from .dossiers.models import Batch, Dossier
-from .dossiers.rules import rule_set_for
+from .dossiers.rules import add_rule_set, rule_set_for
 from .errors import OperationError
 from .extensions import db
+from .formatting import format_amount
 from .orgs.models import Organisation
 from .seed import ENDINGS, end
 
-OLDEST_STEP_DAYS = 42  # this year's first sample dossier is drafted this many days ago
+OLDEST_STEP_DAYS = 42  # this year's first sample dossier is drafted this many days ago (or the working day before)
+
+# Mùng 1 Tết Nguyên đán, the first day of the lunar year in Việt Nam, by Gregorian year.
+TET = {2017: date(2017, 1, 28), 2018: date(2018, 2, 16), 2019: date(2019, 2, 5), 2020: date(2020, 1, 25),
+       2021: date(2021, 2, 12), 2022: date(2022, 2, 1), 2023: date(2023, 1, 22), 2024: date(2024, 2, 10),
+       2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6), 2028: date(2028, 1, 26),
+       2029: date(2029, 2, 13), 2030: date(2030, 2, 3), 2031: date(2031, 1, 23), 2032: date(2032, 2, 11),
+       2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8)}
+STEMS = ("Giáp", "Ất", "Bính", "Đinh", "Mậu", "Kỷ", "Canh", "Tân", "Nhâm", "Quý")
+BRANCHES = ("Tý", "Sửu", "Dần", "Mão", "Thìn", "Tỵ", "Ngọ", "Mùi", "Thân", "Dậu", "Tuất", "Hợi")
+# Public holidays on a fixed day (Tết Dương lịch, 30/4, 1/5, Quốc khánh 1–2/9); Tết around its first day.
+FIXED_HOLIDAYS = {(1, 1), (4, 30), (5, 1), (9, 1), (9, 2)}
+TET_HOLIDAY = (timedelta(days=-3), timedelta(days=5))  # from 27 tháng Chạp to mùng 6, as the recent years' breaks
+
+# What an aid for an occasion may be asked until: Tết's lists close two weeks before it; Tháng Công nhân (May) takes
+# them until the 15th. The caps a demo-only rule set gives (DEMO_AID_CAPS; the Confederation's Tết Bính Ngọ 2026
+# level for Tết, an assumed one for May).
+TET_LIST_CLOSES = timedelta(days=14)
+DEMO_AID_CAPS = {"tet": 1_300_000, "workers_month": 1_000_000}
+
+
+def lunar_year_name(year: int) -> str:
+    """'Bính Ngọ' for 2026: the stem and branch of the lunar year that begins in `year` (1984 was Giáp Tý)."""
+    return f"{STEMS[(year - 4) % 10]} {BRANCHES[(year - 4) % 12]}"
+
+
+def working_day(day: date) -> date:
+    """`day`, or the last working day before it: not a Saturday or Sunday, a fixed holiday or the Tết break."""
+    while True:
+        tet = TET.get(day.year)
+        if not (day.weekday() >= 5 or (day.month, day.day) in FIXED_HOLIDAYS
+                or (tet is not None and tet + TET_HOLIDAY[0] <= day <= tet + TET_HOLIDAY[1])):
+            return day
+        day -= timedelta(days=1)
+
+
+class AidOccasion(NamedTuple):
+    name: str  # "Tết Đinh Mùi 2027"
+    kind: str  # a key of DEMO_AID_CAPS
+    closes: date  # the last day an aid for it may be asked
+    day: date  # mùng 1 Tết; the last day of Tháng Công nhân
+    starts: date  # the day its plan takes effect
+
+
+def aid_occasions(since: date) -> Iterator[AidOccasion]:
+    """The occasions of hardship aid in date order from the year of `since`: Tết (its plan from 1 October before)
+    and Tháng Công nhân in May (its plan from 1 March)."""
+    for year in itertools.count(since.year):
+        if year not in TET:
+            raise LookupError(f"The demo does not know the day of Tết {year}: add it to TET in workflow/demo_data.py.")
+        yield AidOccasion(f"Tết {lunar_year_name(year)} {year}", "tet", TET[year] - TET_LIST_CLOSES, TET[year],
+                          date(year - 1, 10, 1))
+        yield AidOccasion(f"Tháng Công nhân năm {year}", "workers_month", date(year, 5, 15), date(year, 5, 31),
+                          date(year, 3, 1))
+
+
+def next_aid_occasion(day: date) -> AidOccasion:
+    """The first occasion an aid asked on `day` can still be for."""
+    return next(occasion for occasion in aid_occasions(day) if occasion.closes >= day)
 
 
 def seed_sample_dossiers() -> int:
@@ -61,7 +125,10 @@ def seed_sample_dossiers() -> int:
     if restructured is None:
         _history(script)
         for code, successor, last_day in ENDINGS:
-            script.on(last_day + timedelta(days=1), f"end {code}", lambda c=code, s=successor, d=last_day: end(c, s, d))
+            # A dissolved union closes its open dossiers on its last day, while it still exists; an organisation
+            # with a successor is ended on the successor's first day, which takes over what it held.
+            when = last_day if successor is None else last_day + timedelta(days=1)
+            script.on(when, f"end {code}", lambda c=code, s=successor, d=last_day: end(c, s, d))
     script.plan = lambda: _current_plan(today, users["officer"].organisation)
     _sample_work(script, today)
     mail_enabled = current_app.config.get("MAIL_ENABLED")
@@ -136,19 +203,24 @@ class _Script:
     def __init__(self, today: date, users: dict[str, User]):
         self.today, self.users = today, users
         self.plan: Callable[[], Campaign] | None = None
-        self.steps: list[tuple[date, int, str, Callable[[], None]]] = []
+        self.steps: list[tuple[date, int, int, str, Callable[[], None]]] = []
         self.dossiers: dict[str, Dossier] = {}
         self.batches: dict[str, Batch] = {}
 
-    def on(self, day: date, label: str, action: Callable[[], None]) -> None:
-        self.steps.append((day, len(self.steps), label, action))
+    def on(self, day: date, label: str, action: Callable[[], None], *, first: bool = False) -> None:
+        """Play `action` on `day`: after the steps of that day added before it, or before them all (`first`)."""
+        self.steps.append((day, 0 if first else 1, len(self.steps), label, action))
+
+    def day(self, days_ago: int) -> date:
+        """The working day `days_ago` days before today, or the last one before that."""
+        return working_day(self.today - timedelta(days=days_ago))
 
     def at(self, days_ago: int, label: str, action: Callable[[], None]) -> None:
-        self.on(self.today - timedelta(days=days_ago), label, action)
+        self.on(self.day(days_ago), label, action)
 
     def run(self) -> None:
         per_day: dict[date, int] = {}
-        for day, _, label, action in sorted(self.steps, key=lambda s: (s[0], s[1])):
+        for day, _, _, label, action in sorted(self.steps, key=lambda s: s[:3]):
             index = per_day[day] = per_day.get(day, -1) + 1
             # Office hours in Việt Nam: from 08:10, twenty minutes between steps of the same day.
             with _on(datetime.combine(day, time(8, 10)) + timedelta(minutes=20 * index)):
@@ -278,6 +350,60 @@ SCHOOL = "Trường THCS Phú Trung"
 KINDERGARTEN = "Trường Mầm non Tuổi Hồng"
 
 
+class _AidOccasions:
+    """Which occasion each sample aid names and its cap: the next occasion still open on the day it is submitted
+    (a draft: today), with the cap of the province's rule set in force that day where it lists the occasion. Where
+    none does (the national set in seed.py knows only Tết Bính Ngọ 2026), the province's admin adds, through the
+    app's own operation, a demo-only rule set listing every occasion the samples name, from the day its plan would
+    take effect (before the first of these aids is drafted) to the last occasion's day."""
+
+    def __init__(self, script: _Script, province: Organisation):
+        self.script, self.province = script, province
+        self.used: dict[str, AidOccasion] = {}
+        self.caps: dict[str, int] = {}
+        self.unlisted = False
+        self.first_drafted: date | None = None
+
+    def __call__(self, drafted_days_ago: int, submitted_days_ago: int | None) -> dict:
+        """The sample's `occasion` and `requested_amount_vnd` (the cap)."""
+        drafted = self.script.day(drafted_days_ago)
+        asked = self.script.today if submitted_days_ago is None else self.script.day(submitted_days_ago)
+        occasion = next_aid_occasion(asked)
+        if occasion.name not in self.caps:
+            in_force = rule_set_for("accident_aid", self.province, asked)
+            listed = {normalise_occasion(name): cap for name, cap in (in_force.params["occasions"].items()
+                                                                      if in_force else ())}
+            cap = listed.get(normalise_occasion(occasion.name))
+            if cap is None:
+                self.unlisted, cap = True, DEMO_AID_CAPS[occasion.kind]
+            self.used[occasion.name], self.caps[occasion.name] = occasion, cap
+        self.first_drafted = min(self.first_drafted or drafted, drafted)
+        return {"occasion": occasion.name, "requested_amount_vnd": self.caps[occasion.name]}
+
+    def add_rule_set_if_needed(self) -> None:
+        if not self.unlisted:
+            return
+        occasions = sorted(self.used.values(), key=lambda o: o.day)
+        valid_from = min(occasions[0].starts, self.first_drafted.replace(day=1))
+        names = " và ".join(o.name for o in occasions)
+        caps = ("; ".join(f"{o.name}: {format_amount(self.caps[o.name])} đồng" for o in occasions)
+                if len(occasions) > 1 else f"{format_amount(self.caps[occasions[0].name])} đồng")
+        basis = (f"Kế hoạch chăm lo cho đoàn viên, người lao động dịp {names} của {self.province.name} ({caps} mỗi "
+                 "suất; giả định của bản demo, không phải văn bản thật)")
+        # As documents cite it: like the Confederation's Tết plan in seed.py, no number or date is invented. The
+        # fund is left to the documents' default: the union finances of the body that decides.
+        citation = {"type": "Kế hoạch", "issuer": self.province.name,
+                    "subject": f"tổ chức chăm lo {names} cho đoàn viên, người lao động"}
+
+        def add():
+            admin = self.script.users.get("admin")
+            actor = admin if admin is not None and admin.organisation_id == self.province.id else None
+            add_rule_set(actor, kind="accident_aid", jurisdiction_id=self.province.id, valid_from=valid_from,
+                         valid_to=occasions[-1].day, basis=basis, params={"occasions": self.caps}, citation=citation)
+        # Entered by the admin on the working day it takes effect (or the one before), before anything else that day.
+        self.script.on(working_day(valid_from), "the demo's accident aid rule set", add, first=True)
+
+
 def _sample_work(s: _Script, today: date) -> None:
     def ago(days: int) -> str:
         return (today - timedelta(days=days)).isoformat()
@@ -288,10 +414,7 @@ def _sample_work(s: _Script, today: date) -> None:
     def member_years(person: dict) -> int:  # as counted two months ago: never more than at submission
         return full_years(date.fromisoformat(person["member_since"]), today - timedelta(days=60))
 
-    aid_rules = rule_set_for("accident_aid", s.users["officer"].organisation, today - timedelta(days=OLDEST_STEP_DAYS))
-    if aid_rules is None:
-        raise LookupError("No accident_aid rule set in force for the sample dossiers (workflow/seed.py RULE_SETS).")
-    occasion, aid_cap = next(iter(aid_rules.params["occasions"].items()))
+    aid = _AidOccasions(s, db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai")))
 
     def pdf(attachment_type: str, filename: str, pages: int = 1) -> tuple:
         return attachment_type, filename, sample_pdf(filename.rsplit(".", 1)[0], pages)
@@ -344,11 +467,12 @@ def _sample_work(s: _Script, today: date) -> None:
     hieu = _person("Đoàn Văn Hiếu", "male", date(1990, 11, 3), 1568, date(2012, 5, 1),
                    f"Nhà máy chế biến mủ Long Hà, {RUBBER}", "Công nhân vận hành máy cán", "0915 338 702",
                    "Ấp 2, xã Long Hà, tỉnh Đồng Nai")
+    hieu_aid = aid(30, 29)
     s.draft(30, "aid-hieu", "officer", "accident_aid", {
         **hieu, "case_type": "labour_accident", "occurred_on": ago(95), "capacity_loss_pct": 35,
         "description": "Bị máy cán kéo mủ kẹp dập ba ngón tay phải khi đang vệ sinh máy trong ca làm việc; "
                        "phải phẫu thuật và điều trị dài ngày, hiện chưa trở lại làm việc.",
-        "occasion": occasion, "requested_amount_vnd": aid_cap,
+        **hieu_aid,
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("capacity_assessment", "Biên bản giám định y khoa.pdf"),
         pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 3)])
     bich = _person("Lương Thị Bích", "female", date(1986, 6, 21), 3391, date(2009, 10, 1),
@@ -358,11 +482,11 @@ def _sample_work(s: _Script, today: date) -> None:
         **bich, "case_type": "occupational_disease", "occurred_on": ago(120),
         "description": "Bị viêm da tiếp xúc nghề nghiệp do hóa chất dùng trong chế biến mủ, tái phát nhiều lần, "
                        "phải nghỉ việc điều trị; chồng làm thuê, hai con đang đi học.",
-        "occasion": occasion, "requested_amount_vnd": aid_cap,
+        **aid(28, 27),
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("discharge_paper", "Giấy ra viện.pdf")])
     s.submit(29, "aid-hieu")
     s.submit(27, "aid-bich")
-    s.accept(22, "aid-hieu", aid_cap)
+    s.accept(22, "aid-hieu", hieu_aid["requested_amount_vnd"])
 
     # Three children approved by the commune union: one sent on up to the province, which reviewed it and sent it
     # to the Confederation (the Fund decides it there); two waiting to be sent up.
@@ -461,7 +585,7 @@ def _sample_work(s: _Script, today: date) -> None:
         **thang, "case_type": "labour_accident", "occurred_on": ago(50), "capacity_loss_pct": 41,
         "description": "Bị ngã từ xe chở mủ nước trên đường lô về nhà máy, gãy xương đùi trái; đã phẫu thuật, "
                        "đang điều trị phục hồi chức năng.",
-        "occasion": occasion, "requested_amount_vnd": aid_cap,
+        **aid(7, 6),
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("capacity_assessment", "Biên bản giám định y khoa.pdf"),
         pdf("accident_report", "Biên bản điều tra tai nạn lao động.pdf", 2),
         pdf("discharge_paper", "Giấy ra viện.pdf")])
@@ -494,7 +618,7 @@ def _sample_work(s: _Script, today: date) -> None:
     s.draft(1, "aid-draft", "officer", "accident_aid", {
         **nam, "case_type": "special_hardship", "occurred_on": ago(65),
         "description": "Vợ mất do tai nạn giao thông, một mình nuôi ba con nhỏ đang đi học; gia đình ở nhà thuê.",
-        "occasion": occasion, "requested_amount_vnd": aid_cap,
+        **aid(1, None),
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf")])
 
     # ---- Công đoàn cơ sở Trường THCS Phú Trung (officer2) ----
@@ -527,7 +651,7 @@ def _sample_work(s: _Script, today: date) -> None:
         **tam, "case_type": "critical_illness", "occurred_on": ago(80),
         "description": "Phát hiện ung thư đại tràng giai đoạn II, đã phẫu thuật và đang điều trị hóa chất tại "
                        "Bệnh viện Chợ Rẫy; vợ làm nông, hai con đang học đại học.",
-        "occasion": occasion, "requested_amount_vnd": aid_cap,
+        **aid(4, 3),
     }, [pdf("application", "Đơn đề nghị hỗ trợ.pdf"), pdf("discharge_paper", "Giấy ra viện.pdf", 2)])
     s.submit(3, "school-aid")
 
@@ -569,6 +693,8 @@ def _sample_work(s: _Script, today: date) -> None:
     }, child_heart_files())
     s.submit(11, "direct-heart")
     s.approve(7, "direct-heart")
+
+    aid.add_rule_set_if_needed()
 
 
 def _history(s: _Script) -> None:

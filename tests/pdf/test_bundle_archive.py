@@ -156,10 +156,15 @@ def exif_rotated_jpeg(size=(1200, 800), orientation=6) -> bytes:
 
 
 def rotated_scan() -> bytes:
-    """A scanner's PDF: a portrait A4 page turned a quarter clockwise by /Rotate, shown in landscape."""
+    """A scanner's PDF: a portrait A4 page turned a quarter clockwise by /Rotate, shown in landscape; then a page
+    larger than A4 cropped to it, away from the origin."""
+    from pypdf.generic import RectangleObject
+
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     writer.pages[0].rotate(90)
+    writer.add_blank_page(width=700, height=900)
+    writer.pages[1].cropbox = RectangleObject((50, 40, 645, 882))
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -179,10 +184,11 @@ def test_stamps_and_photos_stand_upright_as_the_sheet_is_shown(api):
     data = api.get("liaison", batch["bundle_url"]).data
     children = outline_of(PdfReader(io.BytesIO(data)))[2][2]
     scan_page, photo_page = children[2][1], children[3][1]
+    assert photo_page == scan_page + 2
     document = pypdfium2.PdfDocument(data)
     try:
-        for index in (scan_page, photo_page):
-            bitmap = document[index].render(scale=1).to_pil().convert("L")  # as shown: /Rotate applied
+        for index in (scan_page, scan_page + 1, photo_page):
+            bitmap = document[index].render(scale=1).to_pil().convert("L")  # as shown: turned, cropped
             width, height = bitmap.size
             # the stamp's line, upright at the bottom right; nothing at the other corners
             assert dark(bitmap, (width - 15 * MM - 40, height - 12 * MM, width - 15 * MM, height - 7 * MM)) > 20
@@ -289,3 +295,28 @@ def test_a_build_made_before_the_decision_is_not_served_after_it(api, app):
         assert api.get("reviewer", batch["bundle_url"]).data == after.data  # stored again, served to both
     finally:
         app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5
+
+
+def test_the_table_of_contents_is_cut_into_the_pages_it_takes(app):
+    """Long titles, long words, bold section rows: the cut made from the fonts' widths holds, so the table is laid
+    out once and its length (and every number after it) is what the cut said."""
+    import random
+
+    from workflow.pdf.bundle import Contents, Part, _chunks, _chunks_of, _Row, _toc_pdf
+
+    words = ("Tờ trình đề nghị hỗ trợ kinh phí phẫu thuật cho con của đoàn viên Nguyễn Thị Bảo Ngọc Công đoàn cơ sở "
+             "Trường THCS Phú Trung Biên bản thẩm định số 01/TTr-CĐCS, ngày 05/01/2026 ảnh-hiện-trạng-nhà-ở.jpg "
+             "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW").split()
+    pick = random.Random(7)
+    rows = [_Row(f"{i}", " ".join(pick.choice(words) for _ in range(pick.randint(1, 45))), i, i, i % 5 == 0)
+            for i in range(1, 260)]
+    chunks = _chunks(rows)
+    contents = Contents(Part("", "", "application/pdf", 1, ""), [], {"number": "01/TTr-X", "issuer_name": "X"},
+                        {})
+
+    class Plan:
+        total = 999
+
+    with app.test_request_context():
+        reader = _toc_pdf(contents, Plan, _chunks_of(rows, chunks))
+    assert len(reader.pages) == len(chunks) > 10

@@ -6,6 +6,7 @@ but the shipped fonts.
 """
 from __future__ import annotations
 
+import atexit
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,9 @@ class RenderedPdf:
 
 
 _local = threading.local()
+# Freed before the interpreter tears down the modules it needs: left to the end, WeasyPrint's font configuration
+# (Pango/fontconfig objects) is finalised after them and the process dies with SIGSEGV on exit.
+atexit.register(lambda: _local.__dict__.clear())
 
 
 def _setup():

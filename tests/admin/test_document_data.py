@@ -309,7 +309,7 @@ def test_the_user_form_sets_the_job_title_with_an_audit_row(browser, app):
     assert "Sửa tài khoản" in shown  # the change, in the account's history
     action, actor, before, after = audit_rows(app, "user", reviewer_id)[-1]
     assert (action, actor, before["job_title"], after["job_title"]) == (
-        "user.update", "admin", "", "Chuyên viên Ban Chính sách")
+        "user.update", "admin", "Ủy viên Ban Thường vụ", "Chuyên viên Ban Chính sách")
 
     for job_title, message in (("Chuyên viên\x1b", "Không được chứa ký tự điều khiển."),
                                ("C" * 101, "Nhập từ 1 đến 100 ký tự.")):
@@ -343,7 +343,7 @@ def test_another_federations_admin_cannot_touch_our_job_titles(browser, app):
     assert page.post(f"/admin/users/{reviewer}/edit", {"full_name": "Đặng Minh Quân", "job_title": "Bị sửa",
                                                        "email": "", "role": "staff"}).status_code == 404
     with app.app_context():
-        assert db.session.get(User, reviewer).job_title == ""
+        assert db.session.get(User, reviewer).job_title == "Ủy viên Ban Thường vụ"
     assert audit_rows(app, "user", reviewer) == []
 
 

@@ -143,13 +143,16 @@ def test_another_federations_admin_cannot_change_our_signing_settings(app, api):
     assert _audit_rows(app) == audited
 
 
+SEEDED_TITLE = "Ủy viên Ban Thường vụ"  # the demo reviewer's position (workflow/seed.py JOB_TITLES)
+
+
 # --- an account's position -------------------------------------------------------------------------------------
 
 def test_job_title_is_read_created_and_changed_with_an_audit_row(app, api):
     reviewer = _user_id(app, "reviewer")
     shown = api.get("admin", f"{USERS}/{reviewer}").json
     _conforms(api.client, "User", shown)
-    assert shown["job_title"] == ""
+    assert shown["job_title"] == SEEDED_TITLE
     changed = api.patch("admin", f"{USERS}/{reviewer}", {"job_title": " Chuyên viên Ban Chính sách "})
     assert changed.status_code == 200, changed.json
     _conforms(api.client, "User", changed.json)
@@ -158,7 +161,7 @@ def test_job_title_is_read_created_and_changed_with_an_audit_row(app, api):
     assert listed["reviewer"]["job_title"] == "Chuyên viên Ban Chính sách"
     action, actor, before, after = _actions(app, "user", reviewer)[-1]
     assert (action, actor, before["job_title"], after["job_title"]) == (
-        "user.update", "admin", "", "Chuyên viên Ban Chính sách")
+        "user.update", "admin", SEEDED_TITLE, "Chuyên viên Ban Chính sách")
     # a change of something else keeps it; null clears it
     assert api.patch("admin", f"{USERS}/{reviewer}", {"full_name": "Đặng Minh Quân"}).json["job_title"] == (
         "Chuyên viên Ban Chính sách")
@@ -192,7 +195,7 @@ def test_invalid_job_titles_are_422_naming_the_field(app, api, job_title, messag
                                         "organisation_id": _org_id(app, "cd-xa-phu-rieng"), "job_title": job_title})
     assert created.status_code == 422 and created.json["errors"] == {"job_title": [message]}
     with app.app_context():
-        assert db.session.get(User, reviewer).job_title == ""
+        assert db.session.get(User, reviewer).job_title == SEEDED_TITLE
     assert _user_id(app, "tham.dinh") is None
     assert _audit_rows(app) == audited
 
@@ -204,7 +207,7 @@ def test_another_federations_admin_cannot_change_our_job_titles(app, api):
     assert api.get("admin-ld", f"{USERS}/{reviewer}").status_code == 404
     assert api.patch("admin-ld", f"{USERS}/{reviewer}", {"job_title": "Bị sửa"}).status_code == 404
     with app.app_context():
-        assert db.session.scalar(sa.select(User.job_title).where(User.id == reviewer)) == ""
+        assert db.session.scalar(sa.select(User.job_title).where(User.id == reviewer)) == SEEDED_TITLE
     assert _audit_rows(app) == audited
 
 

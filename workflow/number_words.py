@@ -26,11 +26,11 @@ and "lẻ" southern):
   2_000_015 "hai triệu không trăm mười lăm"; the first group never does (5_000 "năm nghìn");
 - a group of three zeros is skipped entirely: 1_000_000_001 "một tỷ không trăm linh một".
 
-Valid for 0 <= n <= 999_999_999_999_999 (below a million billion); no other dependency than the
-standard library.
+Valid for 0 <= n < 10**18 (a thousand million billion: far beyond any sum of a decision's amounts, which a
+form caps at 10**13 each); no other dependency than the standard library.
 """
 
-MAX_NUMBER = 999_999_999_999_999
+MAX_NUMBER = 10**18 - 1
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _BILLION = 1_000_000_000
@@ -77,7 +77,7 @@ def _below_billion(n: int, first: bool) -> list[str]:
 
 
 def number_in_words(n: int) -> str:
-    """The lower-case Vietnamese reading of 0 <= n <= 999_999_999_999_999, e.g. 30_000_000 -> "ba mươi triệu".
+    """The lower-case Vietnamese reading of 0 <= n <= MAX_NUMBER, e.g. 30_000_000 -> "ba mươi triệu".
 
     TypeError for a bool or anything not an int, ValueError outside the range."""
     n = _check(n)
@@ -85,7 +85,7 @@ def number_in_words(n: int) -> str:
         return DIGITS[0]
     words: list[str] = []
     billions, rest = divmod(n, _BILLION)
-    if billions:  # < 10**6: read like any number, then "tỷ" ("một nghìn tỷ", "hai nghìn năm trăm tỷ")
+    if billions:  # < 10**9: read like any number, then "tỷ" ("một nghìn tỷ", "một triệu tỷ")
         words += _below_billion(billions, first=True) + ["tỷ"]
     words += _below_billion(rest, first=not words)
     return " ".join(words)

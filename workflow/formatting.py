@@ -87,7 +87,12 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 MAX_ID = 2**63 - 1  # the largest a database integer holds: a larger number is no row's id
 
 
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL and C1: never part of a name or a title
+# C0, DEL, C1 and the bidirectional controls (an override prints "Trần Thị Lan" as "Trần naL ịhT"): never part of
+# a name or a title.
+BIDI_CONTROLS = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+CONTROL_CHARACTERS = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+# The same in a text of several lines, where a tab and line breaks are the writer's.
+TEXT_CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 
 
 def parse_whole(text) -> int | None:

@@ -142,7 +142,7 @@ def change_organisation(org_id):
         if "name" in body or "header_name" in body:
             org_ops.rename_organisation(g.api_user, org, name=body.get("name", org.name),
                                         header_name=body.get("header_name"),
-                                        short_header_name=body.get("short_header_name", org.short_header_name),
+                                        short_header_name=body.get("short_header_name"),  # a new name's own
                                         on=on)
         elif "short_header_name" in body:
             header["short_header_name"] = body["short_header_name"]

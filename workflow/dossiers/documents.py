@@ -105,6 +105,8 @@ def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
     first_step = steps[0].organisation.name if steps else ""
     above = steps[position + 1].organisation.name if position is not None and position + 1 < len(steps) else ""
     sender = received.organisation if received else dossier.organisation
+    # Cited under the name it had when it issued its Tờ trình (it may have been renamed since).
+    sent_on = received.document.issued_on if received and received.document else on
     return {
         "dossier": {
             "id": dossier.id,
@@ -121,7 +123,7 @@ def dossier_context(dossier: Dossier, issuer: Organisation, on: date) -> dict:
             "basis": dossier.rule_set.basis if dossier.rule_set else "",
         },
         "first_level_name": first_step,  # to whom the union addresses its Tờ trình
-        "sender_name": sender.name,  # who sent the dossier to the issuer (its Tờ trình's author)
+        "sender_name": sender.names_on(sent_on).name,  # who sent the dossier to the issuer (its Tờ trình's author)
         "below_name": sender.in_place_on(on).name,  # who acts for the sender on the day of issue (addressed)
         "above_name": above,  # where the issuer sends it next, if it does
         "received_request": _reference(received.document) if received else None,
@@ -166,14 +168,13 @@ def batch_context(batch: Batch) -> dict:
     sender = viewer_for(batch.organisation_id, owner_side=False)
     rows = []
     total = 0
-    for index, dossier in enumerate(batch.dossiers, start=1):
+    for dossier in batch.dossiers:
         access = access_of(sender, dossier)
         data = (access.sent_event.data_snapshot if access else None) or {}
         shown = kind.display(data)
         requested = kind.requested_amount(data)
         total += requested or 0
         rows.append({
-            "index": index,
             "full_name": shown["full_name"],
             "birth_year_gender": f'{data.get("birth_date", "")[:4]} ({shown["gender"]})',
             "union_name": dossier.organisation.name,
@@ -185,6 +186,8 @@ def batch_context(batch: Batch) -> dict:
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row["union_name"], []).append(row)
+    for index, row in enumerate((row for members in groups.values() for row in members), start=1):
+        row["index"] = index  # numbered in the order printed, union by union
     return {
         "groups": [{"union_name": name, "rows": members, "count": len(members),
                     "total_vnd": sum(row["requested_vnd"] or 0 for row in members)}

@@ -21,6 +21,7 @@ from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
 from ..formatting import CONTROL_CHARACTERS, format_date
 from ..pdf.heading import fits as heading_fits
+from ..pdf.heading import heading_line, number_fits
 from ..pdf.signature import AUTHORITIES
 from .models import LEVEL_RANK, LEVELS, Organisation, OrganisationFormerName, OrganisationPlacement
 from .tree import subtree_on
@@ -161,6 +162,7 @@ def create_organisation(actor, *, code, name, level, parent, valid_from=None, he
                                     day=format_date(valid_from))]
     header_name = clean_text(header_name, "header_name", errors, low=3, high=200, required=False) or name.upper()
     values = _header_values(header, errors, level=level, parent=parent)
+    check_heading(header_name, values.get("short_header_name"), errors)
     if errors:
         raise Invalid(gettext("Chưa thể thành lập đơn vị."), errors)
     org = Organisation(code=code, name=name, level=level, header_name=header_name, valid_from=valid_from, **values)
@@ -238,10 +240,27 @@ def _check_signing(values: dict, errors: dict, current: Organisation | None) -> 
         for field in needed:
             if not value(field) and field not in errors:
                 errors[field] = [gettext("Ghi chức danh và họ tên người ký khi không phải người đứng đầu ký.")]
-    short = values.get("short_header_name")
-    if short and "short_header_name" not in errors and not heading_fits(short, bold=True):
+    elif current is not None and not value("head_name") and "head_name" not in errors:
+        # the head signs: a document must name who signed it (a new unit may be founded before its head is known)
+        errors["head_name"] = [gettext("Ghi họ tên người đứng đầu: văn bản do người đứng đầu ký in tên người ký.")]
+    abbreviation = values.get("abbreviation")
+    if abbreviation and "abbreviation" not in errors and not number_fits(abbreviation):
+        errors["abbreviation"] = [gettext("Chữ viết tắt quá dài: số văn bản “Số: 1234/TTr-%(abbreviation)s” phải nằm "
+                                          "trên một dòng.", abbreviation=abbreviation)]
+
+
+def check_heading(header_name: str, short_header_name: str | None, errors: dict) -> None:
+    """The heading prints the organisation on one line (pdf/heading.py): a short header name must fit the column,
+    and a header name that does not fit even abbreviated needs one."""
+    if "short_header_name" in errors or "header_name" in errors or not header_name:
+        return
+    if short_header_name and not heading_fits(short_header_name, bold=True):
         errors["short_header_name"] = [gettext(
             "Tên viết tắt vẫn dài hơn một dòng tiêu đề (khoảng 76 mm ở cỡ chữ 12); hãy viết ngắn hơn.")]
+    elif not short_header_name and not heading_line(header_name, None, bold=True).fits:
+        errors["short_header_name"] = [gettext(
+            "Tên trên tiêu đề quá dài cho một dòng của văn bản; nhập tên viết tắt trên tiêu đề, ví dụ "
+            "“CĐCS CTY CAO SU PHÚ RIỀNG”.")]
 
 
 def update_header(actor, org: Organisation, **fields) -> Organisation:
@@ -250,6 +269,8 @@ def update_header(actor, org: Organisation, **fields) -> Organisation:
     _require_managed(actor, org, own_allowed=True)
     errors: dict[str, list[str]] = {}
     values = _header_values(fields, errors, current=org)
+    if "short_header_name" in values:
+        check_heading(org.header_name, values["short_header_name"], errors)
     if errors:
         raise Invalid(gettext("Thông tin chưa hợp lệ."), errors)
     before = snapshot(org, values)
@@ -283,6 +304,7 @@ def rename_organisation(actor, org: Organisation, *, name, header_name=None, sho
             errors["on"] = [gettext("Ngày đổi tên phải sau ngày thành lập và sau lần đổi tên trước.")]
     if not errors and (name, header_name) == (org.name, org.header_name):
         errors["name"] = [gettext("Tên mới trùng tên hiện tại.")]
+    check_heading(header_name, short_header_name, errors)
     if errors:
         raise Invalid(gettext("Chưa thể đổi tên."), errors)
     before = snapshot(org, ("name", "header_name", "short_header_name"))

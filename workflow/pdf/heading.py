@@ -19,7 +19,10 @@ from .render import FONT_DIR
 
 TEXT_WIDTH_MM = 165.0  # A4 less the 30 mm binding and 15 mm right margins
 LEFT_COLUMN_MM = 76.0  # what the right column (the national name, 88.3 mm, and a little air) leaves
+RIGHT_COLUMN_MM = TEXT_WIDTH_MM - LEFT_COLUMN_MM
 HEADING_PT = 12
+NUMBER_PT = DATE_PT = 13  # "Số: …" and the place-and-date line (ô 3, ô 4)
+SMALLEST_DATE_PT = 11  # "Thành phố Hồ Chí Minh, ngày …" (written in full, NĐ 30) fits at 11.75 pt
 
 # The abbreviations common in the union's own headings, longest first.
 ABBREVIATIONS = [
@@ -37,15 +40,16 @@ SMALLEST_PT = 10  # below this a heading would no longer read as one; the admin 
 
 
 @functools.cache
-def _advances(bold: bool):
-    font = TTFont(FONT_DIR / f"LiberationSerif-{'Bold' if bold else 'Regular'}.ttf")
+def _advances(style: str):
+    font = TTFont(FONT_DIR / f"LiberationSerif-{style}.ttf")
     return font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
 
 
-def width_mm(text: str, *, bold: bool, size_pt: float = HEADING_PT) -> float:
-    cmap, hmtx, units = _advances(bold)
+def width_mm(text: str, *, bold: bool = False, italic: bool = False, size_pt: float = HEADING_PT,
+             upper: bool = True) -> float:
+    cmap, hmtx, units = _advances(("Bold" if bold else "") + ("Italic" if italic else "") or "Regular")
     total = 0
-    for character in unicodedata.normalize("NFC", text.upper()):
+    for character in unicodedata.normalize("NFC", text.upper() if upper else text):
         glyph = cmap.get(ord(character))
         total += hmtx[glyph][0] if glyph else units // 2
     return total / units * size_pt * 25.4 / 72
@@ -71,6 +75,7 @@ def abbreviated(name: str) -> str:
 class HeadingLine:
     text: str
     size_pt: float  # 12, or less for a name no abbreviation brings into the column
+    fits: bool = True  # False: too long even at the smallest size (printed over two lines rather than overlapping)
 
 
 def heading_line(header_name: str, short_header_name: str | None, *, bold: bool) -> HeadingLine:
@@ -81,4 +86,16 @@ def heading_line(header_name: str, short_header_name: str | None, *, bold: bool)
             return HeadingLine(candidate.upper(), HEADING_PT)
     text = (short_header_name or abbreviated(header_name)).upper()
     size = HEADING_PT * LEFT_COLUMN_MM / width_mm(text, bold=bold)
-    return HeadingLine(text, max(SMALLEST_PT, min(HEADING_PT, int(size * 4) / 4)))
+    return HeadingLine(text, max(SMALLEST_PT, min(HEADING_PT, int(size * 4) / 4)), size >= SMALLEST_PT)
+
+
+def date_line_pt(date_line: str) -> float:
+    """The size the place-and-date line is set in: 13 pt, or the largest quarter point down to 11 pt at which a
+    long place name (written in full) still fits the right column on one line."""
+    size = DATE_PT * (RIGHT_COLUMN_MM - 1) / width_mm(date_line, italic=True, size_pt=DATE_PT, upper=False)
+    return max(SMALLEST_DATE_PT, min(DATE_PT, int(size * 4) / 4))
+
+
+def number_fits(abbreviation: str) -> bool:
+    """Whether the longest "Số:" line of the organisation ("Số: 1234/TTr-<abbreviation>") fits its column."""
+    return width_mm(f"Số: 1234/TTr-{abbreviation}", size_pt=NUMBER_PT, upper=False) <= LEFT_COLUMN_MM - 1

@@ -7,7 +7,7 @@ from datetime import date
 from ..extensions import db
 from ..formatting import official_date_line
 from . import storage
-from .heading import heading_line
+from .heading import date_line_pt, heading_line
 from .models import Document
 from .numbering import format_number, next_sequence, sequence_scope
 from .render import html_to_pdf, render_document_html
@@ -22,6 +22,7 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
     sequence = next_sequence(issuer.id, on.year, scope)
     number = format_number(sequence, doc_type, issuer.abbreviation)
     header = asdict(issuer)
+    date_line = official_date_line(issuer.place_name, on)
     html = render_document_html(template, {
         **context,
         "doc_title": title,
@@ -31,10 +32,11 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
             "parent": heading_line(issuer.parent_header, issuer.parent_short_header, bold=False)
             if issuer.parent_header else None,
             "issuer": heading_line(issuer.header_name, issuer.short_header_name, bold=True),
+            "date_pt": date_line_pt(date_line),
         },
         "signing": signing_block(header),
         "filed_line": filed_line(header),
-        "date_line": official_date_line(issuer.place_name, on),
+        "date_line": date_line,
         "issued_on": on,
     })
     pdf = html_to_pdf(html)

@@ -27,8 +27,10 @@ def signing_block(issuer: dict) -> SigningBlock:
     """`issuer` is a document's header (orgs.tree.Header as a dict)."""
     body, head = issuer["signing_body"].upper(), issuer["head_title"].upper()
     authority, title = issuer["signing_authority"], issuer["signer_title"].upper()
-    if authority in ("TL.", "TUQ."):  # by order of the body (or of the head where no body signs)
-        return SigningBlock((f"{authority} {body or head}", title), issuer["signer_name"])
+    if authority == "TL.":  # by order of the body, as the union prints it (or of the head where no body signs)
+        return SigningBlock((f"TL. {body or head}", title), issuer["signer_name"])
+    if authority == "TUQ.":  # by the head's authorisation (NĐ 30 Phụ lục I II.7.b: "TUQ. CHỦ TỊCH")
+        return SigningBlock((f"TUQ. {head}", title), issuer["signer_name"])
     lines = [f"TM. {body}"] if body else []
     if authority == "KT.":
         lines += [f"KT. {head}", title]

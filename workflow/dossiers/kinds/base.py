@@ -23,7 +23,15 @@ from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from ...formatting import format_amount, format_date, format_money, parse_money, parse_screen_date, parse_whole
+from ...formatting import (
+    TEXT_CONTROL_CHARACTERS,
+    format_amount,
+    format_date,
+    format_money,
+    parse_money,
+    parse_screen_date,
+    parse_whole,
+)
 from ...i18n import N_
 
 Errors = dict[str, list[str]]
@@ -56,6 +64,15 @@ class FieldsModel(BaseModel):
         # pydantic would read true as 1; an amount of "true" is a client's mistake.
         if isinstance(value, bool) and _plain(cls, info.field_name) is int:
             raise PydanticCustomError("int_type", "Input should be a valid integer")
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        # Invisible in a form, printed in official documents: an escape, a NUL or a bidi override (which reverses
+        # a printed name) is no one's data.
+        if isinstance(value, str) and TEXT_CONTROL_CHARACTERS.search(value):
+            raise PydanticCustomError("control_character", "Control character")
         return value
 
 
@@ -91,6 +108,7 @@ _MESSAGES = {
     "string_too_short": N_("Quá ngắn (tối thiểu %(min_length)s ký tự)."),
     "string_too_long": N_("Quá dài (tối đa %(max_length)s ký tự)."),
     "string_pattern_mismatch": N_("Không đúng định dạng."),
+    "control_character": N_("Không được chứa ký tự điều khiển."),
     "int_type": N_("Phải là số nguyên."),
     "int_parsing": N_("Phải là số nguyên."),
     "int_from_float": N_("Phải là số nguyên."),

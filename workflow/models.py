@@ -9,8 +9,9 @@ from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, Dossie
 from .notifications.models import Notification  # noqa: F401
 from .orgs.models import Organisation, OrganisationFormerName, OrganisationPlacement  # noqa: F401
 from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
+from .verification.models import Verification  # noqa: F401
 
-APPEND_ONLY = (DossierEvent, Document, AdminChange)
+APPEND_ONLY = (DossierEvent, Document, AdminChange, Verification)
 
 
 class AppendOnlyViolation(RuntimeError):

@@ -1,7 +1,7 @@
 """Pieces shared by every page: filters, labels, error pages, security headers."""
 import json
 
-from flask import Flask, render_template, request, url_for
+from flask import Flask, current_app, has_request_context, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
@@ -99,3 +99,13 @@ def init_app(app: Flask) -> None:
 
     for status, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(status, page(status, title, message))
+
+
+def public_address(endpoint: str, values: dict) -> str:
+    """The page's full address: from PUBLIC_URL when set (never from a request's Host header, which the sender
+    controls), else from the request; a command with neither gives the path."""
+    if has_request_context() and not current_app.config.get("PUBLIC_URL"):
+        return url_for(endpoint, **values, _external=True)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"])
+    path = adapter.build(endpoint, values)
+    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path

@@ -36,9 +36,14 @@ def _read(api, user, document) -> bytes:
     return response.data
 
 
+VERIFICATION_LINE = re.compile(r" ?Mã tra cứu: \S+ Kiểm tra văn bản này tại \S+ hoặc quét mã QR\.")
+
+
 def _text(data: bytes) -> str:
+    """The document's text, without the verification line printed under the signatures."""
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+        text = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
+    return VERIFICATION_LINE.sub("", text)
 
 
 def _despaced(value: str) -> str:
@@ -95,7 +100,9 @@ def _signing_block(data: bytes) -> list[str]:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         page = pdf.pages[-1]
         anchor = next(w for w in page.extract_words() if w["text"] == "nhận:")
-        words = [w for w in page.extract_words() if w["top"] >= anchor["top"] - 1 and w["x0"] > 100 * MM]
+        code = next(w for w in page.extract_words() if w["text"] == "tra" and w["top"] > anchor["top"])
+        words = [w for w in page.extract_words() if anchor["top"] - 1 <= w["top"] < code["top"] - 1
+                 and w["x0"] > 100 * MM]  # above the verification line
         return [" ".join(w["text"] for w in line) for line in _lines_of(words)]
 
 

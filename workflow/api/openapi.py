@@ -209,7 +209,10 @@ def openapi_document() -> dict:
                                     "issued_on": {"type": "string", "format": "date"},
                                     "issued_at": {"type": "string", "format": "date-time"},
                                     "issuer": _ref("Org"), "sha256": {"type": "string"}, "size": {"type": "integer"},
-                                    "page_count": {"type": "integer"}, "url": {"type": "string"}}},
+                                    "page_count": {"type": "integer"}, "url": {"type": "string"},
+                                    "verify_url": {"type": ["string", "null"],
+                                                   "description": "Public page of the document (no login): "
+                                                                  "/verify/<code> as printed with its QR code"}}},
         "Dossier": {"type": "object", "required": ["id", "kind", "state", "version", "org", "allowed_events"],
                     "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)},
                                    "state": {"type": "string", "enum": list(STATES)}, "version": {"type": "integer"},

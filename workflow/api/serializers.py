@@ -30,6 +30,8 @@ def document_json(document) -> dict:
         "size": document.size,
         "page_count": document.page_count,
         "url": url_for("api.get_document", document_id=document.id),
+        "verify_url": url_for("verify.show", code=document.verify_code, _external=True) if document.verify_code
+        else None,
     }
 
 

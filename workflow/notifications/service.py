@@ -4,7 +4,7 @@ code that knows the dossiers (dossiers/notices.py); here are the messages and th
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from ..auth.models import User
 from ..extensions import db
 from ..i18n import DEFAULT_LOCALE, N_
 from ..jobs import app_context, huey
+from ..web import public_address
 from .models import Notification
 
 # topic -> message with %(…)s from the item's params
@@ -56,7 +57,7 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
     """Rendered now, while the request (for addresses) and the database are at hand; sent after commit."""
     with force_locale(user.locale or DEFAULT_LOCALE):
         text = gettext(TOPICS[item.topic], **item.params)
-        url = _address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
+        url = public_address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
                          else ("batches.show", {"batch_id": links["batch_id"]})))
         line = " ".join(text.split())  # a reason typed over several lines must not break the header
         subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=line if len(line) < 90 else line[:87] + "…")
@@ -64,16 +65,6 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
                             gettext("Xem chi tiết: %(url)s", url=url),
                             gettext("Thư này được gửi tự động từ hệ thống Hồ sơ Công đoàn; vui lòng không trả lời.")])
     return {"to": user.email, "subject": subject, "body": body}
-
-
-def _address(endpoint: str, values: dict) -> str:
-    """The page's full address: from PUBLIC_URL when set (never from a request's Host header, which the sender
-    controls), else from the request; a command with neither gives the path."""
-    if has_request_context() and not current_app.config.get("PUBLIC_URL"):
-        return url_for(endpoint, **values, _external=True)
-    adapter = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"])
-    path = adapter.build(endpoint, values)
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
 
 
 @event.listens_for(Session, "after_commit")

@@ -6,6 +6,8 @@ from datetime import date
 
 from ..extensions import db
 from ..formatting import official_date_line
+from ..verification.codes import new_code, qr_svg
+from ..web import public_address
 from . import storage
 from .heading import date_line_pt, heading_line
 from .models import Document
@@ -22,6 +24,8 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
     sequence = next_sequence(issuer.id, on.year, scope)
     number = format_number(sequence, doc_type, issuer.abbreviation)
     header = asdict(issuer)
+    verify_code = new_code()
+    verify_url = public_address("verify.show", {"code": verify_code})
     date_line = official_date_line(issuer.place_name, on)
     html = render_document_html(template, {
         **context,
@@ -37,13 +41,14 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
         "signing": signing_block(header),
         "filed_line": filed_line(header),
         "date_line": date_line,
+        "verification": {"code": verify_code, "url": verify_url, "qr": qr_svg(verify_url)},
         "issued_on": on,
     })
     pdf = html_to_pdf(html)
     document = Document(
         doc_type=doc_type, title=title, organisation_id=issuer.id, year=on.year, sequence_scope=scope,
         sequence=sequence, number=number, issued_on=on, issued_by_id=actor_id, template=template,
-        sha256=storage.store(pdf.data), size=len(pdf.data), page_count=pdf.page_count,
+        sha256=storage.store(pdf.data), size=len(pdf.data), page_count=pdf.page_count, verify_code=verify_code,
         dossiers=list(dossiers), batch=batch,
     )
     db.session.add(document)

@@ -40,6 +40,8 @@ class Document(db.Model):
     size: Mapped[int]
     page_count: Mapped[int]
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
+    # Printed on the document with a QR code: /verify/<code> shows what was issued (verification/codes.py).
+    verify_code: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
 
     # By name: the documents layer knows no model above it.
     organisation = relationship("Organisation")

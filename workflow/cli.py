@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -60,6 +61,27 @@ def init_app(app: Flask) -> None:
             with unit_of_work():
                 count = seed_sample_dossiers()
             click.echo(f"{count} sample dossiers created." if count else "Dossiers already present; no sample added.")
+
+    @app.cli.command("demo-pki")
+    @click.option("--from-seed", is_flag=True, help="The demo's organisations (before they are in the database).")
+    def demo_pki_command(from_seed):
+        """A TEST PKI: a root and a PKCS#12 key per organisation in SIGNING_KEY_DIR (passphrase
+        SIGNING_KEY_PASSPHRASE); documents of an organisation with a key are then issued signed. Never in
+        production."""
+        from .seed import ORGANISATIONS
+        from .signing import demo_pki  # cryptography's key generation: loaded only for this command
+
+        if current_app.config["ENV_NAME"] == "production":
+            raise click.ClickException("demo-pki is refused in production (WORKFLOW_ENV=production).")
+        folder = current_app.config.get("SIGNING_KEY_DIR")
+        if not folder:
+            raise click.ClickException("Set SIGNING_KEY_DIR to the folder the keys go to (outside the repository).")
+        if from_seed:
+            organisations = [(spec["name"], spec["code"]) for spec in ORGANISATIONS]
+        else:
+            organisations = [(o.name, o.code) for o in db.session.scalars(sa.select(Organisation))]
+        written = demo_pki.create(Path(folder), organisations, current_app.config.get("SIGNING_KEY_PASSPHRASE", ""))
+        click.echo(f"Test keys written for {len(written)} organisations in {folder}.")
 
     @app.cli.command("create-user")
     @click.argument("username")

@@ -45,6 +45,11 @@ class Config:
     # "organisation": one yearly sequence per issuing organisation (NĐ 30/2020 Điều 15);
     # "organisation_type": one yearly sequence per organisation and document type.
     DOCUMENT_SEQUENCE_SCOPE = os.environ.get("DOCUMENT_SEQUENCE_SCOPE", "organisation")
+    # Organisations' signing keys: `<organisation code>.p12` in this folder (none: documents issued unsigned), the
+    # passphrase from the environment, the roots signatures are validated against (default: trust-roots.pem there).
+    SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR", "")
+    SIGNING_KEY_PASSPHRASE = os.environ.get("SIGNING_KEY_PASSPHRASE", "")
+    SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", "")
 
     # E-mail notifications go out only when an SMTP server is named (off by default; the in-app list always works).
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -71,6 +71,7 @@ class Header:
     """An issuing organisation as a document of `day` prints it (the parent line is the parent of that day)."""
 
     id: int
+    code: str
     level: str
     name: str
     header_name: str
@@ -94,7 +95,7 @@ class Header:
 def header_on(org: Organisation, day: date) -> Header:
     parent = org.parent_on(day)
     named, parent_named = org.names_on(day), parent.names_on(day) if parent else None
-    return Header(id=org.id, level=org.level, name=named.name, header_name=named.header_name,
+    return Header(id=org.id, code=org.code, level=org.level, name=named.name, header_name=named.header_name,
                   short_header_name=named.short_header_name,
                   parent_header=parent_named.header_name if parent_named else "",
                   parent_short_header=parent_named.short_header_name if parent_named else None,

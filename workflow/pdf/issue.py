@@ -6,6 +6,8 @@ from datetime import date
 
 from ..extensions import db
 from ..formatting import official_date_line
+from ..signing import pades
+from ..signing.keys import signer_for
 from ..verification.codes import new_code, qr_svg
 from ..web import public_address
 from . import storage
@@ -45,10 +47,15 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
         "issued_on": on,
     })
     pdf = html_to_pdf(html)
+    data = pdf.data
+    signer = signer_for(issuer.code)
+    if signer is not None:  # the organisation's signature, as its văn thư gives it when the document is issued
+        data = pades.sign(data, signer, field_name="ChuKyCoQuan", reason=f"Ban hành văn bản số {number}",
+                          location=issuer.place_name)
     document = Document(
         doc_type=doc_type, title=title, organisation_id=issuer.id, year=on.year, sequence_scope=scope,
         sequence=sequence, number=number, issued_on=on, issued_by_id=actor_id, template=template,
-        sha256=storage.store(pdf.data), size=len(pdf.data), page_count=pdf.page_count, verify_code=verify_code,
+        sha256=storage.store(data), size=len(data), page_count=pdf.page_count, verify_code=verify_code,
         dossiers=list(dossiers), batch=batch,
     )
     db.session.add(document)

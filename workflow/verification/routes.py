@@ -6,12 +6,15 @@ from __future__ import annotations
 import hashlib
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext
 
 from ..extensions import csrf, db
 from ..formatting import format_date, vietnam_time
+from ..pdf import storage
 from ..pdf.models import Document
+from ..signing import pades
+from ..signing.keys import trust_roots, trust_roots_path
 from ..transaction import unit_of_work
 from ..web import public_address
 from . import bp
@@ -35,9 +38,12 @@ def document_facts(document: Document) -> dict:
         "sha256": document.sha256,
         "pages": document.page_count,
         "verify_url": public_address("verify.show", {"code": document.verify_code}) if document.verify_code else None,
-        # Signatures come with the signing step; until then an issued document carries none.
-        "signatures": [],
+        "signatures": [status.as_json() for status in signatures_of(storage.read(document.sha256))],
     }
+
+
+def signatures_of(data: bytes):
+    return pades.validate(data, trust_roots())
 
 
 def _log(method: str, asked: str, document: Document | None) -> None:
@@ -79,11 +85,24 @@ def check_file():
     document = db.session.scalar(sa.select(Document).where(Document.sha256 == digest).order_by(Document.id))
     _log("file", digest, document)
     facts = document_facts(document) if document else None
+    # A file that is no issued document may still carry signatures: say whether they hold.
+    signatures = facts["signatures"] if facts else [s.as_json() for s in signatures_of(data)]
     if _wants_json():
         return jsonify({"match": document is not None, "sha256": digest, "document": facts,
-                        "signatures": facts["signatures"] if facts else []})
+                        "signatures": signatures})
     return render_template("verify/form.html", result={"match": document is not None, "sha256": digest,
-                                                        "document": document, "facts": facts})
+                                                        "document": document, "facts": facts,
+                                                        "signatures": signatures})
+
+
+@bp.get("/trust-roots.pem")
+def trust_roots_pem():
+    """The roots the system validates signatures against, for anyone to check them with their own tools."""
+    path = trust_roots_path()
+    if path is None or not path.is_file():
+        abort(404)
+    return Response(path.read_bytes(), mimetype="application/x-pem-file",
+                    headers={"Content-Disposition": "inline; filename=trust-roots.pem"})
 
 
 def _answer_error(message: str, status: int):

@@ -1,0 +1,83 @@
+"""A test PKI for the demo and the tests: a root marked TEST and a certificate per organisation, written as
+PKCS#12 files into a folder outside the repository. Never for production: real organisations get certificates from
+a licensed CA (Viettel-CA, VNPT-CA, the Ban Cơ yếu's root) and keep their keys in a token or a signing service."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+ROOT_NAME = "Demo Root — Hồ sơ Công đoàn (TEST)"
+
+
+def _attribute(oid, value: str) -> x509.NameAttribute:
+    """X.520 bounds a name at 64 (as cryptography counts them): a long union name is cut, its full name being on
+    the document itself."""
+    while True:
+        try:
+            return x509.NameAttribute(oid, value)
+        except ValueError:
+            value = value[:-1].rstrip()
+
+
+def _name(common_name: str, organisation: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                      _attribute(NameOID.ORGANIZATION_NAME, organisation),
+                      _attribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _usage(*, ca: bool) -> x509.KeyUsage:
+    # content_commitment is nonRepudiation, which pyHanko requires of a signing certificate by default
+    return x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                         encipher_only=False, decipher_only=False)
+
+
+def _certificate(subject, public_key, issuer, issuer_key, *, ca: bool, days: int) -> x509.Certificate:
+    now = dt.datetime.now(dt.UTC)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+            .add_extension(_usage(ca=ca), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+                           critical=False)
+            .sign(issuer_key, hashes.SHA256()))
+
+
+def create(folder: Path, organisations, passphrase: str) -> list[str]:
+    """Write trust-roots.pem and `<code>.p12` for each organisation (name, code) lacking one; returns the codes
+    written. An existing root is kept, so earlier signatures stay trusted."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root_key_path, root_path = folder / "demo-root-key.pem", folder / "trust-roots.pem"
+    if root_key_path.is_file():
+        root_key = serialization.load_pem_private_key(root_key_path.read_bytes(), passphrase.encode() or None)
+        root = x509.load_pem_x509_certificate(root_path.read_bytes())
+    else:
+        root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        root_subject = _name(ROOT_NAME, "Hồ sơ Công đoàn (TEST)")
+        root = _certificate(root_subject, root_key.public_key(), root_subject, root_key, ca=True, days=3650)
+        encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
+                      else serialization.NoEncryption())
+        root_key_path.write_bytes(root_key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8, encryption))
+        root_path.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    written = []
+    for name, code in organisations:
+        path = folder / f"{code}.p12"
+        if path.is_file():
+            continue
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        certificate = _certificate(_name(f"(TEST) {name}", name), key.public_key(), root.subject, root_key,
+                                   ca=False, days=825)
+        encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
+                      else serialization.NoEncryption())
+        path.write_bytes(pkcs12.serialize_key_and_certificates(code.encode(), key, certificate, [root], encryption))
+        written.append(code)
+    return written

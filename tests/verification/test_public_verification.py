@@ -45,7 +45,7 @@ def test_the_code_printed_on_the_document_opens_its_public_page(app, api, client
     assert answer.json["document"]["signatures"] == []
 
 
-@pytest.mark.parametrize("code", ["ZZZZZ-ZZZZZ", "abc", "x" * 500, "%00", "12345-6789U"])
+@pytest.mark.parametrize("code", ["ZZZZZ-ZZZZZ", "abc", "x" * 500, "%00", "%1b%5b2J", "12345-6789U"])
 def test_an_unknown_or_malformed_code_is_not_found(client, code):
     assert client.get(f"/verify/{code}").status_code == 404
     answer = client.get(f"/verify/{code}", headers={"Accept": "application/json"})

@@ -10,7 +10,7 @@ from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext
 
 from ..extensions import csrf, db
-from ..formatting import format_date, vietnam_time
+from ..formatting import CONTROL_CHARACTERS, format_date, vietnam_time
 from ..pdf import storage
 from ..pdf.models import Document
 from ..signing import pades
@@ -55,7 +55,8 @@ def _log(method: str, asked: str, document: Document | None) -> None:
 def show(code):
     canonical = normalise(code)
     document = db.session.scalar(sa.select(Document).where(Document.verify_code == canonical)) if canonical else None
-    _log("code", (canonical or code)[:64], document)
+    # what was asked, printable (a NUL is no text PostgreSQL stores)
+    _log("code", canonical or CONTROL_CHARACTERS.sub("?", code)[:64], document)
     if document is None:
         if _wants_json():
             return jsonify({"match": False, "message": gettext("Không có văn bản nào mang mã tra cứu này.")}), 404

@@ -4,8 +4,8 @@ job title, citations and fund) printed literally with nothing fetched; amounts a
 unbroken; forty dossiers in one batch and one bulk decision; every signing authority and the review record's
 approval; refused signing settings; renaming from a date; another federation's admin and a missing CSRF token.
 
-What holds is an ordinary test. Each defect found is a test marked xfail(strict=True) whose reason names the file
-and function at fault; it passes (and so fails the suite as XPASS) once the defect is fixed."""
+Each defect the attack found was first reproduced here and has been fixed since: every test is an ordinary one,
+kept as a regression test."""
 from __future__ import annotations
 
 import contextlib

@@ -3,11 +3,12 @@ published root); the signature validates with pyHanko, a changed byte breaks it,
 import io
 
 import pytest
+from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from workflow.seed import ORGANISATIONS
 from workflow.signing import demo_pki, pades
-from workflow.signing.keys import load_cert_from_pemder_bytes, trust_roots
+from workflow.signing.keys import trust_roots
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +57,7 @@ def test_a_signature_under_another_root_is_not_trusted(app, api, signing, tmp_pa
     data = api.get("officer", api.submitted()["documents"][-1]["url"]).data
     other = tmp_path / "other"
     demo_pki.create(other, [], "")
-    [status] = pades.validate(data, [load_cert_from_pemder_bytes((other / "trust-roots.pem").read_bytes())])
+    [status] = pades.validate(data, list(load_certs_from_pemder_data((other / "trust-roots.pem").read_bytes())))
     assert status.intact and not status.trusted and not status.valid
 
 

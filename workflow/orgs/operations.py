@@ -227,8 +227,8 @@ def _header_values(given: dict, errors: dict, *, level=None, parent=None, curren
 
 
 def _check_signing(values: dict, errors: dict, current: Organisation | None) -> None:
-    """A deputy, an acting head or someone signing by order or authorisation is named with their title; a short
-    header name fits the heading's column (pdf/heading.py), or it would break over two lines like the full one."""
+    """A deputy, an acting head or someone signing by order or authorisation is named with their title; a head who
+    signs is named; the abbreviation keeps the "Số:" line on one line (pdf/heading.py)."""
     def value(field):
         return values[field] if field in values else getattr(current, field, "") or ""
 

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app
+from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign import signers
 
 _cache: dict[tuple[str, float], signers.SimpleSigner] = {}  # loading a PKCS#12 costs ~40 ms (its key derivation)
@@ -52,17 +53,5 @@ def trust_roots() -> list:
     path = trust_roots_path()
     if path is None or not path.is_file():
         return []
-    pem = path.read_bytes()
-    roots, marker = [], b"-----END CERTIFICATE-----"
-    for chunk in pem.split(marker):
-        if b"-----BEGIN CERTIFICATE-----" in chunk:
-            roots.append(load_cert_from_pemder_bytes(chunk + marker))
-    return roots
-
-
-def load_cert_from_pemder_bytes(data: bytes):
-    from asn1crypto import pem, x509
-
-    _, _, der = pem.unarmor(data.strip())
-    return x509.Certificate.load(der)
+    return list(load_certs_from_pemder_data(path.read_bytes()))
 

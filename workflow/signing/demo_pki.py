@@ -51,9 +51,10 @@ def _certificate(subject, public_key, issuer, issuer_key, *, ca: bool, days: int
             .sign(issuer_key, hashes.SHA256()))
 
 
-def create(folder: Path, organisations, passphrase: str) -> list[str]:
-    """Write trust-roots.pem and `<code>.p12` for each organisation (name, code) lacking one; returns the codes
-    written. An existing root is kept, so earlier signatures stay trusted."""
+def create(folder: Path, organisations, passphrase: str, people=()) -> list[str]:
+    """Write trust-roots.pem, `<code>.p12` for each organisation (name, code) and `people/<username>.p12` for each
+    person who signs (full name, username, organisation name) lacking one; returns the names written. An existing
+    root is kept, so earlier signatures stay trusted."""
     folder.mkdir(parents=True, exist_ok=True)
     root_key_path, root_path = folder / "demo-root-key.pem", folder / "trust-roots.pem"
     if root_key_path.is_file():
@@ -68,16 +69,19 @@ def create(folder: Path, organisations, passphrase: str) -> list[str]:
         root_key_path.write_bytes(root_key.private_bytes(serialization.Encoding.PEM,
                                                          serialization.PrivateFormat.PKCS8, encryption))
         root_path.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    holders = [(folder / f"{code}.p12", code, name, name) for name, code in organisations]
+    holders += [(folder / "people" / f"{username}.p12", username, full_name, organisation)
+                for full_name, username, organisation in people]
     written = []
-    for name, code in organisations:
-        path = folder / f"{code}.p12"
+    for path, alias, common_name, organisation in holders:
         if path.is_file():
             continue
+        path.parent.mkdir(exist_ok=True)
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        certificate = _certificate(_name(f"(TEST) {name}", name), key.public_key(), root.subject, root_key,
-                                   ca=False, days=825)
+        certificate = _certificate(_name(f"(TEST) {common_name}", organisation), key.public_key(), root.subject,
+                                   root_key, ca=False, days=825)
         encryption = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
                       else serialization.NoEncryption())
-        path.write_bytes(pkcs12.serialize_key_and_certificates(code.encode(), key, certificate, [root], encryption))
-        written.append(code)
+        path.write_bytes(pkcs12.serialize_key_and_certificates(alias.encode(), key, certificate, [root], encryption))
+        written.append(alias)
     return written

@@ -23,10 +23,18 @@ def key_dir() -> Path | None:
 
 
 def signer_for(organisation_code: str) -> signers.SimpleSigner | None:
+    """The organisation's key (its văn thư signs with it when a document is issued)."""
     folder = key_dir()
-    if folder is None:
-        return None
-    path = folder / f"{organisation_code}.p12"
+    return _pkcs12(folder / f"{organisation_code}.p12") if folder else None
+
+
+def personal_signer_for(username: str) -> signers.SimpleSigner | None:
+    """A person's own key (the head or deputy who signs a document), or None: they sign by their step alone."""
+    folder = key_dir()
+    return _pkcs12(folder / "people" / f"{username}.p12") if folder else None
+
+
+def _pkcs12(path: Path) -> signers.SimpleSigner | None:
     if not path.is_file():
         return None
     key = (str(path), path.stat().st_mtime)

@@ -23,6 +23,7 @@ os.environ["HUEY_SQLITE"] = os.path.join(tempfile.mkdtemp(prefix="workflow-huey-
 
 from workflow import ROOT, create_app
 from workflow.extensions import db
+from workflow.orgs.models import Organisation
 from workflow.seed import seed_demo
 
 
@@ -102,8 +103,21 @@ def demo_data(app):
     with app.app_context(), _real_calendar(clock):
         _empty(app)
         seed_demo()
+        # The demo's province has its documents signed by its leader first (the signing step, turned on again by
+        # the `signing_step` fixture); elsewhere the tests take its steps as a small union would, signed at once.
+        province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
+        province.signed_by_signer = []
         db.session.commit()
     yield
+
+
+@pytest.fixture
+def signing_step(app, demo_data):
+    """The province's steps wait for the signature of its leader (user `leader`), as in the demo."""
+    with app.app_context():
+        province = db.session.scalar(sa.select(Organisation).where(Organisation.code == "ldld-dong-nai"))
+        province.signed_by_signer = ["TTr", "TB", "BB", "QĐ"]
+        db.session.commit()
 
 
 def _empty(app):

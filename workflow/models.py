@@ -9,9 +9,10 @@ from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, Dossie
 from .notifications.models import Notification  # noqa: F401
 from .orgs.models import Organisation, OrganisationFormerName, OrganisationPlacement  # noqa: F401
 from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
+from .signing.models import DocumentSignature, SigningRequest  # noqa: F401
 from .verification.models import Verification  # noqa: F401
 
-APPEND_ONLY = (DossierEvent, Document, AdminChange, Verification)
+APPEND_ONLY = (DossierEvent, Document, AdminChange, Verification, DocumentSignature)
 
 
 class AppendOnlyViolation(RuntimeError):

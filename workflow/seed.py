@@ -37,7 +37,9 @@ ORGANISATIONS = [
          signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Thị Như Ý", parent="tld",
          # a deputy signs for the chair (KT.), as provincial federations commonly do for support decisions
          signing_authority="KT.", signer_title="PHÓ CHỦ TỊCH", signer_name="Phạm Văn Lực",
-         drafting_unit="CSPL", finance_office="Ban Tài chính"),
+         drafting_unit="CSPL", finance_office="Ban Tài chính",
+         # its documents are signed by that deputy (user "leader") before they are issued: the signing step
+         signed_by_signer=["TTr", "TB", "BB", "QĐ"]),
     dict(code="ldld-phu-rieng", level="upper_grassroots", name="Liên đoàn Lao động huyện Phú Riềng",
          header_name="LIÊN ĐOÀN LAO ĐỘNG HUYỆN PHÚ RIỀNG", abbreviation="LĐLĐ", place_name="Phú Riềng",
          signing_body="BAN THƯỜNG VỤ", head_name="Nguyễn Văn Hùng", parent="ldld-binh-phuoc",
@@ -100,6 +102,7 @@ USERS = [
     ("reviewer", "Đặng Minh Quân", "staff", "ldld-phu-rieng"),
     ("reviewer2", "Vũ Thị Thu Hà", "staff", "ldld-bu-dang"),
     ("liaison", "Hồ Ngọc Ẩn", "staff", "ldld-binh-phuoc"),
+    ("leader", "Phạm Văn Lực", "staff", "ldld-binh-phuoc"),
     ("admin", "Trịnh Minh Khoa", "admin", "ldld-binh-phuoc"),
     ("tld", "Đỗ Thị Thanh Bình", "staff", "tld"),
 ]
@@ -115,7 +118,9 @@ CITE_1564 = dict(type="Quyết định", number="1564/QĐ-TLĐ", date="2014-12-2
 
 # The positions a review record prints after the reviewer's name (invented, like the names).
 JOB_TITLES = {"reviewer": "Ủy viên Ban Thường vụ", "reviewer2": "Ủy viên Ban Thường vụ",
-              "liaison": "Trưởng Ban Chính sách – Pháp luật", "tld": "Chuyên viên Ban Chính sách – Pháp luật"}
+              "liaison": "Trưởng Ban Chính sách – Pháp luật", "tld": "Chuyên viên Ban Chính sách – Pháp luật",
+              "leader": "Phó Chủ tịch"}
+SIGNERS = {"leader"}  # who sign their organisation's documents (signing/step.py)
 
 RULE_SETS = [
     dict(kind="child_heart", jurisdiction="tld", valid_from=date(2014, 3, 28), valid_to=None,
@@ -228,7 +233,8 @@ def seed_demo(password: str = "demo", *, restructure: bool = True) -> bool:
             db.session.add(OrganisationPlacement(organisation=org, parent=orgs[parent], valid_from=spec["valid_from"]))
     for username, full_name, role, org_code in USERS:
         user = User(username=username, full_name=full_name, role=role, organisation=orgs[org_code],
-                    email=f"{username}@example.org", job_title=JOB_TITLES.get(username, ""))
+                    email=f"{username}@example.org", job_title=JOB_TITLES.get(username, ""),
+                    signs_documents=username in SIGNERS)
         user.set_password(password)
         db.session.add(user)
     for spec in RULE_SETS:

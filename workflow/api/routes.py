@@ -27,11 +27,21 @@ from ..lists.query import ListFilters, filtered_ids, page_of
 from ..orgs.models import Organisation
 from ..pdf.models import Document
 from ..pdf.serve import attachment_response, pdf_response
+from ..signing import step
 from ..states import STATES
 from ..transaction import unit_of_work
 from . import bp
 from .openapi import USER_EVENTS, openapi_document
-from .serializers import attachment_json, batch_json, document_json, dossier_json, iso, organisation_json, route_json
+from .serializers import (
+    attachment_json,
+    batch_json,
+    document_json,
+    dossier_json,
+    iso,
+    organisation_json,
+    route_json,
+    signing_request_json,
+)
 
 
 def error(status: int, message: str, errors: dict | None = None):
@@ -160,11 +170,13 @@ def transition(dossier_id):
             raise Invalid(gettext("Thao tác không hợp lệ."),
                           {"event": [gettext("Một trong: %(choices)s.", choices=", ".join(USER_EVENTS))]})
         if event == "forward":  # a batch of one
-            dossier = batch_ops.forward_dossiers(g.api_user, [dossier.id], versions={dossier.id: body.get("version")}
-                                                 ).dossiers[0]
+            batch, waiting = step.forward(g.api_user, [dossier.id], versions={dossier.id: body.get("version")})
         else:
-            dossier = ops.fire(g.api_user, dossier, event, version=body.get("version"), comment=body.get("comment"),
-                               granted_amount_vnd=body.get("granted_amount_vnd"))
+            _, waiting = step.fire(g.api_user, dossier, event, version=body.get("version"),
+                                   comment=body.get("comment"), granted_amount_vnd=body.get("granted_amount_vnd"))
+    dossier = db.session.get(Dossier, dossier_id)
+    if waiting is not None:  # accepted, not yet done: it takes effect when the organisation's signer signs
+        return {"signing_request": signing_request_json(waiting), "dossier": dossier_json(dossier, g.api_user)}, 202
     return dossier_json(dossier, g.api_user)
 
 
@@ -214,9 +226,43 @@ def delete_attachment(attachment_id):
 @token_required
 def get_document(document_id):
     document = db.session.get(Document, document_id)
+    if document is not None and document.state == "draft":
+        return pdf_response(step.get_draft(g.api_user, document_id))  # its organisation's people only
     if document is None or not can_download(g.api_user, document):
         return error(404, gettext("Không tìm thấy văn bản."))
     return pdf_response(document)
+
+
+@bp.get("/signing-queue")
+@token_required
+def signing_queue():
+    """What waits for the caller's signature (empty for someone who does not sign for their organisation)."""
+    return {"items": [signing_request_json(r) for r in step.queue_of(g.api_user)]}
+
+
+@bp.get("/signing-requests/<int:request_id>")
+@token_required
+def get_signing_request(request_id):
+    return signing_request_json(step.get_request(g.api_user, request_id))
+
+
+@bp.post("/documents/<int:document_id>/signatures")
+@token_required
+def sign_document(document_id):
+    """Sign a draft (and the other drafts of its step), which issues them and lets the step take effect; or
+    {"decision": "return", "reason": "..."} to send the step back unsigned."""
+    body = json_body()
+    decision = body.get("decision", "sign")
+    if decision not in ("sign", "return"):
+        raise Invalid(gettext("Thao tác không hợp lệ."), {"decision": [gettext("Một trong: sign, return.")]})
+    with unit_of_work():
+        draft = step.get_draft(g.api_user, document_id)
+        waiting = step.get_request(g.api_user, draft.signing_request_id)
+        if decision == "return":
+            step.send_back(g.api_user, waiting, body.get("reason"))
+        else:
+            step.sign(g.api_user, waiting)
+    return signing_request_json(step.get_request(g.api_user, waiting.id))
 
 
 @bp.post("/batches")
@@ -225,10 +271,12 @@ def create_batch():
     body = json_body()
     versions = body.get("versions")
     with unit_of_work():
-        batch = batch_ops.forward_dossiers(
+        batch, waiting = step.forward(
             g.api_user, body.get("dossier_ids"),
             versions={parse_whole(k): v for k, v in versions.items() if parse_whole(k) is not None}
             if isinstance(versions, dict) else None)
+    if waiting is not None:
+        return {"signing_request": signing_request_json(waiting)}, 202
     return batch_json(batch, g.api_user), 201
 
 
@@ -245,12 +293,15 @@ def decide(batch_id):
     body = json_body()
     with unit_of_work():
         batch = batch_ops.get_batch(g.api_user, batch_id)
-        results, decision = batch_ops.decide_in_batch(g.api_user, batch, body.get("event"), body.get("items"),
-                                                      body.get("comment"))
+        results, decision, waiting = step.decide(g.api_user, batch, body.get("event"), body.get("items"),
+                                                 body.get("comment"))
         for result in results:
             if result["ok"]:
                 result["dossier"] = dossier_json(db.session.get(Dossier, result["dossier_id"]), g.api_user, full=False)
-    return {"results": results, "decision": document_json(decision) if decision else None}
+    answer = {"results": results, "decision": document_json(decision) if decision else None}
+    if waiting is not None:  # the items that held wait for the signer; nothing of them is decided yet
+        return {**answer, "signing_request": signing_request_json(waiting)}, 202
+    return answer
 
 
 @bp.get("/batches")

@@ -22,8 +22,9 @@ def document_json(document) -> dict:
         "id": document.id,
         "doc_type": document.doc_type,
         "title": document.title,
+        "state": document.state,  # "draft": unnumbered, waiting for its signer (signing/step.py)
         "number": document.number,
-        "issued_on": document.issued_on.isoformat(),
+        "issued_on": iso(document.issued_on),
         "issued_at": iso(document.issued_at),
         "issuer": org_ref(document.organisation),
         "sha256": document.sha256,
@@ -32,6 +33,25 @@ def document_json(document) -> dict:
         "url": url_for("api.get_document", document_id=document.id),
         "verify_url": url_for("verify.show", code=document.verify_code, _external=True) if document.verify_code
         else None,
+        "signatures": [{"signer": s.signer, "role": s.role, "signed_at": iso(s.signed_at)}
+                       for s in document.signatures],
+    }
+
+
+def signing_request_json(request) -> dict:
+    return {
+        "id": request.id,
+        "state": request.state,  # waiting, signed, returned
+        "summary": request.summary,
+        "organisation": org_ref(request.organisation),
+        "requested_by": {"id": request.requested_by.id, "full_name": request.requested_by.full_name},
+        "requested_at": iso(request.requested_at),
+        "decided_by": ({"id": request.decided_by.id, "full_name": request.decided_by.full_name}
+                       if request.decided_by else None),
+        "decided_at": iso(request.decided_at),
+        "return_reason": request.return_reason,
+        "dossier_ids": [d.id for d in request.dossiers],
+        "documents": [document_json(d) for d in request.documents],
     }
 
 

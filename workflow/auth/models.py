@@ -42,6 +42,8 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Part of the session's user id (get_id): raising it ends every session of the account at once.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Signs its organisation's documents (the head, or a deputy as the organisation's signing block says).
+    signs_documents: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship()
 

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..formatting import format_amount, format_date, is_id
 from ..orgs.models import Organisation
 from ..pdf import storage
+from ..signing.models import waiting_request_for
 from ..states import FINAL_STATES, DossierWorkflow, ReasonRequired
 from . import documents, uploads
 from .kinds import KINDS, get_kind
@@ -83,6 +84,7 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
             raise Conflict(gettext("Hồ sơ đã nộp, không thể sửa."))
         raise Forbidden(gettext("Bạn không có quyền sửa hồ sơ này."))
     check_version(dossier, version)
+    check_not_awaiting_signature(dossier)
     if not isinstance(changes, dict):
         raise Invalid(gettext("Dữ liệu chưa hợp lệ."), {"data": [gettext("Dữ liệu hồ sơ phải là một đối tượng JSON.")]})
     merged = {**dossier.data, **changes}
@@ -109,7 +111,15 @@ def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossie
 
 # --- the helpers every transition uses (here and in the batches package) ---------------------------------------
 
+def check_not_awaiting_signature(dossier: Dossier) -> None:
+    waiting = waiting_request_for(dossier.id)
+    if waiting is not None:
+        raise Conflict(gettext("Hồ sơ đang chờ lãnh đạo ký văn bản “%(summary)s”: chưa thể thao tác khác.",
+                               summary=waiting.summary))
+
+
 def machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
+    check_not_awaiting_signature(dossier)
     machine = DossierWorkflow(dossier, actor)
     if not machine.exists_in_state(event):
         raise Conflict(gettext("Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “%(state)s”.",
@@ -367,6 +377,7 @@ def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | Non
         if actor.role == "officer" and dossier.organisation_id == actor.organisation_id:
             raise Conflict(gettext("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi."))
         raise Forbidden(gettext("Bạn không có quyền thêm tệp vào hồ sơ này."))
+    check_not_awaiting_signature(dossier)
     kind = dossier.kind_spec
     if not isinstance(attachment_type, str) or attachment_type not in kind.attachment_types:
         raise Invalid(gettext("Loại tệp không hợp lệ."), {"attachment_type": [gettext(
@@ -398,6 +409,7 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     dossier = attachment.dossier
     if not can_edit(actor, dossier) or attachment.round <= dossier.round:
         raise Conflict(gettext("Tệp đã nộp cùng hồ sơ, không thể xóa."))
+    check_not_awaiting_signature(dossier)
     db.session.delete(attachment)
     db.session.flush()
 

@@ -31,6 +31,8 @@ TOPICS = {
     "transferred_in": N_("Hồ sơ số %(id)s (%(subject)s) của %(union)s được chuyển đến đơn vị bạn xử lý. "
                          "Lý do: %(reason)s"),
     "batch_received": N_("Đã nhận đợt chuyển số %(number)s của %(sender)s: %(count)s hồ sơ chờ xử lý."),
+    "signing_requested": N_("%(actor)s trình ký: %(summary)s."),
+    "signing_returned": N_("%(signer)s trả lại văn bản trình ký (%(summary)s). Lý do: %(reason)s"),
 }
 
 
@@ -45,6 +47,11 @@ def notify(topic: str, role: str, organisation_id: int | None, params: dict, **l
         return
     recipients = db.session.scalars(sa.select(User).where(
         User.organisation_id == organisation_id, User.role == role, User.active.is_(True))).all()
+    notify_users(topic, recipients, params, **links)
+
+
+def notify_users(topic: str, recipients, params: dict, **links) -> None:
+    """An item for each of these users (and a mail, when SMTP is set)."""
     outbox = db.session.info.setdefault("outbox", [])
     for user in recipients:
         item = Notification(user_id=user.id, topic=topic, params=params, **links)

@@ -49,6 +49,9 @@ class Organisation(db.Model):
     office_address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")  # a record's place
     # A Biên bản thẩm định signed by the reviewer also carries the leader's approval ("DUYỆT").
     record_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The document types a step of its issues only once its signer signed them (trình ký); the others, and all
+    # when empty, the acting person signs at once (a small union where one person does both).
+    signed_by_signer: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     valid_from: Mapped[date | None]
     valid_to: Mapped[date | None]  # the last day it acted; None while it does
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))

@@ -17,7 +17,8 @@ would cost 2 s for a 640-page bundle):
   back as text ("Trang 12/637") and looks as WeasyPrint sets it;
 - the images are placed by img2pdf (JPEG kept as it is) and drawn on their caption page inside the binding
   margins (left 30 mm, right 15 mm, top and bottom 20 mm).
-The ZIP holds the stored files byte for byte and manifest.json with the path and SHA-256 of each.
+The ZIP holds the stored files byte for byte and manifest.json with the path and SHA-256 of each; when the sending
+organisation has a key, its attachments signed by it (attachment_signature.py), each image as a one-page PDF.
 """
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 import img2pdf
 from markupsafe import Markup, escape
@@ -39,6 +42,8 @@ from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, Na
 
 from . import storage
 from .render import FONT_DIR, html_to_pdf, render_document_html
+
+logger = logging.getLogger(__name__)
 
 MM = 72 / 25.4
 APP_NAME = "Hồ sơ Công đoàn"
@@ -53,6 +58,7 @@ class Part:
     zip_name: str
     label: str = ""  # an image's caption: the attachment's type ...
     filename: str = ""  # ... and the file's name as it was uploaded
+    attachment: bool = False  # a paper of the dossier (uploaded), not a document the system issued
 
 
 @dataclass
@@ -226,9 +232,8 @@ class _Image:
     rotation: int  # clockwise, from the photo's EXIF orientation
 
 
-def _image(part: Part) -> _Image:
+def _image(data: bytes) -> _Image:
     """The image as a PDF XObject (img2pdf keeps a JPEG's bytes and copies a PNG's compressed data)."""
-    data = storage.read(part.sha256)
     with Image.open(io.BytesIO(data)) as image:
         # img2pdf takes these as they are (a palette or 1-bit PNG too: its compressed data is copied, not
         # decoded, where the old code flattened a palette to RGB); an alpha channel it refuses: flattened.
@@ -248,16 +253,35 @@ def _image(part: Part) -> _Image:
     return _Image(xobject, float(page.mediabox.width), float(page.mediabox.height), page.rotation % 360)
 
 
-def _image_placement(image: _Image) -> tuple[float, ...]:
-    """The matrix drawing the image (a unit square) upright, as large as fits in the box under the caption,
-    centred across it and against its top."""
+def _image_placement(image: _Image, top: float = IMAGE_TOP) -> tuple[float, ...]:
+    """The matrix drawing the image (a unit square) upright, as large as fits in the box under the caption (or
+    under `top`), centred across it and against its top."""
     turned = image.rotation in (90, 270)
     width, height = (image.height, image.width) if turned else (image.width, image.height)
-    scale = min((IMAGE_RIGHT - IMAGE_LEFT) / width, (IMAGE_TOP - IMAGE_BOTTOM) / height)
+    scale = min((IMAGE_RIGHT - IMAGE_LEFT) / width, (top - IMAGE_BOTTOM) / height)
     w, h = width * scale, height * scale
-    x, y = IMAGE_LEFT + (IMAGE_RIGHT - IMAGE_LEFT - w) / 2, IMAGE_TOP - h
+    x, y = IMAGE_LEFT + (IMAGE_RIGHT - IMAGE_LEFT - w) / 2, top - h
     return {0: (w, 0, 0, h, x, y), 90: (0, -h, w, 0, x, y + h),
             180: (-w, 0, 0, -h, x + w, y + h), 270: (0, h, -w, 0, x + w, y)}[image.rotation]
+
+
+IMAGE_PAGE_TOP = (297 - 20) * MM  # an image on a page of its own: no caption, the top margin kept clear
+
+
+def image_pdf(data: bytes, title: str = "") -> bytes:
+    """An image on an A4 page of its own, upright inside the binding margins, as the bundle places it (img2pdf:
+    a JPEG's bytes kept, a PNG's data copied): how an image attachment is sent as a file that can carry a
+    signature (the top margin free for it)."""
+    image = _image(data)
+    writer = PdfWriter()
+    page = writer.add_blank_page(210 * MM, 297 * MM)
+    reference = image.xobject.get_object().clone(writer).indirect_reference
+    _Canvas(writer).draw(page, f"q {_numbers(_image_placement(image, IMAGE_PAGE_TOP))} cm /Image Do Q".encode(),
+                         "/XObject", "/Image", reference)
+    writer.add_metadata({"/Title": title, "/Creator": APP_NAME} if title else {"/Creator": APP_NAME})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- captions and the stamps' type ----------------------------------------------------------------------------
@@ -357,10 +381,15 @@ class _Type:
 
 
 def _pages_pdf(prefix: str, captions: list[tuple[str, Part]]) -> PdfReader:
+    return PdfReader(io.BytesIO(_pages_data(prefix, captions)))
+
+
+def _pages_data(prefix: str, captions: list[tuple[str, Part]]) -> bytes:
+    """The line of type (its first page), then a page per caption."""
     html = _PAGES_HTML.format(size=STAMP_SIZE, band=CAPTION_BAND / MM - 3,
                               type=escape(prefix + _TYPE_CHARACTERS),
                               captions="".join(_caption_html(number, part) for number, part in captions))
-    return PdfReader(io.BytesIO(html_to_pdf(html).data))
+    return html_to_pdf(html).data
 
 
 # --- drawing on the bundle's pages ----------------------------------------------------------------------------
@@ -416,8 +445,11 @@ def _page_matrix(page) -> tuple[tuple[float, ...], float, float]:
     """The matrix from an upright sheet, as it is shown (its crop box turned by /Rotate), to the page's own
     coordinates; and the sheet's width and height as shown."""
     box = page.cropbox
-    x0, y0, x1, y1 = (float(v) for v in (box.left, box.bottom, box.right, box.top))
-    rotation = page.rotation % 360
+    return _rotated(page.rotation % 360, *(float(v) for v in (box.left, box.bottom, box.right, box.top)))
+
+
+def _rotated(rotation: int, x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, ...], float, float]:
+    """The same for a box (x0, y0, x1, y1) shown turned clockwise by `rotation` (0, 90, 180 or 270) degrees."""
     if rotation == 90:
         return (0, 1, -1, 0, x1, y0), y1 - y0, x1 - x0
     if rotation == 180:
@@ -504,7 +536,7 @@ def _build(contents: Contents, part_pages: dict[int, int], progress) -> bytes:
                     raise _PagesDiffer(part, len(writer.pages) - part_row.first + 1)
             else:
                 page = writer.add_page(next(captions))
-                image = _image(part)
+                image = _image(storage.read(part.sha256))
                 reference = image.xobject.get_object().clone(writer).indirect_reference
                 name = canvas.free_name(page, "/XObject", "BundleImage")
                 canvas.draw(page, f"q {_numbers(_image_placement(image))} cm {name} Do Q".encode(),
@@ -538,9 +570,17 @@ def _chunks_of(rows: list[_Row], chunks: list[list[_Row]]) -> list[list[_Row]]:
     return result
 
 
-def build_bundle_zip(contents: Contents, out=None):
+def build_bundle_zip(contents: Contents, out=None, signer=None):
     """Write the ZIP to `out` (a file, so that a large batch need not sit in memory), or return its bytes.
-    Its folders are numbered as the table of contents numbers the sections."""
+    Its folders are numbered as the table of contents numbers the sections.
+
+    With a `signer` (attachment_signature.AttachmentSigner: the sending organisation has a key), each attachment
+    is sent as NĐ 30 sends an attachment in a file of its own: signed by the organisation, the number of the
+    document it goes with and the signing time at the top right of page 1; an image as a one-page PDF (a JPEG or
+    PNG file cannot carry a PAdES signature), named .pdf. The manifest then gives the signed file's sum, and the
+    stored file's as `stored_sha256` (a signed PDF starts with the stored bytes: its signature is an incremental
+    update). A file that cannot be signed (an encrypted PDF, say) is sent as stored, `"signed": false`.
+    One file is in memory at a time."""
     head, sections = contents.head, contents.sections
     width = max(2, len(str(section_number(len(sections)))))
     files = [(f"{1:0{width}d}_{head.zip_name}", "1", head)]
@@ -555,8 +595,29 @@ def build_bundle_zip(contents: Contents, out=None):
         for path, number, part in files:
             data = storage.read(part.sha256)
             assert hashlib.sha256(data).hexdigest() == part.sha256, f"stored file {part.sha256} is damaged"
-            archive.writestr(path, data)
-            manifest["files"].append({"path": path, "number": number, "sha256": part.sha256, "size": len(data),
-                                      "title": part.title})
+            entry = {"path": path, "number": number, "sha256": part.sha256, "size": len(data), "title": part.title}
+            if signer is not None and part.attachment:
+                data = _signed_attachment(signer, part, data, entry)
+            archive.writestr(entry["path"], data)
+            manifest["files"].append(entry)
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return target if out is not None else target.getvalue()
+
+
+def _signed_attachment(signer, part: Part, data: bytes, entry: dict) -> bytes:
+    """The attachment signed (its manifest entry updated), or as stored when it cannot be."""
+    try:
+        if part.content_type == "application/pdf":
+            signed = signer.sign(data)
+        else:
+            signed = signer.sign(image_pdf(data, part.filename))
+    except Exception:  # one odd file does not stop the batch's ZIP: it goes unsigned, and the manifest says so
+        logger.warning("attachment %s (%s) could not be signed; sent as stored", entry["path"], part.sha256,
+                       exc_info=True)
+        entry["signed"] = False
+        return data
+    if part.content_type != "application/pdf":
+        entry["path"] = str(PurePosixPath(entry["path"]).with_suffix(".pdf"))
+        entry["stored_content_type"] = part.content_type
+    entry.update(sha256=hashlib.sha256(signed).hexdigest(), size=len(signed), signed=True, stored_sha256=part.sha256)
+    return signed

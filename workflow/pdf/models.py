@@ -26,13 +26,15 @@ class Document(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     doc_type: Mapped[str] = mapped_column(sa.String(10))  # TTr, TB, BB, QĐ
+    # "draft": what a signer is given to read, unnumbered and undated; signing issues a new row, "issued".
+    state: Mapped[str] = mapped_column(sa.String(10), default="issued", server_default="issued")
     title: Mapped[str] = mapped_column(sa.String(300))
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))
     year: Mapped[int]
     sequence_scope: Mapped[str] = mapped_column(sa.String(10))  # "" or the doc type, see DOCUMENT_SEQUENCE_SCOPE
-    sequence: Mapped[int]
-    number: Mapped[str] = mapped_column(sa.String(40))  # "05/TTr-LĐLĐ"
-    issued_on: Mapped[date]
+    sequence: Mapped[int | None]  # None for a draft: numbered when issued (NĐ 30 Điều 15)
+    number: Mapped[str | None] = mapped_column(sa.String(40))  # "05/TTr-LĐLĐ"
+    issued_on: Mapped[date | None]
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     template: Mapped[str] = mapped_column(sa.String(100))
@@ -42,15 +44,21 @@ class Document(db.Model):
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"), index=True)
     # Printed on the document with a QR code: /verify/<code> shows what was issued (verification/codes.py).
     verify_code: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
+    signing_request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("signing_request.id"), index=True)
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))  # who signed it, if a person
 
     # By name: the documents layer knows no model above it.
     organisation = relationship("Organisation")
-    issued_by = relationship("User")
+    issued_by = relationship("User", foreign_keys=[issued_by_id])
+    signed_by = relationship("User", foreign_keys=[signed_by_id])
+    signatures = relationship("DocumentSignature", order_by="DocumentSignature.id", viewonly=True)
     dossiers = relationship("Dossier", secondary=document_dossier, back_populates="documents", order_by="Dossier.id")
     batch = relationship("Batch", foreign_keys=[batch_id])
 
     @property
     def filename(self) -> str:
+        if self.state == "draft":
+            return f"du-thao_{self.id}.pdf"
         safe_number = self.number.replace("/", "-")
         return f"{self.issued_on:%Y%m%d}_{safe_number}.pdf"
 

@@ -21,6 +21,8 @@ AUTHORITIES = {  # code -> label (a msgid)
 class SigningBlock:
     lines: tuple[str, ...]  # upper case, bold: "TM. BAN THƯỜNG VỤ", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"
     name: str
+    signature: str | None = None  # the signer's signature image (a data: URI) on a document they signed
+    seal: str | None = None  # the organisation's seal image, over the left third of the signature
 
 
 def signing_block(issuer: dict) -> SigningBlock:

@@ -85,3 +85,37 @@ def create(folder: Path, organisations, passphrase: str, people=()) -> list[str]
         path.write_bytes(pkcs12.serialize_key_and_certificates(alias.encode(), key, certificate, [root], encryption))
         written.append(alias)
     return written
+
+
+def draw_images(folder: Path, *, people=(), organisations=()) -> None:
+    """Invented images, marked as such, for the demo: a blue signature for each person (full name, username) as
+    `people/<username>.png` and a red round seal for each organisation code as `<code>-seal.png`. Real ones are
+    scanned from the signer's hand and the organisation's seal."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ..pdf.render import FONT_DIR
+
+    def font(size, bold=False):
+        return ImageFont.truetype(str(FONT_DIR / ("LiberationSerif-Bold.ttf" if bold else
+                                                  "LiberationSerif-Italic.ttf")), size)
+
+    (folder / "people").mkdir(parents=True, exist_ok=True)
+    blue, red = (20, 50, 170, 255), (205, 20, 30, 235)
+    for full_name, username in people:
+        image = Image.new("RGBA", (480, 288), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        family = full_name.split()[-1]
+        draw.text((40, 60), family, font=font(110), fill=blue)
+        draw.line([(30, 200), (180, 170), (300, 205), (450, 160)], fill=blue, width=6, joint="curve")
+        draw.text((40, 235), "MẪU – không có giá trị", font=font(30), fill=blue)
+        image.save(folder / "people" / f"{username}.png")
+    for code in organisations:
+        size = 360
+        image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse([8, 8, size - 8, size - 8], outline=red, width=12)
+        draw.ellipse([48, 48, size - 48, size - 48], outline=red, width=4)
+        draw.text((size / 2, size / 2 - 30), "MẪU", font=font(80, bold=True), fill=red, anchor="mm")
+        draw.text((size / 2, size / 2 + 40), "KHÔNG CÓ GIÁ TRỊ", font=font(28, bold=True), fill=red, anchor="mm")
+        draw.text((size / 2, size / 2 + 80), code.upper(), font=font(22, bold=True), fill=red, anchor="mm")
+        image.save(folder / f"{code}-seal.png")

@@ -1,0 +1,134 @@
+"""The signing step (trình ký): the province's steps wait for its leader's signature; only signing numbers, dates
+and issues the documents and moves the dossier; a step sent back is never numbered."""
+import io
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from workflow.extensions import db
+from workflow.notifications.models import Notification
+from workflow.pdf.models import DocumentCounter
+from workflow.seed import ORGANISATIONS
+from workflow.signing import demo_pki, pades
+from workflow.signing.keys import trust_roots
+
+PROVINCE = "ldld-dong-nai"
+
+
+def text_of(data: bytes) -> str:
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("keys")
+    demo_pki.create(folder, [(spec["name"], spec["code"]) for spec in ORGANISATIONS], "mat-khau",
+                    people=[("Phạm Văn Lực", "leader", "Liên đoàn Lao động tỉnh Đồng Nai")])
+    demo_pki.draw_images(folder / "images", people=[("Phạm Văn Lực", "leader")], organisations=[PROVINCE])
+    return folder
+
+
+@pytest.fixture
+def signed_keys(app, keys, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_KEY_DIR", str(keys))
+    monkeypatch.setitem(app.config, "SIGNING_KEY_PASSPHRASE", "mat-khau")
+    return keys
+
+
+def counters(app) -> dict:
+    with app.app_context():
+        return {(c.organisation_id, c.sequence_scope): c.last_sequence
+                for c in db.session.scalars(sa.select(DocumentCounter))}
+
+
+def at_province(api):
+    dossier, staff = api.at_decider("officer", "union_housing")
+    assert staff == "liaison"
+    return dossier
+
+
+def test_a_decision_waits_for_the_leaders_signature_then_takes_effect_signed(app, api, signing_step, signed_keys):
+    dossier = at_province(api)
+    before = counters(app)
+    answer = api.fire("liaison", dossier, "accept", granted_amount_vnd=30_000_000)
+    assert answer.status_code == 202, answer.json
+    waiting = answer.json["signing_request"]
+    assert waiting["state"] == "waiting" and waiting["dossier_ids"] == [dossier["id"]]
+    [draft] = waiting["documents"]
+    assert draft["state"] == "draft" and draft["number"] is None and draft["issued_on"] is None
+    assert draft["verify_url"] is None and draft["signatures"] == []
+    # nothing took effect: same state, no number taken, the dossier locked against any other step
+    assert api.view("liaison", dossier)["state"] == dossier["state"]
+    assert counters(app) == before
+    again = api.fire("liaison", dossier, "reject", comment="Thử thao tác khác.")
+    assert again.status_code == 409 and "chờ lãnh đạo ký" in again.json["error"]
+    data = api.get("liaison", draft["url"]).data
+    text = text_of(data)
+    assert "DỰ THẢO" in text and "Mã tra cứu" not in text
+    assert not PdfFileReader(io.BytesIO(data)).embedded_signatures
+    # the leader is told and finds it in the queue; the staff who asked does not sign
+    with app.app_context():
+        topics = db.session.scalars(sa.select(Notification.topic).join(Notification.user)
+                                    .where(sa.text("user_account.username = 'leader'"))).all()
+    assert "signing_requested" in topics
+    assert [item["id"] for item in api.get("leader", "/api/v1/signing-queue").json["items"]] == [waiting["id"]]
+    assert api.get("liaison", "/api/v1/signing-queue").json["items"] == []
+    refused = api.post("liaison", f"/api/v1/documents/{draft['id']}/signatures", {})
+    assert refused.status_code == 403
+    # another organisation's user does not even see it
+    assert api.post("reviewer", f"/api/v1/documents/{draft['id']}/signatures", {}).status_code == 404
+    assert api.get("reviewer", draft["url"]).status_code == 404
+
+    signed = api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {})
+    assert signed.status_code == 200, signed.json
+    assert signed.json["state"] == "signed"
+    issued = [d for d in signed.json["documents"] if d["state"] == "issued"]
+    assert len(issued) == 1 and issued[0]["number"].endswith("/QĐ-LĐLĐ") and issued[0]["verify_url"]
+    assert [(s["role"], s["signer"]) for s in issued[0]["signatures"]] == [
+        ("signer", "(TEST) Phạm Văn Lực"), ("organisation", "(TEST) Liên đoàn Lao động tỉnh Đồng Nai")]
+    assert api.view("liaison", dossier)["state"] == "accepted"
+    data = api.get("liaison", issued[0]["url"]).data
+    with app.app_context():
+        statuses = pades.validate(data, trust_roots())
+    assert [(s.field, s.intact, s.trusted, s.valid) for s in statuses] == [
+        ("ChuKyNguoiKy", True, True, True), ("ChuKyCoQuan", True, True, True)]
+    text = text_of(data)
+    assert "DỰ THẢO" not in text and issued[0]["number"] in text and "Phạm Văn Lực" in text
+    # the union hears of the decision only now
+    assert api.get("leader", "/api/v1/signing-queue").json["items"] == []
+
+
+def test_a_step_sent_back_is_never_numbered_and_frees_the_dossier(app, api, signing_step):
+    dossier = at_province(api)
+    before = counters(app)
+    answer = api.fire("liaison", dossier, "reject", comment="Không đủ điều kiện.")
+    assert answer.status_code == 202
+    [draft] = answer.json["signing_request"]["documents"]
+    no_reason = api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {"decision": "return"})
+    assert no_reason.status_code == 422
+    back = api.post("leader", f"/api/v1/documents/{draft['id']}/signatures",
+                    {"decision": "return", "reason": "Xem lại căn cứ từ chối."})
+    assert back.status_code == 200 and back.json["state"] == "returned"
+    assert back.json["return_reason"] == "Xem lại căn cứ từ chối."
+    assert [d["state"] for d in back.json["documents"]] == ["draft"]
+    assert counters(app) == before
+    assert api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {}).status_code == 409
+    # free again: the staff may take another step, which again waits for the signature
+    again = api.fire("liaison", api.view("liaison", dossier), "accept",
+                     granted_amount_vnd=30_000_000)
+    assert again.status_code == 202
+
+
+def test_the_leader_acts_and_signs_at_once(app, api, signing_step):
+    dossier = at_province(api)
+    answer = api.fire("leader", api.view("leader", dossier), "accept",
+                      granted_amount_vnd=30_000_000)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["state"] == "accepted"
+
+
+def test_an_organisation_that_lets_the_acting_person_sign_issues_at_once(api, signing_step):
+    dossier = api.submitted()  # the grassroots union signs its Tờ trình at once
+    assert dossier["documents"][-1]["state"] == "issued" and dossier["documents"][-1]["number"]

@@ -1,0 +1,193 @@
+"""The signing step (trình ký), as Vietnamese offices work. A step that issues a document of a type the
+organisation has signed by its signer (Organisation.signed_by_signer), taken by someone who does not sign, does not
+take effect: it is run once to draft its documents (watermarked "DỰ THẢO", unnumbered), then rolled back, and kept
+as a signing request with those drafts. The signer reads them and signs, which takes the step again as the person
+who asked for it, now numbered and dated that day, the documents signed by the signer and then the organisation;
+only then does the dossier move and do the notifications go. Or the signer sends it back with a reason: nothing
+is numbered, the dossiers are free again.
+
+Web pages and the API take steps through fire/forward/decide here rather than the operations themselves."""
+from __future__ import annotations
+
+from flask_babel import gettext
+
+from .. import clock
+from ..batches import operations as batch_ops
+from ..dossiers import operations as ops
+from ..dossiers.documents import STEP_DOCUMENTS
+from ..dossiers.models import Dossier
+from ..dossiers.permissions import acts_today
+from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..extensions import db
+from ..formatting import is_id
+from ..notifications.service import notify_users
+from ..pdf.models import Document
+from .context import Drafting, Signing, taking
+from .models import RETURNED, SIGNED, WAITING, SigningRequest
+
+MAX_REASON = 2000
+
+
+def _fire(actor, params):
+    dossier = ops.get_dossier(actor, params["dossier_id"])
+    return ops.fire(actor, dossier, params["event"], version=params.get("version"), comment=params.get("comment"),
+                    granted_amount_vnd=params.get("granted_amount_vnd"))
+
+
+def _forward(actor, params):
+    versions = {int(key): value for key, value in (params.get("versions") or {}).items()}
+    return batch_ops.forward_dossiers(actor, params["dossier_ids"], versions=versions)
+
+
+def _decide(actor, params):
+    batch = batch_ops.get_batch(actor, params["batch_id"])
+    return batch_ops.decide_in_batch(actor, batch, params["event"], params["items"], params.get("comment"))
+
+
+OPERATIONS = {"fire": _fire, "forward": _forward, "decide": _decide}
+_EVENT_TYPES = {event: doc_type for event, (doc_type, _, _) in STEP_DOCUMENTS.items()} | {"accept": "QĐ"}
+
+
+def _document_types(operation: str, params: dict) -> set[str]:
+    if operation == "forward":
+        return {"TTr"}
+    doc_type = _EVENT_TYPES.get(params.get("event"))
+    return {doc_type} if doc_type else set()
+
+
+def goes_to_signer(actor, doc_types: set[str]) -> bool:
+    """Whether a step issuing these types waits for the organisation's signer (the actor signs at once when they
+    are a signer themselves, or the organisation lets the acting person sign)."""
+    organisation = actor.organisation
+    wanted = set(organisation.signed_by_signer or ()) if organisation is not None else set()
+    return bool(wanted & doc_types) and not actor.signs_documents
+
+
+def _take(actor, operation: str, params: dict):
+    """(what the operation returned, the signing request or None when the step took effect now)."""
+    run = OPERATIONS[operation]
+    if not goes_to_signer(actor, _document_types(operation, params)):
+        return run(actor, params), None
+    with taking(Drafting()) as drafting:
+        result = run(actor, params)
+    if not drafting.drafts:  # nothing to sign after all (every item of a decision refused): it took effect
+        return result, None
+    if operation == "decide":  # only the items that held wait for the signature
+        held = {r["dossier_id"] for r in result[0] if r["ok"]}
+        params = {**params, "items": [item for item in params["items"] if item.get("dossier_id") in held]}
+    db.session.rollback()  # nothing of the step stands before it is signed (the drafts' files stay stored)
+    request = SigningRequest(organisation_id=actor.organisation_id, operation=operation, params=params,
+                             requested_by_id=actor.id, summary=_summary(drafting.drafts)[:300])
+    request.dossiers = [db.session.get(Dossier, i) for i in sorted(drafting.dossier_ids)]
+    db.session.add(request)
+    db.session.flush()
+    for draft in drafting.drafts:
+        db.session.add(Document(**draft, state="draft", signing_request_id=request.id))
+    db.session.flush()
+    signers = [u for u in _signers_of(request.organisation) if u.id != actor.id]
+    notify_users("signing_requested", signers, {"summary": request.summary, "actor": actor.full_name},
+                 dossier_id=request.dossiers[0].id if request.dossiers else None)
+    return result, request
+
+
+def _summary(drafts: list[dict]) -> str:
+    titles = list(dict.fromkeys(d["title"] for d in drafts))
+    return "; ".join(titles)
+
+
+def _signers_of(organisation):
+    from ..auth.models import User
+
+    return db.session.scalars(db.select(User).where(User.organisation_id == organisation.id,
+                                                    User.signs_documents.is_(True), User.active.is_(True))).all()
+
+
+def fire(actor, dossier, event: str, *, version, comment=None, granted_amount_vnd=None):
+    """operations.fire, through the signing step: (the dossier, the signing request or None)."""
+    params = {"dossier_id": dossier.id, "event": event, "version": version, "comment": comment,
+              "granted_amount_vnd": granted_amount_vnd}
+    return _take(actor, "fire", params)
+
+
+def forward(actor, dossier_ids, versions=None):
+    """batches.operations.forward_dossiers, through the signing step: (the batch or None, the request or None)."""
+    params = {"dossier_ids": dossier_ids, "versions": {str(k): v for k, v in (versions or {}).items()}}
+    if not isinstance(dossier_ids, list):  # the operation says what is wrong; the request could not keep it
+        return batch_ops.forward_dossiers(actor, dossier_ids, versions), None
+    batch, request = _take(actor, "forward", params)
+    return (None, request) if request else (batch, None)
+
+
+def decide(actor, batch, event: str, items, comment=None):
+    """batches.operations.decide_in_batch, through the signing step: (results, the decision or None, request)."""
+    params = {"batch_id": batch.id, "event": event, "items": items, "comment": comment}
+    if not isinstance(items, list):
+        return (*batch_ops.decide_in_batch(actor, batch, event, items, comment), None)
+    (results, decision), request = _take(actor, "decide", params)
+    return results, None if request else decision, request
+
+
+# --- the signer ---------------------------------------------------------------------------------------------------
+
+def queue_of(user):
+    """What waits for the user's signature, oldest first."""
+    if not user.signs_documents:
+        return []
+    return db.session.scalars(db.select(SigningRequest).where(
+        SigningRequest.organisation_id == user.organisation_id, SigningRequest.state == WAITING)
+        .order_by(SigningRequest.id)).all()
+
+
+def get_request(user, request_id) -> SigningRequest:
+    """A request of the user's own organisation (its signers sign it; its staff follow it); NotFound otherwise."""
+    request = db.session.get(SigningRequest, request_id) if is_id(request_id) else None
+    if request is None or request.organisation_id != user.organisation_id:
+        raise NotFound(gettext("Không tìm thấy văn bản trình ký."))
+    return request
+
+
+def get_draft(user, document_id) -> Document:
+    document = db.session.get(Document, document_id) if is_id(document_id) else None
+    if document is None or document.state != "draft" or document.signing_request_id is None:
+        raise NotFound(gettext("Không tìm thấy văn bản."))
+    get_request(user, document.signing_request_id)
+    return document
+
+
+def _check_signer(user, request: SigningRequest) -> None:
+    if not user.signs_documents or not acts_today(user) or user.organisation_id != request.organisation_id:
+        raise Forbidden(gettext("Bạn không được giao ký văn bản của đơn vị."))
+    if request.state != WAITING:
+        raise Conflict(gettext("Văn bản này đã được ký hoặc đã trả lại."))
+
+
+def sign(user, request: SigningRequest) -> list[Document]:
+    """The step takes effect now, as the person who asked for it, its documents numbered, dated today and signed
+    by `user` and the organisation. Returns the documents issued."""
+    _check_signer(user, request)
+    request.state, request.decided_by_id, request.decided_at = SIGNED, user.id, clock.utcnow()
+    db.session.flush()  # the dossiers are free for the step to move them
+    with taking(Signing(signer=user, request_id=request.id)):
+        OPERATIONS[request.operation](request.requested_by, request.params)
+    db.session.flush()
+    return db.session.scalars(db.select(Document).where(Document.signing_request_id == request.id,
+                                                        Document.state == "issued").order_by(Document.id)).all()
+
+
+def send_back(user, request: SigningRequest, reason) -> None:
+    """Not signed: nothing is numbered or issued, the dossiers are free, the person who asked is told why."""
+    _check_signer(user, request)
+    reason = reason.strip() if isinstance(reason, str) else ""
+    if not reason:
+        message = gettext("Vui lòng nêu lý do trả lại.")
+        raise Invalid(message, {"reason": [message]})
+    if len(reason) > MAX_REASON:
+        message = gettext("Lý do tối đa %(count)s ký tự.", count=MAX_REASON)
+        raise Invalid(message, {"reason": [message]})
+    request.state, request.decided_by_id, request.decided_at = RETURNED, user.id, clock.utcnow()
+    request.return_reason = reason
+    db.session.flush()
+    notify_users("signing_returned", [request.requested_by],
+                 {"summary": request.summary, "signer": user.full_name, "reason": reason},
+                 dossier_id=request.dossiers[0].id if request.dossiers else None)
+

@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .dossiers.routes import bp as dossiers_bp
     from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
+    from .signing.routes import bp as signing_bp
     from .verification import bp as verification_bp
     from .web import IdConverter
 
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(verification_bp)
+    app.register_blueprint(signing_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
     from .dossiers.kinds.templates import KindTemplateLoader

@@ -1,11 +1,12 @@
 """The signing step (trình ký): the province's steps wait for its leader's signature; only signing numbers, dates
 and issues the documents and moves the dossier; a step sent back is never numbered."""
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
-from pypdf import PdfReader
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pypdf import PdfReader
 
 from workflow.extensions import db
 from workflow.notifications.models import Notification
@@ -132,3 +133,48 @@ def test_the_leader_acts_and_signs_at_once(app, api, signing_step):
 def test_an_organisation_that_lets_the_acting_person_sign_issues_at_once(api, signing_step):
     dossier = api.submitted()  # the grassroots union signs its Tờ trình at once
     assert dossier["documents"][-1]["state"] == "issued" and dossier["documents"][-1]["number"]
+
+
+def test_on_the_pages_the_staff_presents_the_leader_signs_several_at_once(app, api, browser, signing_step):
+    first, second = at_province(api), at_province(api)
+    liaison = browser("liaison")
+    for dossier in (first, second):
+        answer = liaison.post(f"/dossiers/{dossier['id']}/events/accept",
+                              data={"confirm": "1", "version": dossier["version"], "granted_amount_vnd": "30.000.000"})
+        assert answer.status_code == 302
+        page = liaison.get(f"/dossiers/{dossier['id']}").get_data(as_text=True)
+        assert "Hồ sơ chờ lãnh đạo ký" in page and f'action="/dossiers/{dossier["id"]}/events/' not in page
+    leader = browser("leader")
+    queue = leader.get("/signing").get_data(as_text=True)
+    ids = [int(i) for i in re.findall(r'name="request_id" value="(\d+)"', queue)]
+    assert len(ids) == 2 and 'id="signing-count">2' in queue
+    confirm = leader.post("/signing/sign-many", data={"request_id": [str(i) for i in ids]})
+    assert confirm.status_code == 200 and "Ký 2 văn bản" in confirm.get_data(as_text=True)
+    assert api.view("liaison", first)["state"] != "accepted"  # nothing signed before the confirmation
+    done = leader.post("/signing/sign-many", data={"request_id": [str(i) for i in ids], "confirm": "1"})
+    assert done.status_code == 303
+    assert [api.view("liaison", d)["state"] for d in (first, second)] == ["accepted", "accepted"]
+    numbers = [api.view("liaison", d)["documents"][-1]["number"] for d in (first, second)]
+    assert len(set(numbers)) == 2 and all(n.endswith("/QĐ-LĐLĐ") for n in numbers)
+
+
+def test_on_the_pages_a_return_needs_a_reason_and_keeps_what_was_typed(app, api, browser, signing_step):
+    dossier = at_province(api)
+    answer = api.fire("liaison", dossier, "reject", comment="Không đủ điều kiện.")
+    request_id = answer.json["signing_request"]["id"]
+    leader = browser("leader")
+    page = leader.get(f"/signing/{request_id}").get_data(as_text=True)
+    draft_id = answer.json["signing_request"]["documents"][0]["id"]
+    assert f"/signing/documents/{draft_id}" in page
+    assert leader.get(f"/signing/documents/{draft_id}").mimetype == "application/pdf"
+    refused = leader.post(f"/signing/{request_id}/return", data={"reason": "   "})
+    assert refused.status_code == 422 and "Vui lòng nêu lý do trả lại." in refused.get_data(as_text=True)
+    back = leader.post(f"/signing/{request_id}/return", data={"reason": "Bổ sung <b>căn cứ</b>."})
+    assert back.status_code == 303
+    shown = browser("liaison").get(f"/signing/{request_id}").get_data(as_text=True)
+    assert "Bổ sung &lt;b&gt;căn cứ&lt;/b&gt;." in shown
+    # someone of another organisation sees none of it
+    other = browser("reviewer")
+    assert other.get(f"/signing/{request_id}").status_code == 404
+    assert other.get(f"/signing/documents/{draft_id}").status_code == 404
+    assert other.post(f"/signing/{request_id}/sign").status_code == 404

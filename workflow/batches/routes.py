@@ -11,6 +11,7 @@ from ..dossiers.visibility import received
 from ..errors import Invalid, NotFound, OperationError
 from ..extensions import db
 from ..formatting import page_number, parse_money, parse_whole
+from ..signing import step
 from ..transaction import unit_of_work
 from . import operations as ops
 from .bundles import bundle_in_background, bundle_response, latest_build, stored_bundle_response
@@ -54,12 +55,15 @@ def forward():
                                    recipients=sorted({d.next_step.organisation.name for d in dossiers
                                                       if d.next_step is not None}))
         with unit_of_work():
-            batch = ops.forward_dossiers(current_user, ids, versions=versions)
+            batch, waiting = step.forward(current_user, ids, versions=versions)
     except NotFound:
         abort(404)
     except OperationError as exc:
         flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for("lists.index", state="approved", waiting="1")), 303
+    if waiting is not None:
+        flash(_("Đã trình ký: %(summary)s. Hồ sơ được chuyển khi lãnh đạo ký.", summary=waiting.summary), "success")
+        return redirect(url_for("signing.show", request_id=waiting.id)), 303
     flash(_("Đã chuyển hồ sơ lên %(org)s.", org=batch.recipient.name), "success")
     return redirect(url_for(".show", batch_id=batch.id))
 
@@ -116,11 +120,11 @@ def decide(batch_id):
                                comment=comment, items=[(i, members.get(i["dossier_id"])) for i in items])
     try:
         with unit_of_work():
-            results, decision = ops.decide_in_batch(current_user, batch, event, items, comment)
+            results, decision, waiting = step.decide(current_user, batch, event, items, comment)
     except OperationError as exc:
         flash(exc.message + " " + " ".join(m for ms in exc.errors.values() for m in ms), "error")
         return redirect(url_for(".show", batch_id=batch_id)), 303
     db.session.expire_all()
     return render_template("batches/decide_results.html", batch=batch, kind=batch.kind_spec, event=event,
                            results=[(r, members.get(r["dossier_id"]) if r["ok"] else None) for r in results],
-                           decision=decision)
+                           decision=decision, waiting=waiting)

@@ -13,6 +13,8 @@ from ..extensions import db
 from ..formatting import parse_money
 from ..pdf.models import Document
 from ..pdf.serve import attachment_response, pdf_response
+from ..signing import step
+from ..signing.models import waiting_request_for
 from ..states import EVENTS, EVENTS_NEEDING_REASON
 from ..transaction import unit_of_work
 from . import operations as ops
@@ -120,8 +122,12 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
     kind = dossier.kind_spec
     attachments = attachments_seen_by(current_user, dossier)
     editable = can_edit(current_user, dossier)
+    waiting = waiting_request_for(dossier.id)
+    if waiting is not None and waiting.organisation_id != current_user.organisation_id:
+        waiting = None  # another organisation's step, not yet taken: nothing of it is theirs to see
     return render_template(
-        "dossiers/detail.html", dossier=dossier, kind=kind, events=allowed_events(current_user, dossier),
+        "dossiers/detail.html", dossier=dossier, kind=kind, waiting_signature=waiting,
+        events=[] if waiting else allowed_events(current_user, dossier),
         attachments=attachments, documents=documents_seen_by(current_user, dossier),
         missing=ops.missing_attachments(dossier), can_edit=editable,
         needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},
@@ -177,13 +183,18 @@ def transition(dossier_id, event):
     granted = inputs["granted_amount_vnd"]
     try:
         with unit_of_work():
-            ops.fire(current_user, dossier, event, version=request.form.get("version", type=int),
-                     comment=inputs["comment"] or None, granted_amount_vnd=parse_money(granted) if granted else None)
+            _taken, waiting = step.fire(current_user, dossier, event, version=request.form.get("version", type=int),
+                                   comment=inputs["comment"] or None,
+                                   granted_amount_vnd=parse_money(granted) if granted else None)
     except OperationError as exc:
         db.session.expire_all()
         dossier = _load(dossier_id)
         return _detail_page(dossier, error=exc.message, errors=exc.errors, form={"event": event, **inputs},
                             status=exc.status)
+    if waiting is not None:
+        flash(_("Đã trình ký: %(summary)s. Bước “%(action)s” có hiệu lực khi lãnh đạo ký.",
+                summary=waiting.summary, action=_(EVENTS.get(event, event))), "success")
+        return redirect(url_for(".show", dossier_id=dossier_id))
     flash(_("Đã thực hiện: %(action)s.", action=_(EVENTS.get(event, event))), "success")
     return redirect(url_for(".show", dossier_id=dossier_id))
 

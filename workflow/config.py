@@ -50,6 +50,18 @@ class Config:
     SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR", "")
     SIGNING_KEY_PASSPHRASE = os.environ.get("SIGNING_KEY_PASSPHRASE", "")
     SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", "")
+    # Where keys live (signing/stores.py): "pkcs12" (the files above), "pkcs11" (a token or HSM: its module, token
+    # label and PIN; keys labelled `<code>` / `people/<username>`) or "csc" (a remote signing service, CSC API: the
+    # signer confirms on their phone; credential ID = SIGNING_CSC_CREDENTIAL_ID with {name} replaced).
+    SIGNING_KEY_STORE = os.environ.get("SIGNING_KEY_STORE", "pkcs12")
+    SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "")
+    SIGNING_PKCS11_TOKEN = os.environ.get("SIGNING_PKCS11_TOKEN", "")
+    SIGNING_PKCS11_PIN = os.environ.get("SIGNING_PKCS11_PIN", "")
+    SIGNING_CSC_URL = os.environ.get("SIGNING_CSC_URL", "")
+    SIGNING_CSC_TOKEN = os.environ.get("SIGNING_CSC_TOKEN", "")
+    SIGNING_CSC_CREDENTIAL_ID = os.environ.get("SIGNING_CSC_CREDENTIAL_ID", "{name}")
+    SIGNING_CSC_API_VERSION = os.environ.get("SIGNING_CSC_API_VERSION", "v1")
+    SIGNING_CSC_TIMEOUT = float(os.environ.get("SIGNING_CSC_TIMEOUT", 300))  # seconds to wait for the confirmation
 
     # E-mail notifications go out only when an SMTP server is named (off by default; the in-app list always works).
     MAIL_SERVER = os.environ.get("MAIL_SERVER")

@@ -1,9 +1,18 @@
-"""Where an organisation's signing key lives, behind one interface: `signer_for(organisation code)` gives a pyHanko
-signer or None (the organisation does not sign electronically yet: its documents are issued unsigned, as before).
+"""Where signing keys live, behind one front door: `signer_for(organisation code)` and `personal_signer_for(username)`
+give a pyHanko signer, or None (no key: the document is issued unsigned, as before).
 
-This store reads PKCS#12 files, one per organisation, named by its code (`<code>.p12`) in SIGNING_KEY_DIR, opened
-with SIGNING_KEY_PASSPHRASE from the environment: nothing secret in the database. Tokens (PKCS#11) and remote
-signing services (CSC) are other stores behind the same function."""
+SIGNING_KEY_STORE picks the store (workflow/signing/stores.py), each reading its settings from the environment,
+nothing secret in the database:
+- `pkcs12` (default): PKCS#12 files, `<code>.p12` and `people/<username>.p12` in SIGNING_KEY_DIR, opened with
+  SIGNING_KEY_PASSPHRASE;
+- `pkcs11`: a token or HSM (SIGNING_PKCS11_MODULE, SIGNING_PKCS11_TOKEN, SIGNING_PKCS11_PIN), the certificate and
+  key labelled `<code>` or `people/<username>`;
+- `csc`: a remote signing service (Cloud Signature Consortium API: SIGNING_CSC_URL, SIGNING_CSC_TOKEN,
+  SIGNING_CSC_CREDENTIAL_ID, SIGNING_CSC_TIMEOUT), where the signer confirms on their phone: `is_remote()` tells
+  the signing step to answer at once (202) and sign in the background; a confirmation that never comes raises
+  SignatureNotConfirmed after SIGNING_CSC_TIMEOUT seconds.
+A store that cannot be opened (wrong passphrase or PIN, unknown token, refused service token) raises KeyStoreError
+(a RuntimeError)."""
 from __future__ import annotations
 
 import threading
@@ -13,7 +22,13 @@ from flask import current_app
 from pyhanko.keys import load_certs_from_pemder_data
 from pyhanko.sign import signers
 
-_cache: dict[tuple[str, float], signers.SimpleSigner] = {}  # loading a PKCS#12 costs ~40 ms (its key derivation)
+from .stores import CSCStore, KeyStore, KeyStoreError, PKCS11Store, PKCS12Store, SignatureNotConfirmed
+
+__all__ = ["KeyStoreError", "SignatureNotConfirmed", "is_remote", "key_dir", "personal_signer_for", "signer_for",
+           "store", "trust_roots", "trust_roots_path"]
+
+KINDS = ("pkcs12", "pkcs11", "csc")
+_stores: dict[tuple, KeyStore] = {}  # one per configuration: each keeps the keys it loaded (see stores.py)
 _lock = threading.Lock()
 
 
@@ -22,30 +37,49 @@ def key_dir() -> Path | None:
     return Path(folder) if folder else None
 
 
-def signer_for(organisation_code: str) -> signers.SimpleSigner | None:
-    """The organisation's key (its văn thư signs with it when a document is issued)."""
-    folder = key_dir()
-    return _pkcs12(folder / f"{organisation_code}.p12") if folder else None
-
-
-def personal_signer_for(username: str) -> signers.SimpleSigner | None:
-    """A person's own key (the head or deputy who signs a document), or None: they sign by their step alone."""
-    folder = key_dir()
-    return _pkcs12(folder / "people" / f"{username}.p12") if folder else None
-
-
-def _pkcs12(path: Path) -> signers.SimpleSigner | None:
-    if not path.is_file():
-        return None
-    key = (str(path), path.stat().st_mtime)
+def store() -> KeyStore:
+    """The store SIGNING_KEY_STORE names, with the current settings (a changed setting gives a fresh store)."""
+    config = current_app.config
+    kind = (config.get("SIGNING_KEY_STORE") or "pkcs12").lower()
+    if kind == "pkcs12":
+        settings = (kind, key_dir(), config.get("SIGNING_KEY_PASSPHRASE", ""))
+    elif kind == "pkcs11":
+        settings = (kind, config.get("SIGNING_PKCS11_MODULE", ""), config.get("SIGNING_PKCS11_TOKEN", ""),
+                    config.get("SIGNING_PKCS11_PIN", ""))
+    elif kind == "csc":
+        settings = (kind, config.get("SIGNING_CSC_URL", ""), config.get("SIGNING_CSC_TOKEN", ""),
+                    config.get("SIGNING_CSC_CREDENTIAL_ID", "{name}"), float(config.get("SIGNING_CSC_TIMEOUT", 300)),
+                    config.get("SIGNING_CSC_API_VERSION", "v1"))
+    else:
+        raise KeyStoreError(f"SIGNING_KEY_STORE is {kind!r}: it must be one of {', '.join(KINDS)}.")
     with _lock:
-        if key not in _cache:
-            passphrase = current_app.config.get("SIGNING_KEY_PASSPHRASE", "").encode() or None
-            signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
-            if signer is None:  # pyHanko answers None (and logs) for a wrong passphrase
-                raise RuntimeError(f"The signing key {path} cannot be opened: check SIGNING_KEY_PASSPHRASE.")
-            _cache[key] = signer
-        return _cache[key]
+        if settings not in _stores:
+            _stores[settings] = {"pkcs12": PKCS12Store, "pkcs11": PKCS11Store, "csc": CSCStore}[kind](*settings[1:])
+        return _stores[settings]
+
+
+def signer_for(organisation_code: str) -> signers.Signer | None:
+    """The organisation's key (its văn thư signs with it when a document is issued)."""
+    return store().signer(organisation_code)
+
+
+def personal_signer_for(username: str) -> signers.Signer | None:
+    """A person's own key (the head or deputy who signs a document), or None: they sign by their step alone."""
+    return store().signer(f"people/{username}")
+
+
+def is_remote(username: str | None = None, *, organisation_code: str | None = None) -> bool:
+    """Whether signing waits for a confirmation outside the request (a remote service: the signer confirms on their
+    phone), so the signing step should answer 202 and finish in the background. Without arguments: whether the
+    configured store is remote; with a username (or an organisation code): whether that key is there."""
+    current = store()
+    if not current.remote:
+        return False
+    if organisation_code is not None:
+        return signer_for(organisation_code) is not None
+    if username is not None:
+        return personal_signer_for(username) is not None
+    return True
 
 
 def trust_roots_path() -> Path | None:
@@ -62,4 +96,3 @@ def trust_roots() -> list:
     if path is None or not path.is_file():
         return []
     return list(load_certs_from_pemder_data(path.read_bytes()))
-

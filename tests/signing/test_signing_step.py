@@ -178,3 +178,54 @@ def test_on_the_pages_a_return_needs_a_reason_and_keeps_what_was_typed(app, api,
     assert other.get(f"/signing/{request_id}").status_code == 404
     assert other.get(f"/signing/documents/{draft_id}").status_code == 404
     assert other.post(f"/signing/{request_id}/sign").status_code == 404
+
+
+def _timestamp_authority(keys):
+    """A TSA certificate under the test root (extended key usage timeStamping), as asn1crypto objects."""
+    import datetime as dt
+
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    root_key = serialization.load_pem_private_key((keys / "demo-root-key.pem").read_bytes(), b"mat-khau")
+    root = x509.load_pem_x509_certificate((keys / "trust-roots.pem").read_bytes())
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    certificate = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "(TEST) TSA")]))
+                   .issuer_name(root.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                   .sign(root_key, hashes.SHA256()))
+    return (asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)),
+            asn1_keys.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER,
+                                                            serialization.PrivateFormat.PKCS8,
+                                                            serialization.NoEncryption())))
+
+
+def test_with_a_timestamp_authority_the_signers_signature_carries_its_time(app, api, signing_step, signed_keys,
+                                                                          monkeypatch):
+    from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+    import workflow.pdf.issue as issue
+
+    tsa_cert, tsa_key = _timestamp_authority(signed_keys)
+    monkeypatch.setattr(issue, "timestamper", lambda: DummyTimeStamper(tsa_cert, tsa_key))
+    dossier = at_province(api)
+    answer = api.fire("leader", api.view("leader", dossier), "accept", granted_amount_vnd=30_000_000)
+    document = answer.json["documents"][-1]
+    data = api.get("leader", document["url"]).data
+    person, organisation = PdfFileReader(io.BytesIO(data)).embedded_signatures
+
+    def timestamped(signature):
+        unsigned = signature.signer_info["unsigned_attrs"]
+        return any(attribute["type"].native == "signature_time_stamp_token" for attribute in unsigned or ())
+
+    assert person.field_name == "ChuKyNguoiKy" and timestamped(person)  # PAdES B-T
+    assert not timestamped(organisation)  # B-B
+    with app.app_context():
+        assert [s.valid for s in pades.validate(data, trust_roots())] == [True, True]

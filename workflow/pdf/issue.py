@@ -15,6 +15,7 @@ from ..signing import pades
 from ..signing.images import signature_images
 from ..signing.keys import personal_signer_for, signer_for
 from ..signing.models import DocumentSignature
+from ..signing.timestamps import timestamper
 from ..verification.codes import new_code, qr_svg
 from ..web import public_address
 from . import storage
@@ -80,7 +81,7 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
     data, signatures = pdf.data, []
     if person is not None:
         data = _sign(data, personal_signer_for(person.username), PERSON_FIELD, "signer", person.id, signatures,
-                     reason=f"Ký văn bản số {number}", location=issuer.place_name)
+                     reason=f"Ký văn bản số {number}", location=issuer.place_name, timestamper=timestamper())
     # the organisation's signature, as its văn thư gives it when the document is issued
     data = _sign(data, None if drafting else signer_for(issuer.code), ORGANISATION_FIELD, "organisation", None,
                  signatures, reason=f"Ban hành văn bản số {number}", location=issuer.place_name)
@@ -118,10 +119,10 @@ def _signing_person(mode, actor_id: int):
 
 
 def _sign(data: bytes, signer, field: str, role: str, user_id, signatures: list, *, reason: str,
-          location: str) -> bytes:
+          location: str, timestamper=None) -> bytes:
     if signer is None:
         return data
-    data = pades.sign(data, signer, field_name=field, reason=reason, location=location)
+    data = pades.sign(data, signer, field_name=field, reason=reason, location=location, timestamper=timestamper)
     common_name = signer.signing_cert.subject.native.get("common_name", "")
     signatures.append({"role": role, "field": field, "signer": common_name[:200], "user_id": user_id})
     return data

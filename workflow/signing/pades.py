@@ -40,13 +40,20 @@ def _run(make_coroutine):
         return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
-def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, reason: str, location: str) -> bytes:
-    """The PDF with one more signature (invisible: the seal and the signature are drawn by the document)."""
+def sign(pdf: bytes, signer: signers.Signer, *, field_name: str, reason: str, location: str,
+         timestamper=None) -> bytes:
+    """The PDF with one more signature (invisible: the seal and the signature are drawn by the document): PAdES
+    B-T when a timestamper (a TSA's RFC 3161 time) is given, B-B otherwise."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     metadata = signers.PdfSignatureMetadata(field_name=field_name, subfilter=SigSeedSubFilter.PADES,
                                             md_algorithm="sha256", reason=reason, location=location)
-    pdf_signer = signers.PdfSigner(metadata, signer=signer, new_field_spec=SigFieldSpec(sig_field_name=field_name))
+    pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper,
+                                   new_field_spec=SigFieldSpec(sig_field_name=field_name))
     return _run(lambda: pdf_signer.async_sign_pdf(writer, bytes_reserved=RESERVED_BYTES)).getvalue()
+
+
+# The signature fields the system writes (pdf/issue.py), and who each stands for.
+ROLES = {"ChuKyNguoiKy": "signer", "ChuKyCoQuan": "organisation"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class SignatureStatus:
     valid: bool  # intact, trusted, and whatever was added after it is allowed
 
     def as_json(self) -> dict:
-        return {"field": self.field, "signer": self.signer,
+        return {"field": self.field, "role": ROLES.get(self.field, "other"), "signer": self.signer,
                 "signed_at": self.signed_at.isoformat() if self.signed_at else None,
                 "intact": self.intact, "trusted": self.trusted, "valid": self.valid}
 

@@ -83,7 +83,8 @@ def check_file():
     if len(data) > MAX_FILE:
         return _answer_error(gettext("Tệp quá lớn để kiểm tra (tối đa 50 MB)."), 413)
     digest = hashlib.sha256(data).hexdigest()
-    document = db.session.scalar(sa.select(Document).where(Document.sha256 == digest).order_by(Document.id))
+    document = db.session.scalar(sa.select(Document).where(Document.sha256 == digest, Document.state == "issued")
+                                 .order_by(Document.id))  # a draft is no document: it was never issued
     _log("file", digest, document)
     facts = document_facts(document) if document else None
     # A file that is no issued document may still carry signatures: say whether they hold.

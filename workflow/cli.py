@@ -68,8 +68,9 @@ def init_app(app: Flask) -> None:
         """A TEST PKI: a root and a PKCS#12 key per organisation in SIGNING_KEY_DIR (passphrase
         SIGNING_KEY_PASSPHRASE); documents of an organisation with a key are then issued signed. Never in
         production."""
-        from .seed import ORGANISATIONS
+        from .seed import ORGANISATIONS, SIGNERS, USERS
         from .signing import demo_pki  # cryptography's key generation: loaded only for this command
+        from .signing.images import image_dir
 
         if current_app.config["ENV_NAME"] == "production":
             raise click.ClickException("demo-pki is refused in production (WORKFLOW_ENV=production).")
@@ -78,10 +79,19 @@ def init_app(app: Flask) -> None:
             raise click.ClickException("Set SIGNING_KEY_DIR to the folder the keys go to (outside the repository).")
         if from_seed:
             organisations = [(spec["name"], spec["code"]) for spec in ORGANISATIONS]
+            names = {spec["code"]: spec["name"] for spec in ORGANISATIONS}
+            people = [(full_name, username, names[org]) for username, full_name, _, org in USERS
+                      if username in SIGNERS]
         else:
             organisations = [(o.name, o.code) for o in db.session.scalars(sa.select(Organisation))]
-        written = demo_pki.create(Path(folder), organisations, current_app.config.get("SIGNING_KEY_PASSPHRASE", ""))
-        click.echo(f"Test keys written for {len(written)} organisations in {folder}.")
+            people = [(u.full_name, u.username, u.organisation.name) for u in db.session.scalars(
+                sa.select(User).where(User.signs_documents.is_(True)))]
+        written = demo_pki.create(Path(folder), organisations, current_app.config.get("SIGNING_KEY_PASSPHRASE", ""),
+                                  people=people)
+        demo_pki.draw_images(image_dir(), people=[(full_name, username) for full_name, username, _ in people],
+                             organisations=[code for _, code in organisations])
+        click.echo(f"Test keys written for {len(written)} organisations and signers in {folder}; invented "
+                   f"signature and seal images (marked MẪU) in {image_dir()}.")
 
     @app.cli.command("create-user")
     @click.argument("username")

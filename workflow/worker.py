@@ -3,3 +3,4 @@ tasks registers them with the queue (workflow/jobs.py)."""
 from .batches import bundles  # noqa: F401  (build_bundle_task)
 from .jobs import huey  # noqa: F401
 from .notifications import service  # noqa: F401  (send_mail_task)
+from .signing import step  # noqa: F401  (sign_when_confirmed)

@@ -44,8 +44,8 @@ def roots(pki) -> list:
     return list(load_certs_from_pemder_data((pki / "trust-roots.pem").read_bytes()))
 
 
-def _key_and_certificate(pki: Path, name: str):
-    key, certificate, _ = pkcs12.load_key_and_certificates((pki / f"{name}.p12").read_bytes(), PASSPHRASE.encode())
+def _key_and_certificate(pki: Path, name: str, passphrase: str = PASSPHRASE):
+    key, certificate, _ = pkcs12.load_key_and_certificates((pki / f"{name}.p12").read_bytes(), passphrase.encode())
     return key, certificate
 
 
@@ -188,13 +188,14 @@ class _Service:
     `union/people/<username>`), in a thread of its own on a free port of 127.0.0.1. `confirm` stands for the signer's
     phone: while it is False, `credentials/authorize` waits (as the real service does until the signer confirms)."""
 
-    def __init__(self, pki: Path, folder: Path):
+    def __init__(self, pki: Path, folder: Path, names=(ORGANISATION[1], f"people/{PERSON[1]}"),
+                 passphrase: str = PASSPHRASE):
         from aiohttp import web
         from certomancer.registry import CertomancerConfig
         from csc_dummy.csc_dummy_server import CSCWithCertomancer
 
-        for name in (ORGANISATION[1], f"people/{PERSON[1]}"):
-            key, certificate = _key_and_certificate(pki, name)
+        for name in names:
+            key, certificate = _key_and_certificate(pki, name, passphrase)
             flat = name.replace("/", "-")
             (folder / f"{flat}.key.pem").write_bytes(key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
@@ -204,9 +205,9 @@ class _Service:
         certs = {"root": {"subject": "root", "issuer": "root", "certificate-file": "root.cert.pem",
                           "validity": {"valid-from": "2000-01-01T00:00:00+0000",
                                        "valid-to": "2500-01-01T00:00:00+0000"}}}
-        keyset = {"root": {"path": "root.key.pem", "password": PASSPHRASE}}
+        keyset = {"root": {"path": "root.key.pem", "password": passphrase}}
         entities = {"root": {"common-name": "root"}}
-        for name in (ORGANISATION[1], f"people/{PERSON[1]}"):
+        for name in names:
             flat = name.replace("/", "-")
             keyset[flat] = {"path": f"{flat}.key.pem"}
             entities[flat] = {"common-name": flat}

@@ -229,3 +229,50 @@ def test_with_a_timestamp_authority_the_signers_signature_carries_its_time(app, 
     assert not timestamped(organisation)  # B-B
     with app.app_context():
         assert [s.valid for s in pades.validate(data, trust_roots())] == [True, True]
+
+
+@pytest.fixture
+def remote_leader(app, keys, tmp_path, monkeypatch):
+    """The leader's and the province's keys at a remote signing service (CSC, as Viettel MySign or VNPT SmartCA):
+    the leader confirms each signature on their phone."""
+    from .test_key_stores import _Service
+
+    service = _Service(keys, tmp_path, names=(PROVINCE, "people/leader"), passphrase="mat-khau")
+    for name, value in {"SIGNING_KEY_STORE": "csc", "SIGNING_CSC_URL": service.url, "SIGNING_CSC_TOKEN": "jeton",
+                        "SIGNING_CSC_CREDENTIAL_ID": "union/{name}", "SIGNING_CSC_TIMEOUT": 30.0,
+                        "SIGNING_TRUST_ROOTS": str(keys / "trust-roots.pem")}.items():
+        monkeypatch.setitem(app.config, name, value)
+    yield service
+    service.stop()
+
+
+def test_a_remote_signature_answers_202_and_issues_once_confirmed(app, api, signing_step, remote_leader):
+    dossier = at_province(api)
+    presented = api.fire("liaison", dossier, "accept", granted_amount_vnd=30_000_000).json["signing_request"]
+    [draft] = presented["documents"]
+    answer = api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {})
+    assert answer.status_code == 202 and answer.headers["Location"].endswith(f"/signing-requests/{answer.json['id']}")
+    followed = api.get("leader", answer.headers["Location"]).json  # the phone confirmed: the background task signed
+    assert followed["state"] == "signed"
+    [issued] = [d for d in followed["documents"] if d["state"] == "issued"]
+    data = api.get("leader", issued["url"]).data
+    with app.app_context():
+        statuses = pades.validate(data, trust_roots())
+    assert [(s.field, s.valid) for s in statuses] == [("ChuKyNguoiKy", True), ("ChuKyCoQuan", True)]
+    assert api.view("liaison", dossier)["state"] == "accepted"
+
+
+def test_a_remote_signature_never_confirmed_goes_back_to_the_queue_unnumbered(app, api, signing_step, remote_leader,
+                                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "SIGNING_CSC_TIMEOUT", 0.5)
+    remote_leader.confirm = False
+    dossier = at_province(api)
+    before = counters(app)
+    presented = api.fire("liaison", dossier, "accept", granted_amount_vnd=30_000_000).json["signing_request"]
+    [draft] = presented["documents"]
+    answer = api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {})
+    assert answer.status_code == 202
+    followed = api.get("leader", answer.headers["Location"]).json
+    assert followed["state"] == "waiting" and "xác nhận" in followed["error"]
+    assert counters(app) == before and api.view("liaison", dossier)["state"] != "accepted"
+    assert [i["id"] for i in api.get("leader", "/api/v1/signing-queue").json["items"]] == [followed["id"]]

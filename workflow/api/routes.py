@@ -5,7 +5,7 @@ from datetime import date
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import selectinload
 
@@ -260,8 +260,14 @@ def sign_document(document_id):
         waiting = step.get_request(g.api_user, draft.signing_request_id)
         if decision == "return":
             step.send_back(g.api_user, waiting, body.get("reason"))
+            issued = []
         else:
-            step.sign(g.api_user, waiting)
+            issued = step.sign_or_confirm(g.api_user, waiting)
+    if issued is None:  # the signer confirms on their phone: signed in the background, followed at the request
+        step.sign_when_confirmed(waiting.id, g.api_user.id)
+        db.session.expire_all()
+        return signing_request_json(step.get_request(g.api_user, waiting.id)), 202, {
+            "Location": url_for("api.get_signing_request", request_id=waiting.id)}
     return signing_request_json(step.get_request(g.api_user, waiting.id))
 
 

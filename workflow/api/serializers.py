@@ -41,7 +41,8 @@ def document_json(document) -> dict:
 def signing_request_json(request) -> dict:
     return {
         "id": request.id,
-        "state": request.state,  # waiting, signed, returned
+        "state": request.state,  # waiting, confirming (on the signer's phone), signed, returned
+        "error": request.error,  # why the last signature did not go through (a remote one unconfirmed)
         "summary": request.summary,
         "organisation": org_ref(request.organisation),
         "requested_by": {"id": request.requested_by.id, "full_name": request.requested_by.full_name},

@@ -16,8 +16,10 @@ from ..extensions import db
 from ..i18n import N_
 from ..jobs import app_context, huey
 from ..pdf import storage
+from ..pdf.attachment_signature import AttachmentSigner
 from ..pdf.bundle import build_bundle_pdf, build_bundle_zip
 from ..pdf.models import BundleBuild, Document, document_dossier
+from ..signing.keys import signer_for
 from ..transaction import unit_of_work
 from .contents import OUTCOME_TYPES, bundle_contents
 
@@ -28,10 +30,19 @@ def _download_name(batch, extension: str) -> str:
     return f"bo-ho-so_{batch.document.number.replace('/', '-')}.{extension}"
 
 
+def attachment_signer(batch) -> AttachmentSigner | None:
+    """The batch's organisation signs the attachments it sends in files of their own (the ZIP), as attachments of
+    its Tờ trình (NĐ 30/2020, Phụ lục I, II.8.b); without a key they are sent as stored."""
+    signer = signer_for(batch.organisation.code)
+    if signer is None:
+        return None
+    return AttachmentSigner(signer, batch.document.number, location=batch.organisation.place_name)
+
+
 def bundle_response(batch, fmt: str = "pdf"):
     if fmt == "zip":
         spool = tempfile.TemporaryFile()  # closed by the response once sent
-        build_bundle_zip(bundle_contents(batch), spool)
+        build_bundle_zip(bundle_contents(batch), spool, attachment_signer(batch))
         spool.seek(0)
         return send_file(spool, mimetype="application/zip", download_name=_download_name(batch, "zip"),
                          as_attachment=True)

@@ -85,7 +85,7 @@ def bundle_contents(batch, as_of: datetime | None = None) -> Contents:
                     f"{label}: {attachment.filename}", attachment.sha256, attachment.content_type,
                     attachment.page_count,
                     f"{position:02d}_{attachment.attachment_type}_{ascii_slug(stem, 40)}.{extension}",
-                    label=label, filename=attachment.filename))
+                    label=label, filename=attachment.filename, attachment=True))
                 position += 1
         sections.append(section)
         outcome = _outcome_after(step, as_of)

@@ -16,7 +16,8 @@ signing_request_dossier = sa.Table(
     sa.Column("dossier_id", sa.ForeignKey("dossier.id"), primary_key=True, index=True),
 )
 
-WAITING, SIGNED, RETURNED = "waiting", "signed", "returned"
+WAITING, CONFIRMING, SIGNED, RETURNED = "waiting", "confirming", "signed", "returned"
+OPEN = (WAITING, CONFIRMING)  # confirming: the signer signed at a remote service and is to confirm on their phone
 
 
 class SigningRequest(db.Model):
@@ -37,6 +38,7 @@ class SigningRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decided_at: Mapped[datetime | None]
     return_reason: Mapped[str | None] = mapped_column(sa.Text)
+    error: Mapped[str | None] = mapped_column(sa.Text)  # why the last signature did not go through
 
     organisation = relationship("Organisation")
     requested_by = relationship("User", foreign_keys=[requested_by_id])
@@ -74,4 +76,4 @@ def waiting_request_for(dossier_id: int) -> SigningRequest | None:
     else may move it or change it."""
     return db.session.scalar(sa.select(SigningRequest).join(
         signing_request_dossier, signing_request_dossier.c.signing_request_id == SigningRequest.id).where(
-        signing_request_dossier.c.dossier_id == dossier_id, SigningRequest.state == WAITING))
+        signing_request_dossier.c.dossier_id == dossier_id, SigningRequest.state.in_(OPEN)))

@@ -13,7 +13,7 @@ from ..formatting import parse_whole
 from ..pdf.serve import pdf_response
 from ..transaction import unit_of_work
 from . import step
-from .models import WAITING, SigningRequest
+from .models import OPEN, SigningRequest
 
 bp = Blueprint("signing", __name__, url_prefix="/signing")
 
@@ -24,7 +24,7 @@ def signing_helpers():
         if not current_user.is_authenticated or not current_user.signs_documents:
             return 0
         return db.session.scalar(sa.select(sa.func.count()).select_from(SigningRequest).where(
-            SigningRequest.organisation_id == current_user.organisation_id, SigningRequest.state == WAITING))
+            SigningRequest.organisation_id == current_user.organisation_id, SigningRequest.state.in_(OPEN)))
     return {"waiting_signatures": waiting_signatures}
 
 
@@ -39,11 +39,11 @@ def _request(request_id) -> SigningRequest:
 @login_required
 def index():
     recent = db.session.scalars(sa.select(SigningRequest).where(
-        SigningRequest.organisation_id == current_user.organisation_id, SigningRequest.state != WAITING)
+        SigningRequest.organisation_id == current_user.organisation_id, SigningRequest.state.not_in(OPEN))
         .order_by(SigningRequest.id.desc()).limit(30)).all()
     waiting = (step.queue_of(current_user) if current_user.signs_documents else db.session.scalars(
         sa.select(SigningRequest).where(SigningRequest.organisation_id == current_user.organisation_id,
-                                        SigningRequest.state == WAITING).order_by(SigningRequest.id)).all())
+                                        SigningRequest.state.in_(OPEN)).order_by(SigningRequest.id)).all())
     return render_template("signing/index.html", waiting=waiting, recent=recent)
 
 
@@ -68,11 +68,15 @@ def sign(request_id):
     item = _request(request_id)
     try:
         with unit_of_work():
-            issued = step.sign(current_user, item)
+            issued = step.sign_or_confirm(current_user, item)
     except OperationError as exc:
         db.session.expire_all()
         return render_template("signing/show.html", item=_request(request_id), error=exc.message,
                                errors=exc.errors, form={}), exc.status
+    if issued is None:
+        step.sign_when_confirmed(request_id, current_user.id)
+        flash(_("Vui lòng xác nhận ký trên điện thoại; văn bản được ban hành khi bạn xác nhận."), "info")
+        return redirect(url_for(".show", request_id=request_id)), 303
     flash(_("Đã ký và ban hành: %(numbers)s.", numbers=", ".join(d.number for d in issued)), "success")
     return redirect(url_for(".index")), 303
 
@@ -110,13 +114,22 @@ def sign_many():
         return redirect(url_for(".index")), 303
     if request.form.get("confirm") != "1":
         return render_template("signing/confirm.html", items=items)
-    signed, failed = [], []
+    signed, failed, confirming = [], [], []
     for item in items:
         try:
             with unit_of_work():
-                signed += step.sign(current_user, item)
+                issued = step.sign_or_confirm(current_user, item)
         except OperationError as exc:
             failed.append((item.summary, exc.message))
+            continue
+        if issued is None:
+            confirming.append(item.id)
+        else:
+            signed += issued
+    for request_id in confirming:
+        step.sign_when_confirmed(request_id, current_user.id)
+    if confirming:
+        flash(_("Vui lòng xác nhận ký trên điện thoại; văn bản được ban hành khi bạn xác nhận."), "info")
     if signed:
         flash(_("Đã ký và ban hành: %(numbers)s.", numbers=", ".join(d.number for d in signed)), "success")
     for summary, message in failed:

@@ -17,13 +17,16 @@ from ..dossiers import operations as ops
 from ..dossiers.documents import STEP_DOCUMENTS
 from ..dossiers.models import Dossier
 from ..dossiers.permissions import acts_today
-from ..errors import Conflict, Forbidden, Invalid, NotFound
+from ..errors import Conflict, Forbidden, Invalid, NotFound, OperationError
 from ..extensions import db
 from ..formatting import is_id
+from ..jobs import app_context, huey
 from ..notifications.service import notify_users
 from ..pdf.models import Document
+from ..transaction import unit_of_work
+from . import keys
 from .context import Drafting, Signing, taking
-from .models import RETURNED, SIGNED, WAITING, SigningRequest
+from .models import CONFIRMING, OPEN, RETURNED, SIGNED, WAITING, SigningRequest
 
 MAX_REASON = 2000
 
@@ -134,7 +137,7 @@ def queue_of(user):
     if not user.signs_documents:
         return []
     return db.session.scalars(db.select(SigningRequest).where(
-        SigningRequest.organisation_id == user.organisation_id, SigningRequest.state == WAITING)
+        SigningRequest.organisation_id == user.organisation_id, SigningRequest.state.in_(OPEN))
         .order_by(SigningRequest.id)).all()
 
 
@@ -157,6 +160,9 @@ def get_draft(user, document_id) -> Document:
 def _check_signer(user, request: SigningRequest) -> None:
     if not user.signs_documents or not acts_today(user) or user.organisation_id != request.organisation_id:
         raise Forbidden(gettext("Bạn không được giao ký văn bản của đơn vị."))
+    if request.state == CONFIRMING:
+        raise Conflict(gettext("Văn bản này đang chờ xác nhận ký trên điện thoại của %(name)s.",
+                               name=request.decided_by.full_name))
     if request.state != WAITING:
         raise Conflict(gettext("Văn bản này đã được ký hoặc đã trả lại."))
 
@@ -165,7 +171,7 @@ def sign(user, request: SigningRequest) -> list[Document]:
     """The step takes effect now, as the person who asked for it, its documents numbered, dated today and signed
     by `user` and the organisation. Returns the documents issued."""
     _check_signer(user, request)
-    request.state, request.decided_by_id, request.decided_at = SIGNED, user.id, clock.utcnow()
+    request.state, request.decided_by_id, request.decided_at, request.error = SIGNED, user.id, clock.utcnow(), None
     db.session.flush()  # the dossiers are free for the step to move them
     with taking(Signing(signer=user, request_id=request.id)):
         OPERATIONS[request.operation](request.requested_by, request.params)
@@ -191,3 +197,46 @@ def send_back(user, request: SigningRequest, reason) -> None:
                  {"summary": request.summary, "signer": user.full_name, "reason": reason},
                  dossier_id=request.dossiers[0].id if request.dossiers else None)
 
+
+
+def sign_or_confirm(user, request: SigningRequest) -> list[Document] | None:
+    """Sign now; or, where the signer's key is at a remote signing service (the signer confirms on their phone),
+    mark the request as waiting for that confirmation and return None: after committing, the caller starts
+    `sign_when_confirmed`, which signs (or, unconfirmed, puts the request back in the queue with why)."""
+    if not keys.is_remote(user.username):
+        return sign(user, request)
+    _check_signer(user, request)
+    request.state, request.decided_by_id, request.error = CONFIRMING, user.id, None
+    db.session.flush()
+    return None
+
+
+@huey.task()
+def sign_when_confirmed(request_id: int, user_id: int) -> None:
+    with app_context():
+        finish_remote_signature(request_id, user_id)
+
+
+def finish_remote_signature(request_id: int, user_id: int) -> None:
+    from ..auth.models import User
+
+    try:
+        with unit_of_work():
+            request, user = db.session.get(SigningRequest, request_id), db.session.get(User, user_id)
+            if request is None or request.state != CONFIRMING:
+                return
+            request.state = WAITING
+            sign(user, request)
+    except keys.SignatureNotConfirmed:
+        _back_in_queue(request_id, gettext("Chưa nhận được xác nhận ký trên điện thoại trong thời gian chờ; vui "
+                                           "lòng ký lại."))
+    except keys.KeyStoreError:
+        _back_in_queue(request_id, gettext("Dịch vụ ký số từ xa không phản hồi; vui lòng ký lại sau."))
+    except OperationError as exc:
+        _back_in_queue(request_id, exc.message)
+
+
+def _back_in_queue(request_id: int, error: str) -> None:
+    with unit_of_work():
+        request = db.session.get(SigningRequest, request_id)
+        request.state, request.error = WAITING, error

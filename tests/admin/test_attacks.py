@@ -864,7 +864,8 @@ def test_every_form_post_without_its_csrf_token_is_refused(app, browser, current
     rules = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.endpoint != "static"
              and not rule.endpoint.startswith("api.")]
     values = {"org_id": ids["org"], "user_id": ids["user"], "campaign_id": ids["plan"], "token": token,
-              "dossier_id": 1, "attachment_id": 1, "batch_id": 1, "notification_id": 1, "event": "submit"}
+              "dossier_id": 1, "attachment_id": 1, "batch_id": 1, "notification_id": 1, "event": "submit",
+              "request_id": 1}
     with app.test_request_context():
         from flask import url_for
         urls = [url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments}) for rule in rules]

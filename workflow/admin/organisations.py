@@ -152,9 +152,16 @@ HEADER_LABELS = {
     "office_address": (N_("Địa điểm làm việc"), N_("In trong biên bản thẩm định; để trống: trụ sở của đơn vị.")),
     "record_approval": (N_("Lãnh đạo duyệt biên bản thẩm định"), N_("Biên bản có thêm phần “DUYỆT” của lãnh đạo "
                                                                    "bên cạnh chữ ký người thẩm định.")),
+    "signed_by_signer": (N_("Trình ký"), N_("Văn bản trình lãnh đạo ký trước khi ban hành (người được giao ký số của "
+                                            "đơn vị); các văn bản khác người thực hiện ký ngay.")),
+}
+SIGNING_STEP_CHOICES = {  # form value -> label; the value is what orgs.operations._signed_types reads
+    "": N_("Không: người thực hiện ký ngay"),
+    "QĐ": N_("Quyết định"),
+    "all": N_("Mọi văn bản (Tờ trình, Thông báo, Biên bản, Quyết định)"),
 }
 OPTIONAL_HEADER_FIELDS = {"short_header_name", "head_name", "signing_authority", "signer_title", "signer_name",
-                          "drafting_unit", "finance_office", "office_address", "record_approval"}
+                          "drafting_unit", "finance_office", "office_address", "record_approval", "signed_by_signer"}
 
 
 def _header_fields():
@@ -167,6 +174,9 @@ def _header_fields():
                          required=True)
         elif name == "record_approval":
             field.update(type="select", options=[("", gettext("Không")), ("1", gettext("Có"))], required=True)
+        elif name == "signed_by_signer":
+            field.update(type="select", required=True,
+                         options=[(code, gettext(label)) for code, label in SIGNING_STEP_CHOICES.items()])
         fields.append(field)
     return fields
 
@@ -174,6 +184,8 @@ def _header_fields():
 def _header_values_of(org) -> dict:
     values = {name: getattr(org, name) or "" for name in HEADER_LABELS}
     values["record_approval"] = "1" if org.record_approval else ""
+    types = org.signed_by_signer or []
+    values["signed_by_signer"] = "" if not types else "QĐ" if types == ["QĐ"] else "all"
     return values
 
 

@@ -67,7 +67,12 @@ def _user_fields(with_username: bool):
              options=[(code, gettext(label)) for code, label in ROLES.items()],
              hint=gettext("Cán bộ công đoàn cơ sở thuộc một công đoàn cơ sở; cán bộ cấp trên và quản trị thuộc "
                           "một tổ chức cấp trên.")),
-    ]
+    ] + ([] if with_username else [
+        dict(name="signs_documents", label=gettext("Ký văn bản của đơn vị"), type="select", required=True,
+             options=[("", gettext("Không")), ("1", gettext("Có"))],
+             hint=gettext("Người được giao ký (người đứng đầu hoặc cấp phó ký thay): nhận văn bản trình ký và ký "
+                          "số trước khi ban hành.")),
+    ])
 
 
 def _organisation_field():
@@ -110,14 +115,15 @@ def user(user_id):
 def edit_user(user_id):
     account = _user(user_id)
     values, errors = {"full_name": account.full_name, "job_title": account.job_title or "",
-                      "email": account.email or "", "role": account.role}, {}
+                      "email": account.email or "", "role": account.role,
+                      "signs_documents": "1" if account.signs_documents else ""}, {}
     if request.method == "POST":
         values = request.form
         try:
             with unit_of_work():
                 user_ops.update_user(current_user, account, full_name=values.get("full_name"),
                                      job_title=values.get("job_title", ...), email=values.get("email"),
-                                     role=values.get("role"))
+                                     role=values.get("role"), signs_documents=values.get("signs_documents", ...))
             flash(gettext("Đã lưu tài khoản %(username)s.", username=account.username), "success")
             return redirect(url_for(".user", user_id=account.id))
         except OperationError as exc:

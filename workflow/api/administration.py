@@ -92,7 +92,7 @@ def _parent_as_parent_id():
 
 def organisation_detail(org: Organisation) -> dict:
     return organisation_json(org) | {field: getattr(org, field) for field in ("header_name", *HEADER_FIELDS,
-                                                                               *FLAG_FIELDS)} | {
+                                                                               *FLAG_FIELDS, "signed_by_signer")} | {
         "former_names": [{"name": f.name, "header_name": f.header_name, "valid_to": iso(f.valid_to)}
                          for f in org.former_names]}
 
@@ -133,12 +133,15 @@ def change_organisation(org_id):
     from a date. Ending stays on the screen and the CLI, which preview what moves."""
     body = json_body()
     org = org_ops.managed_organisation(g.api_user, org_id)
-    _refuse_unknown(body, {"name", "header_name", "on", "parent_id", *HEADER_FIELDS, *FLAG_FIELDS})
+    _refuse_unknown(body, {"name", "header_name", "on", "parent_id", *HEADER_FIELDS, *FLAG_FIELDS,
+                           "signed_by_signer"})
     flags = _flags(body)
     with unit_of_work(), _parent_as_parent_id():
         on = _day(body, "on")
         header = {field: body[field] for field in HEADER_FIELDS if field in body and field != "short_header_name"}
         header.update(flags)
+        if "signed_by_signer" in body:  # the document types its steps present to the signer (signing/step.py)
+            header["signed_by_signer"] = body["signed_by_signer"]
         if "name" in body or "header_name" in body:
             org_ops.rename_organisation(g.api_user, org, name=body.get("name", org.name),
                                         header_name=body.get("header_name"),
@@ -156,7 +159,7 @@ def change_organisation(org_id):
 def user_json(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "job_title": user.job_title,
             "email": user.email, "role": user.role, "organisation": org_ref(user.organisation), "active": user.active,
-            "must_change_password": user.must_change_password}
+            "must_change_password": user.must_change_password, "signs_documents": user.signs_documents}
 
 
 @bp.get("/users")
@@ -217,16 +220,17 @@ def change_user(user_id):
     and token of the account ends at once)."""
     body = json_body()
     account = user_ops.managed_user(g.api_user, user_id)
-    _refuse_unknown(body, {"full_name", "job_title", "email", "role", "organisation_id", "active"})
+    _refuse_unknown(body, {"full_name", "job_title", "email", "role", "organisation_id", "active", "signs_documents"})
     if "active" in body and not isinstance(body["active"], bool):
         raise Invalid(gettext("Có trường không hợp lệ."), {"active": [gettext("Phải là đúng hoặc sai.")]})
     with unit_of_work():
         if "organisation_id" in body:
             user_ops.move_user(g.api_user, account, _organisation_of(body, "organisation_id"), body.get("role"))
-        if {"full_name", "job_title", "email"} & set(body) or ("role" in body and "organisation_id" not in body):
+        if {"full_name", "job_title", "email", "signs_documents"} & set(body) or (
+                "role" in body and "organisation_id" not in body):
             user_ops.update_user(g.api_user, account, full_name=body.get("full_name"),
                                  job_title=body.get("job_title", ...), email=body.get("email", ...),
-                                 role=body.get("role"))
+                                 role=body.get("role"), signs_documents=body.get("signs_documents", ...))
         if "active" in body:
             user_ops.set_active(g.api_user, account, body["active"])
     return user_json(account)

@@ -201,18 +201,43 @@ def openapi_document() -> dict:
                 "level": {"type": "string", "enum": ["upper_grassroots", "province", "confederation"]},
                 "role": {"type": "string", "enum": ["review", "decide"]},
                 "decides_up_to_vnd": {"type": ["integer", "null"]}}}}}},
-        "Document": {"type": "object", "required": ["id", "doc_type", "number", "issued_at", "sha256", "url"],
+        "Document": {"type": "object", "required": ["id", "doc_type", "state", "number", "issued_at", "sha256",
+                                                    "url", "signatures"],
                      "properties": {"id": {"type": "integer"},
                                     "doc_type": {"type": "string", "enum": ["TTr", "TB", "BB", "QĐ"]},
+                                    "state": {"type": "string", "enum": ["draft", "issued"],
+                                              "description": "draft: presented for signature, unnumbered and "
+                                                             "undated (signing issues a new, numbered document)"},
                                     "title": {"type": "string"},
-                                    "number": {"type": "string", "examples": ["05/TTr-LĐLĐ"]},
-                                    "issued_on": {"type": "string", "format": "date"},
+                                    "number": {"type": ["string", "null"], "examples": ["05/TTr-LĐLĐ"]},
+                                    "issued_on": {"type": ["string", "null"], "format": "date"},
                                     "issued_at": {"type": "string", "format": "date-time"},
                                     "issuer": _ref("Org"), "sha256": {"type": "string"}, "size": {"type": "integer"},
                                     "page_count": {"type": "integer"}, "url": {"type": "string"},
                                     "verify_url": {"type": ["string", "null"],
                                                    "description": "Public page of the document (no login): "
-                                                                  "/verify/<code> as printed with its QR code"}}},
+                                                                  "/verify/<code> as printed with its QR code"},
+                                    "signatures": {"type": "array", "description": "The digital signatures it "
+                                                   "carries, in signing order (PAdES; /verify validates them)",
+                                                   "items": {"type": "object", "properties": {
+                                                       "signer": {"type": "string"},
+                                                       "role": {"type": "string", "enum": ["signer", "organisation"]},
+                                                       "signed_at": {"type": "string", "format": "date-time"}}}}}},
+        "SigningRequest": {"type": "object", "required": ["id", "state", "summary", "documents"], "properties": {
+            "id": {"type": "integer"},
+            "state": {"type": "string", "enum": ["waiting", "confirming", "signed", "returned"],
+                      "description": "confirming: the signer is to confirm on their phone (remote signing)"},
+            "error": {"type": ["string", "null"], "description": "Why the last signature did not go through"},
+            "summary": {"type": "string"}, "organisation": _ref("Org"),
+            "requested_by": {"type": "object", "properties": {"id": {"type": "integer"},
+                                                              "full_name": {"type": "string"}}},
+            "requested_at": {"type": "string", "format": "date-time"},
+            "decided_by": {"type": ["object", "null"]},
+            "decided_at": {"type": ["string", "null"], "format": "date-time"},
+            "return_reason": {"type": ["string", "null"]},
+            "dossier_ids": {"type": "array", "items": {"type": "integer"}},
+            "documents": {"type": "array", "items": _ref("Document"),
+                          "description": "The drafts, then (once signed) the documents issued"}}},
         "Dossier": {"type": "object", "required": ["id", "kind", "state", "version", "org", "allowed_events"],
                     "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": list(KINDS)},
                                    "state": {"type": "string", "enum": list(STATES)}, "version": {"type": "integer"},
@@ -299,7 +324,34 @@ def openapi_document() -> dict:
                     "event": {"type": "string", "enum": USER_EVENTS}, "version": {"type": "integer"},
                     "comment": {"type": "string"}, "granted_amount_vnd": {"type": "integer"}}}),
                 "responses": {"200": {"description": "Dossier", **_json(_ref("Dossier"))},
+                              "202": {"description": "Presented for signature: the step takes effect when the "
+                                                     "organisation's signer signs (its documents are drafts until "
+                                                     "then)", **_json({"type": "object", "properties": {
+                                                         "signing_request": _ref("SigningRequest"),
+                                                         "dossier": _ref("Dossier")}})},
                               **_errors(401, 403, 404, 409, 422)}}},
+        "/signing-queue": {
+            "get": {"summary": "What waits for your signature (empty unless you sign for your organisation)",
+                    "security": secured,
+                    "responses": {"200": {"description": "Signing requests", **_json({"type": "object", "properties": {
+                        "items": {"type": "array", "items": _ref("SigningRequest")}}})}, **_errors(401)}}},
+        "/signing-requests/{id}": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "A request of your organisation presented for signature", "security": secured,
+                    "responses": {"200": {"description": "Signing request", **_json(_ref("SigningRequest"))},
+                                  **_errors(401, 404)}}},
+        "/documents/{id}/signatures": {
+            "parameters": [id_param("id")],
+            "post": {"summary": "Sign a draft (with the other drafts of its step), which numbers, dates and issues "
+                                "them and lets the step take effect; or send the step back unsigned",
+                     "security": secured, "requestBody": _json({"type": "object", "properties": {
+                         "decision": {"type": "string", "enum": ["sign", "return"], "default": "sign"},
+                         "reason": {"type": "string", "description": "Required to return"}}}),
+                     "responses": {"200": {"description": "Signed or returned", **_json(_ref("SigningRequest"))},
+                                   "202": {"description": "Waiting for the signer to confirm on their phone (a "
+                                                          "remote signing service); follow Location",
+                                           **_json(_ref("SigningRequest"))},
+                                   **_errors(401, 403, 404, 409, 422)}}},
         "/dossiers/{id}/documents": {
             "parameters": [id_param("id")],
             "get": {"summary": "Documents issued for a dossier", "security": secured,
@@ -318,6 +370,10 @@ def openapi_document() -> dict:
                                   "dossier_ids": {"type": "array", "items": {"type": "integer"}, "minItems": 1},
                                   "versions": {"type": "object", "additionalProperties": {"type": "integer"}}}}),
                               "responses": {"201": {"description": "Batch", **_json(_ref("Batch"))},
+                                            "202": {"description": "Presented for signature: sent up when the "
+                                                                   "organisation's signer signs",
+                                                    **_json({"type": "object", "properties": {
+                                                        "signing_request": _ref("SigningRequest")}})},
                                             **_errors(401, 403, 404, 409, 422)}}},
         "/batches/{id}": {"parameters": [id_param("id")],
                           "get": {"summary": "A forwarded batch", "security": secured,

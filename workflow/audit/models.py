@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "signing_authority": N_("Cách ký"), "signer_title": N_("Chức danh người ký"), "signer_name": N_("Họ tên người ký"),
     "drafting_unit": N_("Đơn vị soạn thảo"), "finance_office": N_("Bộ phận tài chính"),
     "office_address": N_("Địa điểm làm việc"), "record_approval": N_("Lãnh đạo duyệt biên bản thẩm định"),
+    "signed_by_signer": N_("Văn bản trình ký"), "signs_documents": N_("Ký văn bản của đơn vị"),
     "job_title": N_("Chức vụ"),
     "kind": N_("Loại hồ sơ"), "jurisdiction_id": N_("Phạm vi áp dụng"), "basis": N_("Căn cứ"),
     "citation": N_("Trích dẫn căn cứ trên văn bản"), "fund": N_("Nguồn kinh phí"), "params": N_("Tham số"),

@@ -21,7 +21,7 @@ from .models import ROLES, User
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
-AUDITED = ("username", "full_name", "job_title", "role", "email", "active", "organisation_id")
+AUDITED = ("username", "full_name", "job_title", "role", "email", "active", "organisation_id", "signs_documents")
 SET_PASSWORD_LINK_DAYS = 3
 
 
@@ -94,8 +94,10 @@ def create_user(actor, *, username, full_name, role, organisation, email=None, j
     return user, password
 
 
-def update_user(actor, user: User, *, full_name=None, email=..., role=None, job_title=...) -> User:
-    """Change an account's name, position (`job_title`), e-mail or role (within what its organisation allows)."""
+def update_user(actor, user: User, *, full_name=None, email=..., role=None, job_title=...,
+                signs_documents=...) -> User:
+    """Change an account's name, position (`job_title`), e-mail, role (within what its organisation allows) or
+    whether it signs its organisation's documents (the signer of signing/step.py)."""
     _require(actor, user)
     errors: dict[str, list[str]] = {}
     full_name, new_email = _check_fields(
@@ -103,11 +105,21 @@ def update_user(actor, user: User, *, full_name=None, email=..., role=None, job_
         email=user.email if email is ... else email, role=role or user.role, organisation=user.organisation,
         actor=actor)
     job_title = _job_title(user.job_title if job_title is ... else job_title, errors)
+    if signs_documents in ("", "0", None):
+        signs_documents = False
+    elif signs_documents in ("1", "on"):
+        signs_documents = True
+    elif signs_documents is ...:
+        signs_documents = user.signs_documents
+    if not isinstance(signs_documents, bool):
+        errors["signs_documents"] = [gettext("Phải là đúng hoặc sai.")]
+    elif signs_documents and (role or user.role) != "staff" and (role or user.role) != "officer":
+        errors["signs_documents"] = [gettext("Chỉ cán bộ của một tổ chức công đoàn được giao ký văn bản.")]
     if errors:
         raise Invalid(gettext("Chưa thể sửa tài khoản."), errors)
     before = snapshot(user, AUDITED)
     user.full_name, user.email, user.role = full_name, new_email, role or user.role
-    user.job_title = job_title
+    user.job_title, user.signs_documents = job_title, signs_documents
     if before["role"] != user.role:
         user.end_sessions()  # what the account may do changed: sign in again
     after = snapshot(user, AUDITED)

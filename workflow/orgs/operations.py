@@ -50,9 +50,11 @@ HEADER_FIELDS = {
     "office_address": (0, 200),
 }
 FLAG_FIELDS = ("record_approval",)  # yes/no settings of the documents, edited with the header
+SIGNED_TYPES = ("TTr", "TB", "BB", "QĐ")  # the types a step may present to the signer (signing/step.py)
 DEFAULT_FINANCE_OFFICE = {"grassroots": "Kế toán", "upper_grassroots": "Bộ phận Tài chính",
                           "province": "Ban Tài chính", "confederation": "Ban Tài chính"}
-AUDITED = ("code", "name", "level", "header_name", *HEADER_FIELDS, *FLAG_FIELDS, "valid_from", "valid_to")
+AUDITED = ("code", "name", "level", "header_name", *HEADER_FIELDS, *FLAG_FIELDS, "signed_by_signer", "valid_from",
+           "valid_to")
 
 
 def is_operator(actor) -> bool:
@@ -184,7 +186,7 @@ DEFAULT_SOURCE = {"abbreviation": "level", "signing_body": "level", "place_name"
 
 
 def _header_values(given: dict, errors: dict, *, level=None, parent=None, current: Organisation | None = None) -> dict:
-    unknown = set(given) - set(HEADER_FIELDS) - set(FLAG_FIELDS)
+    unknown = set(given) - set(HEADER_FIELDS) - set(FLAG_FIELDS) - {"signed_by_signer"}
     for field in unknown:
         errors[field] = [gettext("Không có trường này.")]
     defaults = {
@@ -222,8 +224,24 @@ def _header_values(given: dict, errors: dict, *, level=None, parent=None, curren
             if not isinstance(value, bool):
                 errors[field] = [gettext("Chọn có hoặc không.")]
             values[field] = value
+    if "signed_by_signer" in given or current is None:
+        values["signed_by_signer"] = _signed_types(given.get("signed_by_signer"), errors)
     _check_signing(values, errors, current)
     return values
+
+
+def _signed_types(value, errors: dict) -> list[str]:
+    """The document types whose steps wait for the signer: a list of types, or from the form "" (none: the acting
+    person signs at once), one type, or "all"."""
+    if value in ("", None):
+        return []
+    if value == "all":
+        return list(SIGNED_TYPES)
+    chosen = [value] if isinstance(value, str) else value
+    if not isinstance(chosen, list) or any(not isinstance(t, str) or t not in SIGNED_TYPES for t in chosen):
+        errors["signed_by_signer"] = [gettext("Chọn trong các loại văn bản: %(types)s.", types=", ".join(SIGNED_TYPES))]
+        return []
+    return [t for t in SIGNED_TYPES if t in chosen]
 
 
 def _check_signing(values: dict, errors: dict, current: Organisation | None) -> None:

@@ -4,7 +4,9 @@
 
 Prints the median time per issued document (numbering, Jinja, WeasyPrint, SHA-256 storage, the row, the
 commit) beside the median time of WeasyPrint alone on the same HTML with the same fonts and stylesheet,
-and their ratio. Targets: ratio <= 1.3 and <= 150 ms per two-page document.
+and their ratio; then issued with the organisation's signature, and with both signatures (the signer's, with the
+signature and seal images, then the organisation's). Targets: ratio <= 1.3 and <= 150 ms per two-page document;
+the two signatures add at most 50 %.
 """
 from __future__ import annotations
 
@@ -110,6 +112,19 @@ def main(n: int) -> None:
             started = time.perf_counter()
             issue()
             signed.append(time.perf_counter() - started)
+
+        # Both signatures: the person who signs (the acting person holding a key of their own, with their signature
+        # image and the seal drawn) then the organisation, as a signed step issues its document.
+        demo_pki.create(key_dir, [], "", people=[(reviewer.full_name, reviewer.username,
+                                                  reviewer.organisation.name)])
+        demo_pki.draw_images(key_dir / "images", people=[(reviewer.full_name, reviewer.username)],
+                             organisations=[reviewer.organisation.code])
+        issue()
+        both = []
+        for _ in range(n):
+            started = time.perf_counter()
+            issue()
+            both.append(time.perf_counter() - started)
         app.config["SIGNING_KEY_DIR"] = ""
 
         # The HTML the last issue rendered, exactly as issuing built it.
@@ -140,9 +155,10 @@ def main(n: int) -> None:
     print(f"issue a step document (median): {ours_ms:7.1f} ms")
     print(f"WeasyPrint alone, same HTML   : {alone_ms:7.1f} ms")
     print(f"ratio                         : {ours_ms / alone_ms:7.2f}   (target <= 1.3, and <= 150 ms per document)")
-    signed_ms = statistics.median(signed) * 1000
-    print(f"issued with the organisation's signature: {signed_ms:7.1f} ms (+{signed_ms / ours_ms - 1:.0%}; "
-          "target: both signatures at most +50 %)")
+    signed_ms, both_ms = statistics.median(signed) * 1000, statistics.median(both) * 1000
+    print(f"issued with the organisation's signature: {signed_ms:7.1f} ms (+{signed_ms / ours_ms - 1:.0%})")
+    print(f"issued with both signatures (the signer's with images, then the organisation's): {both_ms:7.1f} ms "
+          f"(+{both_ms / ours_ms - 1:.0%}; target: at most +50 %)")
 
 
 if __name__ == "__main__":

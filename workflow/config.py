@@ -50,6 +50,9 @@ class Config:
     SIGNING_KEY_DIR = os.environ.get("SIGNING_KEY_DIR", "")
     SIGNING_KEY_PASSPHRASE = os.environ.get("SIGNING_KEY_PASSPHRASE", "")
     SIGNING_TRUST_ROOTS = os.environ.get("SIGNING_TRUST_ROOTS", "")
+    SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "")  # RFC 3161: the signer's signature PAdES B-T
+    SIGNING_TSA_TIMEOUT = float(os.environ.get("SIGNING_TSA_TIMEOUT", 10))
+    SIGNING_IMAGE_DIR = os.environ.get("SIGNING_IMAGE_DIR", "")  # default: SIGNING_KEY_DIR/images
     # Where keys live (signing/stores.py): "pkcs12" (the files above), "pkcs11" (a token or HSM: its module, token
     # label and PIN; keys labelled `<code>` / `people/<username>`) or "csc" (a remote signing service, CSC API: the
     # signer confirms on their phone; credential ID = SIGNING_CSC_CREDENTIAL_ID with {name} replaced).

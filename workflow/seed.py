@@ -102,7 +102,7 @@ USERS = [
     ("reviewer", "Đặng Minh Quân", "staff", "ldld-phu-rieng"),
     ("reviewer2", "Vũ Thị Thu Hà", "staff", "ldld-bu-dang"),
     ("liaison", "Hồ Ngọc Ẩn", "staff", "ldld-binh-phuoc"),
-    ("leader", "Phạm Văn Lực", "staff", "ldld-binh-phuoc"),
+    ("leader", "Phạm Văn Lực", "staff", "ldld-dong-nai"),
     ("admin", "Trịnh Minh Khoa", "admin", "ldld-binh-phuoc"),
     ("tld", "Đỗ Thị Thanh Bình", "staff", "tld"),
 ]

@@ -127,6 +127,7 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
         waiting = None  # another organisation's step, not yet taken: nothing of it is theirs to see
     return render_template(
         "dossiers/detail.html", dossier=dossier, kind=kind, waiting_signature=waiting,
+        signed_types=[] if current_user.signs_documents else current_user.organisation.signed_by_signer or [],
         events=[] if waiting else allowed_events(current_user, dossier),
         attachments=attachments, documents=documents_seen_by(current_user, dossier),
         missing=ops.missing_attachments(dossier), can_edit=editable,

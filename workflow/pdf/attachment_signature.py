@@ -23,10 +23,6 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import ResourceType
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -34,7 +30,6 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.stamp.base import BaseStamp, BaseStampStyle
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from pypdf import PdfReader
 
 from ..clock import ZONE
@@ -112,41 +107,12 @@ def _free_field_name(reader: PdfFileReader) -> str:
     return name
 
 
-class _KeptKey(signers.SimpleSigner):
-    """A SimpleSigner (a PKCS#12 key) that parses its private key once: pyHanko's parses it for every signature,
-    and cryptography's RSA key check takes ~35 ms of a ~75 ms signature here (stack notes §5). The other
-    mechanisms (PSS) take pyHanko's own path."""
-
-    _private_key = None
-
-    @classmethod
-    def of(cls, signer: signers.Signer) -> signers.Signer:
-        if type(signer) is not signers.SimpleSigner:  # a token or a signing service: as it is
-            return signer
-        kept = cls.__new__(cls)
-        kept.__dict__.update(signer.__dict__)
-        kept._private_key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
-        return kept
-
-    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-        try:
-            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
-        except ValueError:  # as pyHanko's sign_raw: a mechanism asn1crypto cannot name
-            return super().sign_raw(data, digest_algorithm)
-        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
-        if mechanism == "rsassa_pkcs1v15" and isinstance(self._private_key, RSAPrivateKey):
-            return self._private_key.sign(data, PKCS1v15(), hash_algorithm)
-        if mechanism == "ecdsa" and isinstance(self._private_key, EllipticCurvePrivateKey):
-            return self._private_key.sign(data, ECDSA(hash_algorithm))
-        return super().sign_raw(data, digest_algorithm)
-
-
 class AttachmentSigner:
     """Signs the attachments of one document (a batch's Tờ trình) with its organisation's key: made once per ZIP
     (one WeasyPrint render for the type), then `sign(pdf)` for each file."""
 
     def __init__(self, signer: signers.Signer, number: str, *, location: str = "", reason: str | None = None):
-        self.signer = _KeptKey.of(signer)
+        self.signer = signer
         self.number = unicodedata.normalize("NFC", number)
         self.location = location
         self.reason = reason or f"Tệp đính kèm văn bản số {self.number}"

@@ -23,6 +23,10 @@ from pathlib import Path
 
 import aiohttp
 from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.csc_signer import (
@@ -32,6 +36,7 @@ from pyhanko.sign.signers.csc_signer import (
     fetch_certs_in_csc_credential,
 )
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 CACHE_SECONDS = 300  # a token's or a service's answer (a key, or none) is kept this long: keys come and go rarely
 
@@ -84,6 +89,36 @@ class _Cached:
 
 # ---- PKCS#12 files ---------------------------------------------------------------------------------------------
 
+class ParsedKeySigner(signers.SimpleSigner):
+    """A SimpleSigner (a PKCS#12 key) that parses its private key once: pyHanko's parses it for every signature,
+    and cryptography's RSA key check takes ~35 ms of a ~75 ms signature here (stack notes §5); an issued document
+    carries two. The other mechanisms (PSS) take pyHanko's own path."""
+
+    _private_key = None
+
+    @classmethod
+    def of(cls, signer: signers.Signer) -> signers.Signer:
+        if type(signer) is not signers.SimpleSigner:  # a token or a signing service: as it is
+            return signer
+        kept = cls.__new__(cls)
+        kept.__dict__.update(signer.__dict__)
+        kept._private_key = serialization.load_der_private_key(signer.signing_key.dump(), password=None)
+        return kept
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        try:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        except ValueError:  # as pyHanko's sign_raw: a mechanism asn1crypto cannot name
+            return super().sign_raw(data, digest_algorithm)
+        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._private_key, RSAPrivateKey):
+            return self._private_key.sign(data, PKCS1v15(), hash_algorithm)
+        if mechanism == "ecdsa" and isinstance(self._private_key, EllipticCurvePrivateKey):
+            return self._private_key.sign(data, ECDSA(hash_algorithm))
+        return super().sign_raw(data, digest_algorithm)
+
+
+
 class PKCS12Store(KeyStore):
     """`<folder>/<name>.p12`. A loaded key is kept until its file changes (loading costs ~40 ms of key
     derivation); SimpleSigner holds the key in memory, so one signer serves every thread."""
@@ -106,7 +141,7 @@ class PKCS12Store(KeyStore):
                 if signer is None:  # pyHanko answers None (and logs) for a wrong passphrase
                     raise KeyStoreError(f"The signing key {path} cannot be opened: check SIGNING_KEY_PASSPHRASE.")
                 self._cache = {k: v for k, v in self._cache.items() if k[0] != key[0]}  # forget the older file
-                self._cache[key] = signer
+                self._cache[key] = ParsedKeySigner.of(signer)
             return self._cache[key]
 
 

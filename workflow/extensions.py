@@ -30,3 +30,13 @@ mail = Mail()
 
 # JSON columns: JSONB on PostgreSQL (indexable, compact), JSON text elsewhere.
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+
+@sa.event.listens_for(sa.engine.Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, _name):
+    """pysqlite opens a transaction only before a write, never for SAVEPOINT: a savepoint taken with none open is the
+    outermost, and releasing it commits (a failed item of a bulk decision kept the ones before it; a step drafted for
+    its signer, then rolled back, stayed decided). Open the transaction first, so the savepoint nests in it."""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

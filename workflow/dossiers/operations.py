@@ -84,7 +84,7 @@ def update_dossier(actor, dossier: Dossier, version, changes: dict) -> Dossier:
             raise Conflict(gettext("Hồ sơ đã nộp, không thể sửa."))
         raise Forbidden(gettext("Bạn không có quyền sửa hồ sơ này."))
     check_version(dossier, version)
-    check_not_awaiting_signature(dossier)
+    check_not_awaiting_signature(actor, dossier)
     if not isinstance(changes, dict):
         raise Invalid(gettext("Dữ liệu chưa hợp lệ."), {"data": [gettext("Dữ liệu hồ sơ phải là một đối tượng JSON.")]})
     merged = {**dossier.data, **changes}
@@ -100,6 +100,7 @@ def choose_campaign(actor, dossier: Dossier, campaign_id) -> None:
     """Until the first submission places it in a phase, the union may change the plan a dossier answers."""
     if not can_edit(actor, dossier) or dossier.phase_id is not None:
         raise Conflict(gettext("Không thể đổi kế hoạch của hồ sơ đã nộp."))
+    check_not_awaiting_signature(actor, dossier)
     dossier.campaign = check_campaign(dossier.organisation, dossier.kind, campaign_id)
 
 
@@ -111,15 +112,20 @@ def replace_dossier_data(actor, dossier: Dossier, version, data: dict) -> Dossie
 
 # --- the helpers every transition uses (here and in the batches package) ---------------------------------------
 
-def check_not_awaiting_signature(dossier: Dossier) -> None:
+def check_not_awaiting_signature(actor, dossier: Dossier) -> None:
+    """Nothing moves or changes a dossier while a step on it waits for its signer. Another organisation is not told
+    what waits: the step is not taken yet."""
     waiting = waiting_request_for(dossier.id)
-    if waiting is not None:
-        raise Conflict(gettext("Hồ sơ đang chờ lãnh đạo ký văn bản “%(summary)s”: chưa thể thao tác khác.",
-                               summary=waiting.summary))
+    if waiting is None:
+        return
+    if waiting.organisation_id != actor.organisation_id:
+        raise Conflict(gettext("Hồ sơ đang được xử lý; chưa thể thao tác. Vui lòng thử lại sau."))
+    raise Conflict(gettext("Hồ sơ đang chờ lãnh đạo ký văn bản “%(summary)s”: chưa thể thao tác khác.",
+                           summary=waiting.summary))
 
 
 def machine_for(actor, dossier: Dossier, event: str) -> DossierWorkflow:
-    check_not_awaiting_signature(dossier)
+    check_not_awaiting_signature(actor, dossier)
     machine = DossierWorkflow(dossier, actor)
     if not machine.exists_in_state(event):
         raise Conflict(gettext("Không thể thực hiện thao tác này khi hồ sơ ở trạng thái “%(state)s”.",
@@ -377,7 +383,7 @@ def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | Non
         if actor.role == "officer" and dossier.organisation_id == actor.organisation_id:
             raise Conflict(gettext("Hồ sơ đã nộp: tệp đính kèm không thể thay đổi."))
         raise Forbidden(gettext("Bạn không có quyền thêm tệp vào hồ sơ này."))
-    check_not_awaiting_signature(dossier)
+    check_not_awaiting_signature(actor, dossier)
     kind = dossier.kind_spec
     if not isinstance(attachment_type, str) or attachment_type not in kind.attachment_types:
         raise Invalid(gettext("Loại tệp không hợp lệ."), {"attachment_type": [gettext(
@@ -409,7 +415,7 @@ def remove_attachment(actor, attachment: Attachment) -> None:
     dossier = attachment.dossier
     if not can_edit(actor, dossier) or attachment.round <= dossier.round:
         raise Conflict(gettext("Tệp đã nộp cùng hồ sơ, không thể xóa."))
-    check_not_awaiting_signature(dossier)
+    check_not_awaiting_signature(actor, dossier)
     db.session.delete(attachment)
     db.session.flush()
 

@@ -128,7 +128,7 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
     return render_template(
         "dossiers/detail.html", dossier=dossier, kind=kind, waiting_signature=waiting,
         signed_types=[] if current_user.signs_documents else current_user.organisation.signed_by_signer or [],
-        events=[] if waiting else allowed_events(current_user, dossier),
+        events=allowed_events(current_user, dossier),
         attachments=attachments, documents=documents_seen_by(current_user, dossier),
         missing=ops.missing_attachments(dossier), can_edit=editable,
         needs_reason=EVENTS_NEEDING_REASON, error=error, errors=errors or {}, form=form or {},

@@ -95,7 +95,8 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
     )
     if drafting:
         mode.drafts.append({column: getattr(document, column) for column in DRAFT_COLUMNS})
-        mode.dossier_ids.update(d.id for d in (*dossiers, *(batch.dossiers if batch is not None else ())))
+        # what the step would change: the dossiers it names (a batch's Tờ trình names none: all of its batch's)
+        mode.dossier_ids.update(d.id for d in (dossiers or (batch.dossiers if batch is not None else ())))
     db.session.add(document)
     db.session.flush()
     for signature in signatures:

@@ -9,6 +9,7 @@ is numbered, the dossiers are free again.
 Web pages and the API take steps through fire/forward/decide here rather than the operations themselves."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_babel import gettext
 
 from .. import clock
@@ -19,7 +20,7 @@ from ..dossiers.models import Dossier
 from ..dossiers.permissions import acts_today
 from ..errors import Conflict, Forbidden, Invalid, NotFound, OperationError
 from ..extensions import db
-from ..formatting import is_id
+from ..formatting import TEXT_CONTROL_CHARACTERS, is_id
 from ..jobs import app_context, huey
 from ..notifications.service import notify_users
 from ..pdf.models import Document
@@ -60,10 +61,16 @@ def _document_types(operation: str, params: dict) -> set[str]:
 
 def goes_to_signer(actor, doc_types: set[str]) -> bool:
     """Whether a step issuing these types waits for the organisation's signer (the actor signs at once when they
-    are a signer themselves, or the organisation lets the acting person sign)."""
+    are a signer themselves, or the organisation lets the acting person sign). A step that would wait for nobody
+    is refused: no one could sign it or send it back."""
     organisation = actor.organisation
     wanted = set(organisation.signed_by_signer or ()) if organisation is not None else set()
-    return bool(wanted & doc_types) and not actor.signs_documents
+    if not wanted & doc_types or actor.signs_documents:
+        return False
+    if not _signers_of(organisation):
+        raise Conflict(gettext("Văn bản của bước này phải trình lãnh đạo ký, nhưng đơn vị chưa có người được giao "
+                               "ký văn bản; liên hệ quản trị."))
+    return True
 
 
 def _take(actor, operation: str, params: dict):
@@ -75,9 +82,9 @@ def _take(actor, operation: str, params: dict):
         result = run(actor, params)
     if not drafting.drafts:  # nothing to sign after all (every item of a decision refused): it took effect
         return result, None
-    if operation == "decide":  # only the items that held wait for the signature
-        held = {r["dossier_id"] for r in result[0] if r["ok"]}
-        params = {**params, "items": [item for item in params["items"] if item.get("dossier_id") in held]}
+    if operation == "decide":  # only the items that held wait for the signature (a result for each item, in order)
+        params = {**params, "items": [item for item, outcome in zip(params["items"], result[0], strict=True)
+                                      if outcome["ok"]]}
     db.session.rollback()  # nothing of the step stands before it is signed (the drafts' files stay stored)
     request = SigningRequest(organisation_id=actor.organisation_id, operation=operation, params=params,
                              requested_by_id=actor.id, summary=_summary(drafting.drafts)[:300])
@@ -167,14 +174,34 @@ def _check_signer(user, request: SigningRequest) -> None:
         raise Conflict(gettext("Văn bản này đã được ký hoặc đã trả lại."))
 
 
-def sign(user, request: SigningRequest) -> list[Document]:
+def _claim(request: SigningRequest, expected: str, **values) -> None:
+    """Move the request on from `expected`, or refuse: one conditional UPDATE, so of two signers (or two tabs)
+    acting at once only one signs or returns it; the other waits for the row and finds it moved."""
+    moved = db.session.execute(
+        sa.update(SigningRequest).where(SigningRequest.id == request.id, SigningRequest.state == expected)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.expire(request)
+    if moved != 1:
+        raise Conflict(gettext("Văn bản này đã được ký hoặc đã trả lại."))
+
+
+def sign(user, request: SigningRequest, *, expected: str = WAITING) -> list[Document]:
     """The step takes effect now, as the person who asked for it, its documents numbered, dated today and signed
     by `user` and the organisation. Returns the documents issued."""
-    _check_signer(user, request)
-    request.state, request.decided_by_id, request.decided_at, request.error = SIGNED, user.id, clock.utcnow(), None
-    db.session.flush()  # the dossiers are free for the step to move them
+    if expected == WAITING:
+        _check_signer(user, request)
+    requester = request.requested_by
+    if not requester.active or requester.organisation_id != request.organisation_id:
+        raise Conflict(gettext("%(name)s, người trình, không còn làm việc tại đơn vị: bước này không thể thực hiện "
+                               "thay họ; hãy trả lại.", name=requester.full_name))
+    _claim(request, expected, state=SIGNED, decided_by_id=user.id, decided_at=clock.utcnow(), error=None)
     with taking(Signing(signer=user, request_id=request.id)):
-        OPERATIONS[request.operation](request.requested_by, request.params)
+        result = OPERATIONS[request.operation](requester, request.params)
+    if request.operation == "decide":  # each item stands alone there: here the step is all its items or nothing
+        failed = [r["error"] for r in result[0] if not r["ok"]]
+        if failed:
+            raise Conflict(gettext("Bước này không còn thực hiện được: %(errors)s Hãy trả lại.",
+                                   errors=" ".join(dict.fromkeys(failed))))
     db.session.flush()
     return db.session.scalars(db.select(Document).where(Document.signing_request_id == request.id,
                                                         Document.state == "issued").order_by(Document.id)).all()
@@ -190,9 +217,10 @@ def send_back(user, request: SigningRequest, reason) -> None:
     if len(reason) > MAX_REASON:
         message = gettext("Lý do tối đa %(count)s ký tự.", count=MAX_REASON)
         raise Invalid(message, {"reason": [message]})
-    request.state, request.decided_by_id, request.decided_at = RETURNED, user.id, clock.utcnow()
-    request.return_reason = reason
-    db.session.flush()
+    if TEXT_CONTROL_CHARACTERS.search(reason.replace("\n", "").replace("\r", "").replace("\t", "")):
+        message = gettext("Không được chứa ký tự điều khiển.")
+        raise Invalid(message, {"reason": [message]})
+    _claim(request, WAITING, state=RETURNED, decided_by_id=user.id, decided_at=clock.utcnow(), return_reason=reason)
     notify_users("signing_returned", [request.requested_by],
                  {"summary": request.summary, "signer": user.full_name, "reason": reason},
                  dossier_id=request.dossiers[0].id if request.dossiers else None)
@@ -206,8 +234,7 @@ def sign_or_confirm(user, request: SigningRequest) -> list[Document] | None:
     if not keys.is_remote(user.username):
         return sign(user, request)
     _check_signer(user, request)
-    request.state, request.decided_by_id, request.error = CONFIRMING, user.id, None
-    db.session.flush()
+    _claim(request, WAITING, state=CONFIRMING, decided_by_id=user.id, error=None)
     return None
 
 
@@ -225,8 +252,7 @@ def finish_remote_signature(request_id: int, user_id: int) -> None:
             request, user = db.session.get(SigningRequest, request_id), db.session.get(User, user_id)
             if request is None or request.state != CONFIRMING:
                 return
-            request.state = WAITING
-            sign(user, request)
+            sign(user, request, expected=CONFIRMING)
     except keys.SignatureNotConfirmed:
         _back_in_queue(request_id, gettext("Chưa nhận được xác nhận ký trên điện thoại trong thời gian chờ; vui "
                                            "lòng ký lại."))
@@ -238,5 +264,6 @@ def finish_remote_signature(request_id: int, user_id: int) -> None:
 
 def _back_in_queue(request_id: int, error: str) -> None:
     with unit_of_work():
-        request = db.session.get(SigningRequest, request_id)
-        request.state, request.error = WAITING, error
+        db.session.execute(sa.update(SigningRequest).where(SigningRequest.id == request_id,
+                                                           SigningRequest.state == CONFIRMING)
+                           .values(state=WAITING, error=error))

@@ -276,3 +276,20 @@ def test_a_remote_signature_never_confirmed_goes_back_to_the_queue_unnumbered(ap
     assert followed["state"] == "waiting" and "xác nhận" in followed["error"]
     assert counters(app) == before and api.view("liaison", dossier)["state"] != "accepted"
     assert [i["id"] for i in api.get("leader", "/api/v1/signing-queue").json["items"]] == [followed["id"]]
+
+
+def test_a_batch_decision_presented_for_signature_decides_nothing_before_it(app, api, signing_step):
+    """Drafting runs the decision with a savepoint per item, then rolls it all back: on SQLite a savepoint opened
+    outside a transaction used to commit its item when released."""
+    first, second = api.approved(kind="union_housing"), api.approved(kind="union_housing", citizen_id="070085000002")
+    batch = api.forwarded(first, second)
+    before = counters(app)
+    answer = api.post("liaison", f"/api/v1/batches/{batch['id']}/decisions", {"event": "accept", "items": [
+        {"dossier_id": d["id"], "version": d["version"], "granted_amount_vnd": 30_000_000}
+        for d in batch["dossiers"]]})
+    assert answer.status_code == 202, answer.json
+    assert [api.view("liaison", d)["state"] for d in (first, second)] == ["forwarded", "forwarded"]
+    assert counters(app) == before
+    [draft] = answer.json["signing_request"]["documents"]
+    assert api.post("leader", f"/api/v1/documents/{draft['id']}/signatures", {}).status_code == 200
+    assert [api.view("liaison", d)["state"] for d in (first, second)] == ["accepted", "accepted"]

@@ -128,6 +128,7 @@ def list_dossiers():
     per_page = min(max(request.args.get("per_page", 50, type=int), 1), 200)
     page = page_of(filtered_ids(g.api_user, filters), request.args.get("page", 1, type=int), per_page,
                    also=[selectinload(Dossier.batches), selectinload(Dossier.steps),
+                         selectinload(Dossier.open_signing_requests),
                          selectinload(Dossier.access).joinedload(DossierAccess.sent_event)])
     return {"dossiers": [dossier_json(d, g.api_user, full=False) for d in page.items],
             "page": page.page, "per_page": per_page, "pages": page.pages, "total": page.total}

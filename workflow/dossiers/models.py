@@ -194,6 +194,13 @@ class Dossier(db.Model):
     access: Mapped[list[DossierAccess]] = relationship(back_populates="dossier", cascade="save-update, merge")
     attachments: Mapped[list[Attachment]] = relationship(back_populates="dossier", order_by="Attachment.id")
     batches: Mapped[list[Batch]] = relationship(secondary=batch_dossier, back_populates="dossiers", order_by="Batch.id")
+    # The step waiting for a signature that would change it (signing/step.py): while there is one, nobody acts on it.
+    # By name: the signing layer is above this one. Loaded with a list page's dossiers (selectinload).
+    open_signing_requests = relationship(
+        "SigningRequest", secondary="signing_request_dossier", viewonly=True,
+        primaryjoin="Dossier.id == signing_request_dossier.c.dossier_id",
+        secondaryjoin="and_(SigningRequest.id == signing_request_dossier.c.signing_request_id, "
+                      "SigningRequest.state.in_(('waiting', 'confirming')))")
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", order_by="DossierEvent.id", cascade="save-update, merge"
     )

@@ -3,7 +3,6 @@ what is visibility.py's."""
 from __future__ import annotations
 
 from .. import clock
-from ..signing.models import waiting_request_for
 from ..states import EDITABLE_STATES, DossierWorkflow
 from .models import Dossier
 
@@ -25,7 +24,7 @@ def can_edit(user, dossier: Dossier) -> bool:
 
 def allowed_events(user, dossier: Dossier) -> list[str]:
     """What the user may do now: nothing while a step on it waits for a signature (signing/step.py)."""
-    if not acts_today(user) or waiting_request_for(dossier.id) is not None:
+    if not acts_today(user) or dossier.open_signing_requests:
         return []
     return DossierWorkflow(dossier, user).allowed_event_ids()
 

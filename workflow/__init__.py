@@ -34,6 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"] or (
         f"sqlite:///{Path(app.instance_path) / 'workflow.sqlite'}")
     app.config["STORAGE_DIR"] = app.config["STORAGE_DIR"] or str(Path(app.instance_path) / "storage")
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):  # the busy timeout (extensions.py)
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT"], **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config["SECRET_KEY"]:
         if app.config["ENV_NAME"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production.")

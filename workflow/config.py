@@ -15,6 +15,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app (instance folder)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # SQLite: how long a writer waits for another's write lock before "database is locked" (answered 409). Documents
+    # are rendered before the lock is taken (transaction.rehearsed), so a writer holds it for milliseconds.
+    SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 15))
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # default set in create_app (instance folder)
 
     SESSION_COOKIE_HTTPONLY = True

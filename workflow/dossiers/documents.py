@@ -15,6 +15,7 @@ from .. import clock
 from ..formatting import format_date, format_money, vietnam_time
 from ..orgs.models import Organisation
 from ..orgs.tree import header_on
+from ..pdf import ahead
 from ..pdf.issue import issue_document
 from .citations import citation_key, cite
 from .kinds.base import RuleContext
@@ -148,7 +149,7 @@ def issue_for_event(actor, dossier: Dossier, event: str, comment: str | None, on
     if event == "approve":
         context.update(checks=review_checks(dossier, context.pop("data")),
                        attachments=_attachment_summary(dossier),
-                       held_at=vietnam_time(clock.utcnow()).strftime("%H giờ %M phút"))
+                       held_at=ahead.stable(lambda: vietnam_time(clock.utcnow()).strftime("%H giờ %M phút")))
     return issue_document(doc_type=doc_type, title=title.format(request=dossier.kind_spec.request_phrase),
                           issuer=header_on(issuer, on), template=template, context=context,
                           actor_id=actor.id, on=on, dossiers=[dossier])

@@ -18,7 +18,7 @@ from ..signing.models import DocumentSignature
 from ..signing.timestamps import timestamper
 from ..verification.codes import new_code, qr_svg
 from ..web import public_address
-from . import storage
+from . import ahead, storage
 from .heading import date_line_pt, heading_line
 from .models import Document
 from .numbering import format_number, next_sequence, sequence_scope
@@ -52,7 +52,7 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
         sequence = next_sequence(issuer.id, on.year, scope)
         number = format_number(sequence, doc_type, issuer.abbreviation)
         date_line = official_date_line(issuer.place_name, on)
-        verify_code = new_code()
+        verify_code = ahead.stable(new_code)  # the same in every attempt of the step (ahead.py)
         verify_url = public_address("verify.show", {"code": verify_code})
         verification = {"code": verify_code, "url": verify_url, "qr": qr_svg(verify_url)}
         person = _signing_person(mode, actor_id)
@@ -77,19 +77,32 @@ def issue_document(*, doc_type: str, title: str, issuer, template: str, context:
         "draft": drafting,
         "issued_on": on,
     })
-    pdf = html_to_pdf(html)
-    data, signatures = pdf.data, []
-    if person is not None:
-        data = _sign(data, personal_signer_for(person.username), PERSON_FIELD, "signer", person.id, signatures,
-                     reason=f"Ký văn bản số {number}", location=issuer.place_name, timestamper=timestamper())
-    # the organisation's signature, as its văn thư gives it when the document is issued
-    data = _sign(data, None if drafting else signer_for(issuer.code), ORGANISATION_FIELD, "organisation", None,
-                 signatures, reason=f"Ban hành văn bản số {number}", location=issuer.place_name)
+    # Rendered and signed from plain values only: perhaps ahead of the write transaction (ahead.py).
+    person_signer = personal_signer_for(person.username) if person is not None else None
+    person_id, person_name = (person.id, person.username) if person is not None else (None, None)
+    organisation_signer = None if drafting else signer_for(issuer.code)
+    place = issuer.place_name
+
+    def render():
+        pdf = html_to_pdf(html)
+        data, signatures = pdf.data, []
+        if person_id is not None:
+            data = _sign(data, person_signer, PERSON_FIELD, "signer", person_id, signatures,
+                         reason=f"Ký văn bản số {number}", location=place, timestamper=timestamper())
+        # the organisation's signature, as its văn thư gives it when the document is issued
+        data = _sign(data, organisation_signer, ORGANISATION_FIELD, "organisation", None, signatures,
+                     reason=f"Ban hành văn bản số {number}", location=place)
+        return data, pdf.page_count, signatures
+
+    done = ahead.rendered(ahead.key_of(html, person_name, issuer.code, organisation_signer is not None), render)
+    data, page_count, signatures = done if done is not None else (None, 1, [])  # None: rehearsing, nothing stored
     document = Document(
         doc_type=doc_type, title=title, organisation_id=issuer.id, year=on.year, sequence_scope=scope,
         sequence=sequence, number=None if drafting else number, issued_on=None if drafting else on,
-        issued_by_id=actor_id, template=template, sha256=storage.store(data), size=len(data),
-        page_count=pdf.page_count, verify_code=verify_code, state="draft" if drafting else "issued",
+        issued_by_id=actor_id, template=template,
+        sha256=storage.store(data) if data is not None else ahead.PLACEHOLDER_SHA256,
+        size=len(data) if data is not None else 0, page_count=page_count, verify_code=verify_code,
+        state="draft" if drafting else "issued",
         signing_request_id=getattr(mode, "request_id", None), signed_by_id=person.id if person else None,
         dossiers=list(dossiers), batch=batch,
     )

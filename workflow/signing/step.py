@@ -24,7 +24,7 @@ from ..formatting import TEXT_CONTROL_CHARACTERS, is_id
 from ..jobs import app_context, huey
 from ..notifications.service import notify_users
 from ..pdf.models import Document
-from ..transaction import unit_of_work
+from ..transaction import rehearsed, unit_of_work
 from . import keys
 from .context import Drafting, Signing, taking
 from .models import CONFIRMING, OPEN, RETURNED, SIGNED, WAITING, SigningRequest
@@ -77,9 +77,12 @@ def _take(actor, operation: str, params: dict):
     """(what the operation returned, the signing request or None when the step took effect now)."""
     run = OPERATIONS[operation]
     if not goes_to_signer(actor, _document_types(operation, params)):
-        return run(actor, params), None
-    with taking(Drafting()) as drafting:
-        result = run(actor, params)
+        return rehearsed(lambda: run(actor, params)), None  # its documents rendered before the write lock
+
+    def drafted():
+        with taking(Drafting()) as drafting:
+            return run(actor, params), drafting
+    result, drafting = rehearsed(drafted)
     if not drafting.drafts:  # nothing to sign after all (every item of a decision refused): it took effect
         return result, None
     if operation == "decide":  # only the items that held wait for the signature (a result for each item, in order)
@@ -194,15 +197,18 @@ def sign(user, request: SigningRequest, *, expected: str = WAITING) -> list[Docu
     if not requester.active or requester.organisation_id != request.organisation_id:
         raise Conflict(gettext("%(name)s, người trình, không còn làm việc tại đơn vị: bước này không thể thực hiện "
                                "thay họ; hãy trả lại.", name=requester.full_name))
-    _claim(request, expected, state=SIGNED, decided_by_id=user.id, decided_at=clock.utcnow(), error=None)
-    with taking(Signing(signer=user, request_id=request.id)):
-        result = OPERATIONS[request.operation](requester, request.params)
-    if request.operation == "decide":  # each item stands alone there: here the step is all its items or nothing
-        failed = [r["error"] for r in result[0] if not r["ok"]]
-        if failed:
-            raise Conflict(gettext("Bước này không còn thực hiện được: %(errors)s Hãy trả lại.",
-                                   errors=" ".join(dict.fromkeys(failed))))
-    db.session.flush()
+
+    def take():  # the documents rendered and signed before the write lock (transaction.rehearsed)
+        _claim(request, expected, state=SIGNED, decided_by_id=user.id, decided_at=clock.utcnow(), error=None)
+        with taking(Signing(signer=user, request_id=request.id)):
+            result = OPERATIONS[request.operation](request.requested_by, request.params)
+        if request.operation == "decide":  # each item stands alone there: here the step is all its items or nothing
+            failed = [r["error"] for r in result[0] if not r["ok"]]
+            if failed:
+                raise Conflict(gettext("Bước này không còn thực hiện được: %(errors)s Hãy trả lại.",
+                                       errors=" ".join(dict.fromkeys(failed))))
+        db.session.flush()
+    rehearsed(take)
     return db.session.scalars(db.select(Document).where(Document.signing_request_id == request.id,
                                                         Document.state == "issued").order_by(Document.id)).all()
 

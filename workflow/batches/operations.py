@@ -113,6 +113,40 @@ def decide_in_batch(actor, batch: Batch, event: str, items: list[dict],
     return results, decision
 
 
+def decision_problems(actor, batch: Batch, event, items: list[dict], comment) -> tuple[dict, dict[int, list[str]]]:
+    """What deciding `items` of the batch would refuse, found before its confirmation page; nothing changes.
+    Returns the problems of the decision as a whole ({"event"|"comment": [...]}) and each item's by dossier id, so
+    that the page names the dossier of each (the items are decide_in_batch's)."""
+    from ..dossiers.operations import granted_amount_problem
+    from ..states import EVENTS_NEEDING_REASON
+
+    general: dict[str, list[str]] = {}
+    if event not in DECISIONS:
+        general["event"] = [gettext("Chọn một quyết định: chấp thuận, không chấp thuận hoặc chuyển lại.")]
+    elif event in EVENTS_NEEDING_REASON and not (comment or "").strip():
+        general["comment"] = [gettext("Vui lòng nhập lý do.")]
+    members = {d.id: d for d in batch.pending()}
+    rows: dict[int, list[str]] = {}
+    for item in items:
+        dossier, problems = members.get(item.get("dossier_id")), []
+        if dossier is None:
+            problems.append(gettext("Hồ sơ không thuộc đợt chuyển này hoặc đã được xử lý."))
+        elif event in DECISIONS:
+            try:
+                machine_for(actor, dossier, event)
+                check_version(dossier, item.get("version"))
+            except OperationError as exc:
+                problems.append(exc.message)
+            requested = dossier.requested_amount
+            if not problems and event == "accept" and requested is not None:
+                problem = granted_amount_problem(requested, item.get("granted_amount_vnd"))
+                if problem is not None:
+                    problems.append(problem[1])
+        if problems:
+            rows[item.get("dossier_id")] = problems
+    return general, rows
+
+
 def batches_of(actor):
     """A select of the batches the actor's organisation sent or received, newest first."""
     return (sa.select(Batch).where(batch_condition(viewer_of(actor)))

@@ -71,11 +71,18 @@ def forward():
 @bp.get("/batches/<int:batch_id>")
 @login_required
 def show(batch_id):
-    batch = _load(batch_id)
+    return _show_page(_load(batch_id))
+
+
+def _show_page(batch, typed=None, general=None, rows=None, status=200):
+    """The batch's page; after a decision refused before its confirmation, with what was typed (`typed`: the form's
+    event, comment, ticked ids and amounts as typed) and what is wrong, with the decision (`general`) and per dossier
+    (`rows`)."""
     pending = batch.pending() if received(current_user, batch) else []
     return render_template("batches/show.html", batch=batch, kind=batch.kind_spec, counts=batch.progress(),
                            pending=pending, decidable=[d for d in pending if d.current_step_decides],
-                           build=latest_build(batch))
+                           build=latest_build(batch), typed=typed, general=general or {},
+                           rows=rows or {}), status
 
 
 @bp.get("/batches/<int:batch_id>/bundle.<any(pdf, zip):fmt>")
@@ -116,6 +123,18 @@ def decide(batch_id):
         return redirect(url_for(".show", batch_id=batch_id)), 303
     members = {d.id: d for d in batch.dossiers}
     if request.form.get("confirm") != "1":
+        # Checked now, as deciding would: what would be refused is said on the batch's page, at each dossier's row,
+        # with what was typed; the confirmation page only shows what will be done.
+        general, rows = ops.decision_problems(current_user, batch, event, items, comment)
+        if event == "accept":
+            for item in items:
+                if item["granted_text"] and item["granted_amount_vnd"] is None:
+                    rows[item["dossier_id"]] = [_("Phải là số nguyên, ví dụ 1.500.000.")]
+        if general or rows:
+            typed = {"event": event, "comment": comment, "chosen": {i["dossier_id"] for i in items},
+                     "granted": {parse_whole(key.split("-", 1)[1]): value for key, value in request.form.items()
+                                 if key.startswith("granted-")}}
+            return _show_page(batch, typed, general, rows, 422)
         return render_template("batches/decide_confirm.html", batch=batch, kind=batch.kind_spec, event=event,
                                comment=comment, items=[(i, members.get(i["dossier_id"])) for i in items])
     try:
@@ -126,5 +145,5 @@ def decide(batch_id):
         return redirect(url_for(".show", batch_id=batch_id)), 303
     db.session.expire_all()
     return render_template("batches/decide_results.html", batch=batch, kind=batch.kind_spec, event=event,
-                           results=[(r, members.get(r["dossier_id"]) if r["ok"] else None) for r in results],
+                           results=[(r, members.get(r["dossier_id"])) for r in results],
                            decision=decision, waiting=waiting)

@@ -174,19 +174,27 @@ def data_sent_to(organisation_id: int, dossier: Dossier) -> dict:
     return dict(access.sent_event.data_snapshot or {}) if access else {}
 
 
+def granted_amount_problem(requested: int, granted_amount_vnd) -> tuple[str, str] | None:
+    """(the message, the amount field's message) when `granted_amount_vnd` cannot be granted against `requested`;
+    None when it can. Asked before a confirmation page too (batches: the province's amounts)."""
+    if granted_amount_vnd in (None, ""):
+        return gettext("Thiếu số tiền chấp thuận."), gettext("Vui lòng nhập số tiền được hỗ trợ.")
+    if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
+        return gettext("Số tiền không hợp lệ."), gettext("Phải là số nguyên (đồng).")
+    if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
+        return gettext("Số tiền không hợp lệ."), gettext(
+            "Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị (%(requested)s đồng).",
+            requested=format_amount(requested))
+    return None
+
+
 def prepare_accept(dossier: Dossier, granted_amount_vnd) -> None:
     requested = dossier.requested_amount
     if requested is None:
         return
-    field = "granted_amount_vnd"
-    if granted_amount_vnd in (None, ""):
-        raise Invalid(gettext("Thiếu số tiền chấp thuận."), {field: [gettext("Vui lòng nhập số tiền được hỗ trợ.")]})
-    if isinstance(granted_amount_vnd, bool) or not isinstance(granted_amount_vnd, int):
-        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext("Phải là số nguyên (đồng).")]})
-    if granted_amount_vnd <= 0 or granted_amount_vnd > requested:
-        raise Invalid(gettext("Số tiền không hợp lệ."), {field: [gettext(
-            "Số tiền chấp thuận phải lớn hơn 0 và không vượt quá số tiền đề nghị (%(requested)s đồng).",
-            requested=format_amount(requested))]})
+    problem = granted_amount_problem(requested, granted_amount_vnd)
+    if problem is not None:
+        raise Invalid(problem[0], {"granted_amount_vnd": [problem[1]]})
     dossier.granted_amount_vnd = granted_amount_vnd
 
 

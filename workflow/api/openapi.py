@@ -260,7 +260,12 @@ def openapi_document() -> dict:
                                    "allowed_events": {"type": "array",
                                                       "items": {"type": "string", "enum": USER_EVENTS}},
                                    "documents": {"type": "array", "items": _ref("Document")},
-                                   "history": {"type": "array", "items": {"type": "object"}}}},
+                                   "history": {"type": "array", "items": {"type": "object"}},
+                                   "warnings": {"type": "object", "additionalProperties": {
+                                       "type": "array", "items": {"type": "string"}},
+                                       "description": "For the union while it may edit: the kind's rules the "
+                                                      "data breaks as saved, by field (a submission today would "
+                                                      "be refused for them); {} when none"}}},
         "Batch": {"type": "object", "required": ["id", "number", "dossiers", "documents", "bundle_url"],
                   "properties": {"id": {"type": "integer"}, "number": {"type": ["string", "null"]},
                                  "org": _ref("Org"), "recipient": _ref("Org"),

@@ -3,7 +3,9 @@ from datetime import datetime
 from flask import url_for
 from flask_babel import gettext
 
-from ..dossiers.permissions import allowed_events
+from .. import clock
+from ..dossiers.operations import rule_warnings
+from ..dossiers.permissions import allowed_events, can_edit
 from ..dossiers.visibility import attachments_seen_by, can_download, data_seen_by, documents_seen_by
 from ..states import FINAL_STATES
 
@@ -150,6 +152,8 @@ def dossier_json(dossier, user, *, full: bool = True) -> dict:
             "attachments": [attachment_json(a) for a in attachments_seen_by(user, dossier)],
             "history": [event_json(row, user) for row in dossier.events],
         })
+        if can_edit(user, dossier):  # the rules its data breaks as saved, as the pages warn of them
+            result["warnings"] = rule_warnings(dossier, clock.today())
     return result
 
 

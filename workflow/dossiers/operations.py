@@ -222,7 +222,9 @@ def decide_one(actor, dossier: Dossier, event: str, *, version, comment: str | N
 
 # --- one event on one dossier ---------------------------------------------------------------------------------
 
-def _prepare_submit(dossier: Dossier, on: date) -> None:
+def _check_submit(dossier: Dossier, on: date):
+    """What a submission on `on` rests on, (rule set, route, steps), the route and steps None after the first; raises
+    Invalid with everything it would refuse. Changes nothing: the submit confirmation asks it too."""
     kind = dossier.kind_spec
     rule_set = rule_set_for(kind.code, dossier.organisation, on)
     if rule_set is None:
@@ -242,8 +244,38 @@ def _prepare_submit(dossier: Dossier, on: date) -> None:
     missing = missing_attachments(dossier)
     if missing:
         errors["attachments"] = [gettext("Thiếu tệp đính kèm bắt buộc: %(labels)s.", labels="; ".join(missing))]
+    key = kind.dedup_key(dossier.data)
+    if key is not None and db.session.scalar(sa.select(Dossier.id).where(Dossier.dedup_key == key,
+                                                                         Dossier.id != dossier.id)) is not None:
+        field, message = kind.dedup_error(dossier.data)
+        errors.setdefault(field, []).append(message)
     if errors:
         raise Invalid(gettext("Hồ sơ chưa đủ điều kiện nộp."), errors)
+    return rule_set, route, steps
+
+
+def submit_problems(dossier: Dossier, on: date) -> dict[str, list[str]]:
+    """Everything a submission on `on` would refuse, by field ("" for what belongs to none); {} if it would pass."""
+    try:
+        _check_submit(dossier, on)
+    except Invalid as exc:
+        return exc.errors or {"": [exc.message]}
+    return {}
+
+
+def rule_warnings(dossier: Dossier, on: date) -> dict[str, list[str]]:
+    """The kind's rules a draft breaks as it stands, by field, judged as a submission on `on` would be (its fields
+    still empty aside): what the union is told when it saves, long before it submits."""
+    kind = dossier.kind_spec
+    rule_set = rule_set_for(kind.code, dossier.organisation, on)
+    if rule_set is None:
+        return {}
+    return kind.check_rules(dossier.data, RuleContext(on=on, params=rule_set.parsed_params(), dossier=dossier))
+
+
+def _prepare_submit(dossier: Dossier, on: date) -> None:
+    kind = dossier.kind_spec
+    rule_set, route, steps = _check_submit(dossier, on)
     _hold_dedup_key(kind, dossier)
     if steps is not None:
         dossier.route, dossier.steps = route, steps

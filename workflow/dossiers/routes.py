@@ -53,12 +53,42 @@ def _load(dossier_id: int) -> Dossier:
         abort(404)
 
 
-def _form_page(kind, dossier, values, errors, status=200, version=None):
-    rule_set = rule_set_for(kind.code, current_user.organisation, clock.today())
+def _form_page(kind, dossier, values, errors, status=200, version=None, warnings=None):
+    rule_set = rule_set_for(kind.code, dossier.organisation if dossier else current_user.organisation, clock.today())
+    params = rule_set.parsed_params() if rule_set else None
     return render_template("dossiers/form.html", kind=kind, dossier=dossier, values=values, errors=errors,
                            version=version or (dossier.version if dossier else None),
-                           hints=kind.form_hints(rule_set.parsed_params()) if rule_set else {},
+                           hints=kind.form_hints(params) if params else {},
+                           choices=_choices(kind, params, dossier), warnings=warnings or {},
                            widget_of=widget, meta_of=meta, row_model_of=row_model), status
+
+
+def _choices(kind, params, dossier) -> dict[str, dict[str, str]]:
+    """The lists the form offers for text fields (the occasions in force): {field: {value: label}}, the dossier's
+    own value kept as a choice when the rule set in force no longer lists it (saved as it is, warned of)."""
+    offered = kind.form_choices(params) if params else {}
+    if dossier is not None:
+        for name, listed in offered.items():
+            stored = dossier.data.get(name)
+            if stored and not any(kind.same_choice(value, stored) for value in listed):
+                offered[name] = {stored: _("%(value)s (không có trong quy định đang áp dụng)", value=stored),
+                                 **listed}
+    return offered
+
+
+def _check_choices(kind, dossier, data: dict, errors: dict) -> None:
+    """A field offered as a list takes one of its values (as the rule set in force names it), or the dossier's own:
+    the select is a convenience, the server still decides."""
+    rule_set = rule_set_for(kind.code, dossier.organisation if dossier else current_user.organisation, clock.today())
+    for name, listed in (kind.form_choices(rule_set.parsed_params()) if rule_set else {}).items():
+        value = data.get(name)
+        if value in (None, "") or name in errors:
+            continue
+        match = next((choice for choice in listed if kind.same_choice(choice, value)), None)
+        if match is not None:
+            data[name] = match
+        elif dossier is None or value != dossier.data.get(name):
+            errors[name] = [_("Chọn một %(label)s trong danh sách.", label=kind.label(name).lower())]
 
 
 def _rows_changed(kind, dossier):
@@ -80,6 +110,7 @@ def create():
     if "_rows" in request.form:
         return _rows_changed(kind, None)
     data, errors = kind.parse_form(request.form)
+    _check_choices(kind, None, data, errors)
     if not errors:
         try:
             with unit_of_work():
@@ -99,10 +130,12 @@ def edit(dossier_id):
         abort(403)
     kind = dossier.kind_spec
     if request.method == "GET":
-        return _form_page(kind, dossier, screen_values(kind.Data, dossier.data), {})
+        return _form_page(kind, dossier, screen_values(kind.Data, dossier.data), {},
+                          warnings=ops.rule_warnings(dossier, clock.today()))
     if "_rows" in request.form:
         return _rows_changed(kind, dossier)
     data, errors = kind.parse_form(request.form)
+    _check_choices(kind, dossier, data, errors)
     if not errors:
         try:
             with unit_of_work():
@@ -136,7 +169,15 @@ def _detail_page(dossier, error=None, errors=None, form=None, status=200):
                           live_data=dossier.data if editable else None),
         campaigns=campaigns_for(dossier.organisation, dossier.kind) if editable and dossier.round == 0 else [],
         route_preview=_route_preview(dossier) if editable and not dossier.steps else [],
-        today=clock.today()), status
+        warnings=ops.rule_warnings(dossier, clock.today()) if editable else {},
+        returned=_last_return(dossier), today=clock.today()), status
+
+
+def _last_return(dossier):
+    """The history row that sent a returned dossier back to its union (its reason, who, when), else None."""
+    if dossier.state != "returned":
+        return None
+    return next((row for row in reversed(dossier.events) if row.event == "return"), None)
 
 
 def _route_preview(dossier) -> list:
@@ -176,11 +217,13 @@ def transition(dossier_id, event):
         return _detail_page(dossier, error=_("Chưa thể thực hiện thao tác."), errors=input_errors,
                             form={"event": event, **inputs}, status=422)
     if request.form.get("confirm") != "1" and event in allowed_events(current_user, dossier):
+        # A submission is checked as it would be on confirming: what would be refused is said now, and not offered.
+        problems = ops.submit_problems(dossier, clock.today()) if event == "submit" else {}
         return render_template("dossiers/confirm_event.html", dossier=dossier, kind=dossier.kind_spec, event=event,
                                inputs=inputs, version=request.form.get("version", type=int),
                                granted=(parse_money(inputs["granted_amount_vnd"])
                                         if inputs["granted_amount_vnd"] else None),
-                               missing=ops.missing_attachments(dossier) if event == "submit" else [])
+                               problems=problems, can_edit=can_edit(current_user, dossier)), 422 if problems else 200
     granted = inputs["granted_amount_vnd"]
     try:
         with unit_of_work():

@@ -81,6 +81,17 @@ class AccidentAid(DossierKind):
         return {"occasion": gettext("Các dịp đang áp dụng: %(occasions)s.", occasions=occasions)}
 
     @classmethod
+    def form_choices(cls, params: AccidentAidParams) -> dict[str, dict[str, str]]:
+        # Chosen, not typed: the names exactly as the rule set in force lists them, each with its cap.
+        return {"occasion": {name: gettext("%(occasion)s (tối đa %(cap)s)", occasion=name, cap=format_money(cap))
+                             for name, cap in params.occasions.items()}}
+
+    @classmethod
+    def same_choice(cls, name: str, value) -> bool:
+        """Whether a stored or posted value is the listed choice `name` (case, spacing and Unicode form aside)."""
+        return isinstance(value, str) and normalise_occasion(value) == normalise_occasion(name)
+
+    @classmethod
     def criteria(cls, params):
         occasions = ("; ".join(f"{name}: tối đa {format_amount(cap)} đồng" for name, cap in params.occasions.items())
                      if params else "")

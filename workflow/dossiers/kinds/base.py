@@ -373,9 +373,19 @@ class DossierKind:
                 for inner in rows.model_fields:
                     if meta(rows, inner).get("x-required-at-submit") and row.get(inner) in (None, "", []):
                         errors.setdefault(f"{name}.{index}.{inner}", []).append(gettext(MISSING))
-        values = cls.Data.model_validate(data)
-        for key, message in cls.rules(values, ctx):
-            if key not in errors:
+        missing = set(errors)
+        for key, messages in cls.check_rules(data, ctx).items():
+            if key not in missing:  # a field reported missing says only that; two rules on one field both speak
+                errors[key] = messages
+        return errors
+
+    @classmethod
+    def check_rules(cls, data: dict, ctx: RuleContext) -> Errors:
+        """The kind's rules alone (not the fields still missing), each broken one's message under its field: what a
+        draft is warned of when it is saved; `data` is already clean."""
+        errors: Errors = {}
+        for key, message in cls.rules(cls.Data.model_validate(data), ctx):
+            if message not in errors.get(key, []):
                 errors.setdefault(key, []).append(message)
         return errors
 
@@ -400,6 +410,17 @@ class DossierKind:
     def form_hints(cls, params) -> dict[str, str]:
         """Short notes under form fields from the rule set in force today (caps, occasions)."""
         return {}
+
+    @classmethod
+    def form_choices(cls, params) -> dict[str, dict[str, str]]:
+        """Text fields the form offers as a list built from the rule set in force (the aid's occasions): field ->
+        {value: label}. The value stays the field's text, so the API takes it as before; the server checks it."""
+        return {}
+
+    @classmethod
+    def same_choice(cls, name: str, value) -> bool:
+        """Whether a stored or posted value is the choice `name` of form_choices."""
+        return value == name
 
     @classmethod
     def dedup_key(cls, data: dict) -> str | None:

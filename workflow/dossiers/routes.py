@@ -269,19 +269,32 @@ def download(document_id):
 @bp.post("/dossiers/<int:dossier_id>/attachments")
 @login_required
 def upload_attachment(dossier_id):
+    """One or several files of one type, all or nothing: each goes through the same checks (ops.add_attachment), and
+    one refused refuses them all, naming it, so that the dossier never holds half of what was chosen."""
     dossier = _load(dossier_id)
-    upload = request.files.get("file")
+    files = [(upload.filename, upload.read()) for upload in request.files.getlist("file") if upload and upload.filename]
+    current, names = None, []
     try:
-        if upload is None or not upload.filename:
+        if not files:
             raise Invalid(_("Chưa chọn tệp."), {"file": [_("Chọn một tệp để tải lên.")]})
         with unit_of_work():
-            attachment = ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),
-                                            upload.filename, upload.read())
+            for current, data in files:
+                names.append(ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),
+                                                current, data).filename)
     except OperationError as exc:
         db.session.expire_all()
-        return _detail_page(_load(dossier_id), error=exc.message + " " + " ".join(
-            m for ms in exc.errors.values() for m in ms), status=exc.status)
-    flash(_("Đã tải lên %(name)s.", name=attachment.filename), "success")
+        reason = " ".join([exc.message, *(m for ms in exc.errors.values() for m in ms)])
+        if current is not None and "file" in exc.errors:  # this file's fault, not the type's or the dossier's
+            reason = _("Tệp “%(name)s” không được nhận: %(reason)s", name=current, reason=reason)
+        if len(files) > 1:
+            reason = _("Chưa tải lên tệp nào trong %(num)s tệp đã chọn. %(reason)s Bỏ tệp này rồi tải lên lại.",
+                       num=len(files), reason=reason) if "file" in exc.errors else _(
+                "Chưa tải lên tệp nào trong %(num)s tệp đã chọn. %(reason)s", num=len(files), reason=reason)
+        return _detail_page(_load(dossier_id), error=reason, status=exc.status)
+    if len(names) == 1:
+        flash(_("Đã tải lên %(name)s.", name=names[0]), "success")
+    else:
+        flash(_("Đã tải lên %(num)s tệp: %(names)s.", num=len(names), names="; ".join(names)), "success")
     return redirect(url_for(".show", dossier_id=dossier_id) + "#tep-dinh-kem")
 
 

@@ -11,7 +11,7 @@ from workflow.extensions import db
 def ids_in(html: str) -> list[int]:
     """Dossier numbers in the list's rows, in order."""
     body = html.split("<tbody>")[1].split("</tbody>")[0] if "<tbody>" in html else ""
-    return list(dict.fromkeys(int(n) for n in re.findall(r'<td><a href="/dossiers/(\d+)">', body)))
+    return list(dict.fromkeys(int(n) for n in re.findall(r'<td[^>]*><a href="/dossiers/(\d+)">', body)))
 
 
 def test_filters_search_and_scoping(api, browser):

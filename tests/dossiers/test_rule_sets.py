@@ -120,7 +120,7 @@ def test_admin_rule_set_refusals(browser, app, demo_data, today):
         ({"jurisdiction_id": province, "p-caps_vnd-congenital_heart": "1" + "0" * 5000},
          "Phải là số nguyên, ví dụ 1.500.000."),
         ({"jurisdiction_id": province, "p-max_age_years": "1e400"}, "Phải là số nguyên."),
-        ({"jurisdiction_id": province, "p-max_age_years": "19"}, "Quá lớn."),
+        ({"jurisdiction_id": province, "p-max_age_years": "19"}, "Không được lớn hơn 18."),
     ]
     for changes, message in cases:
         response = _post(page, **changes)

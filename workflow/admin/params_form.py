@@ -224,7 +224,8 @@ def _key_of(nodes, loc: tuple, values: dict) -> str:
         if node.widget == "pairs" and position + 1 < len(loc):
             name = str(loc[position + 1])
             row = next((i for i, r in enumerate(values.get(node.key) or []) if r["name"] == name), None)
-            return f"{node.key}-{row}-amount" if row is not None else key
+            column = "name" if loc[-1] == "[key]" else "amount"  # a problem with the row's name, or its amount
+            return f"{node.key}-{row}-{column}" if row is not None else key
         nodes = node.children
     return key
 

@@ -49,7 +49,7 @@ class RuleSet(DatedForJurisdiction, db.Model):
 
     def parsed_params(self):
         """The parameters as the kind's Params model (validated when the rule set was added)."""
-        return KINDS[self.kind].Params.model_validate(self.params)
+        return KINDS[self.kind].Params.read_stored(self.params)
 
 
 class Route(DatedForJurisdiction, db.Model):

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from .. import clock
 from ..extensions import db
+from ..formatting import format_amount
 from ..i18n import N_
 from ..orgs.models import Organisation
 from ..orgs.tree import chain_on, subtree_on
@@ -86,7 +87,9 @@ def validation_messages(exc: ValidationError, field: str, prefix: str = "") -> l
     for item in exc.errors():
         path = ".".join(str(p) for p in (prefix, *item["loc"]) if p != "") or field
         problem = _PARAM_MESSAGES.get(item["type"], _PARAM_INVALID)
-        messages.append(f"{path}: {gettext(problem)}")
+        bounds = {key: format_amount(value) for key, value in (item.get("ctx") or {}).items()
+                  if isinstance(value, int) and not isinstance(value, bool)}
+        messages.append(f"{path}: {gettext(problem, **bounds)}")
     return messages
 
 
@@ -209,6 +212,10 @@ _PARAM_MESSAGES = {
     "too_short": N_("cần ít nhất một mục"),
     "literal_error": N_("không nằm trong các giá trị cho phép"),
     "list_type": N_("phải là một danh sách"),
-    "less_than_equal": N_("quá lớn"),
+    "less_than_equal": N_("không được lớn hơn %(le)s"),
+    "control_character": N_("không được chứa ký tự điều khiển"),
+    "string_too_short": N_("không được để trống"),
+    "string_too_long": N_("quá dài"),
+    "too_long": N_("quá nhiều mục"),
 }
 _PARAM_INVALID = N_("giá trị không hợp lệ")

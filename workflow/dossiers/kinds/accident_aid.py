@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from flask_babel import gettext
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from ...formatting import format_amount, format_money
 from ...i18n import N_
@@ -38,8 +38,10 @@ class AccidentAidData(PersonData):
 
 
 class AccidentAidParams(ParamsModel):
-    occasions: dict[str, Annotated[int, Field(gt=0, le=MAX_VND)]] = Field(
-        min_length=1, description=N_("Dịp hỗ trợ và mức tối đa mỗi người (đồng)"),
+    # An occasion's name is what a dossier's `occasion` (at most 100 characters) is matched with.
+    occasions: dict[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)],
+                    Annotated[int, Field(gt=0, le=MAX_VND)]] = Field(
+        min_length=1, max_length=100, description=N_("Dịp hỗ trợ và mức tối đa mỗi người (đồng)"),
         # How the admin's form shows the pairs: one row per occasion, its name and its cap in đồng.
         json_schema_extra={"x-key-label": N_("Dịp hỗ trợ"), "x-value-label": N_("Mức tối đa mỗi người"),
                            "x-unit": "vnd"})

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import PydanticCustomError
 
 from ...formatting import (
+    CONTROL_CHARACTERS,
     TEXT_CONTROL_CHARACTERS,
     format_amount,
     format_date,
@@ -77,9 +78,37 @@ class FieldsModel(BaseModel):
 
 
 class ParamsModel(BaseModel):
-    """A rule set's parameters: a misspelt key is an error, not a silently ignored limit."""
+    """A rule set's parameters: a misspelt key is an error, not a silently ignored limit; a name in them (an
+    occasion) is one line of text, without control characters (printed in documents, matched with a dossier's)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value):
+        texts = value.keys() if isinstance(value, dict) else [value]
+        if any(isinstance(text, str) and CONTROL_CHARACTERS.search(text) for text in texts):
+            raise PydanticCustomError("control_character", "Control character")
+        return value
+
+    @classmethod
+    def read_stored(cls, params: dict):
+        """Stored parameters as the model. One added before a bound was set (a cap beyond MAX_VND, an occasion's
+        name with a control character) is read as it stands rather than failing every page of its kind."""
+        try:
+            return cls.model_validate(params)
+        except ValidationError:
+            return _constructed(cls, params)
+
+
+def _constructed(model: type[BaseModel], values: dict):
+    fields = {}
+    for name in model.model_fields:
+        if name in values:
+            plain, value = _plain(model, name), values[name]
+            nested = isinstance(plain, type) and issubclass(plain, BaseModel) and isinstance(value, dict)
+            fields[name] = _constructed(plain, value) if nested else value
+    return model.model_construct(**fields)
 
 
 GENDERS = {"male": N_("Nam"), "female": N_("Nữ")}

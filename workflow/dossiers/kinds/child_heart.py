@@ -53,8 +53,9 @@ class ChildHeartData(PersonData):
 
 
 class ChildHeartCaps(ParamsModel):
-    congenital_heart: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)"))
-    cleft: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)"))
+    congenital_heart: int = Field(gt=0, le=MAX_VND, description=N_("Mức hỗ trợ tối đa một ca phẫu thuật tim (đồng)"))
+    cleft: int = Field(gt=0, le=MAX_VND,
+                       description=N_("Mức hỗ trợ tối đa một ca phẫu thuật hở môi / vòm miệng (đồng)"))
 
 
 class ChildHeartParams(ParamsModel):

@@ -57,9 +57,10 @@ class CreativeLabourData(PersonData):
 
 
 class CategoryThreshold(ParamsModel):
-    total_vnd: int = Field(gt=0, description=N_("Tổng giá trị làm lợi của các giải pháp được công nhận (đồng)"))
+    total_vnd: int = Field(gt=0, le=MAX_VND,
+                           description=N_("Tổng giá trị làm lợi của các giải pháp được công nhận (đồng)"))
     three_consecutive_years_vnd: int | None = Field(
-        default=None, gt=0,
+        default=None, gt=0, le=MAX_VND,
         description=N_("Hoặc: tổng trong ba năm liên tục, năm nào cũng có giải pháp được công nhận"))
 
 

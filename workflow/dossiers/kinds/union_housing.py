@@ -41,13 +41,13 @@ class UnionHousingData(PersonData):
 
 
 class HousingCaps(ParamsModel):
-    new_build: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa xây mới (đồng/căn)"))
-    repair: int = Field(gt=0, description=N_("Mức hỗ trợ tối đa sửa chữa (đồng/căn)"))
+    new_build: int = Field(gt=0, le=MAX_VND, description=N_("Mức hỗ trợ tối đa xây mới (đồng/căn)"))
+    repair: int = Field(gt=0, le=MAX_VND, description=N_("Mức hỗ trợ tối đa sửa chữa (đồng/căn)"))
 
 
 class UnionHousingParams(ParamsModel):
     caps_vnd: HousingCaps = Field(description=N_("Mức hỗ trợ tối đa mỗi căn"))
-    min_member_years: int | None = Field(default=None, ge=0,
+    min_member_years: int | None = Field(default=None, ge=0, le=60,  # as a dossier's member_years
                                          description=N_("Số năm là đoàn viên tối thiểu, nếu có"))
 
 

@@ -87,4 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     cli.init_app(app)
     web.init_app(app)
+    from . import inputs
+
+    inputs.init_app(app)  # the input layer: every request judged before any view reads it
     return app

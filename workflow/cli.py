@@ -1,4 +1,3 @@
-import json
 from pathlib import Path
 
 import click
@@ -35,9 +34,13 @@ def _organisation(code: str, option: str) -> Organisation:
 
 
 def _json(text: str, option: str):
+    from .inputs import MAX_JSON_DEPTH, InputRefused, loads
+
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return loads(text)  # as a request's JSON is read: nested at most MAX_JSON_DEPTH levels
+    except InputRefused as exc:
+        raise click.ClickException(f"{option} is nested deeper than {MAX_JSON_DEPTH} levels.") from exc
+    except ValueError as exc:
         raise click.ClickException(f"{option} is not JSON: {exc}") from exc
 
 

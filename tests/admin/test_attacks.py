@@ -461,8 +461,10 @@ def test_a_lower_admin_cannot_reach_upwards(app, browser):
 def test_renaming_to_control_characters_or_ten_thousand_characters_is_refused(app, browser, api, name):
     admin = browser("admin")
     commune = _ids(app, "cd-xa-phu-rieng")[0]
-    assert admin.post(f"/admin/organisations/{commune}/rename", data={"name": name, "on": "02/01/2026"}) \
-        .status_code == 422
+    # On the page an escape is removed as invisible (tests/test_input_layer.py), a NUL is the input layer's 400.
+    if "\x1b" not in name:
+        assert admin.post(f"/admin/organisations/{commune}/rename", data={"name": name, "on": "02/01/2026"}) \
+            .status_code == (400 if "\x00" in name else 422)
     assert api.patch("admin", f"/api/v1/organisations/{commune}", {"name": name, "on": "2026-01-02"}) \
         .status_code == 422
     with app.app_context():
@@ -492,7 +494,7 @@ def test_a_plan_title_with_control_characters_is_refused(app, browser):
         "phases-0-ends_on": "31/03/2026"})
     with app.app_context():
         stored = db.session.scalar(sa.select(Campaign.title).where(Campaign.plan_number == "5/KH-LĐLĐ"))
-    assert response.status_code == 422 and stored is None, (response.status_code, repr(stored))
+    assert response.status_code == 400 and stored is None, (response.status_code, repr(stored))  # NUL: inputs.py
 
 
 def test_markup_in_names_is_escaped_on_every_page(app, browser):

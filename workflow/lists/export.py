@@ -10,6 +10,7 @@ from datetime import date, datetime
 from flask_babel import gettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from ..dossiers.visibility import data_seen_of, viewer_of
@@ -91,7 +92,9 @@ def to_xlsx(user, dossiers) -> bytes:
             elif index in money_columns and value is not None:
                 out.append(cell(value, number_format="#,##0"))
             elif isinstance(value, str):
-                text = cell(value)
+                # A control character no sheet may hold (openpyxl refuses the whole file): rows stored before
+                # they were refused at entry still export, without it.
+                text = cell(ILLEGAL_CHARACTERS_RE.sub("", value))
                 text.data_type = "s"  # never a formula, whatever it starts with
                 out.append(text)
             else:

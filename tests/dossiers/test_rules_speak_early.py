@@ -271,3 +271,16 @@ def test_one_bad_file_refuses_the_upload_and_names_it(browser, api):
     assert "virus.exe" in body and "Chỉ nhận tệp PDF, JPEG hoặc PNG" in body
     assert "Chưa tải lên tệp nào" in body  # all or nothing: the good ones are not kept either
     assert api.get("officer", f"/api/v1/dossiers/{dossier['id']}/attachments").json["attachments"] == []
+
+
+def test_one_dossiers_amount_is_checked_before_its_confirmation_too(api, browser):
+    dossier, staff = api.at_decider(kind="union_housing")
+    page = browser(staff)
+    over = page.post(f"/dossiers/{dossier['id']}/events/accept",
+                     {"version": str(dossier["version"]), "granted_amount_vnd": "5.000.000.000"})
+    body = html(over)
+    assert over.status_code == 422 and 'name="confirm"' not in body
+    assert "không vượt quá số tiền đề nghị (30.000.000 đồng)" in body and 'value="5.000.000.000"' in body
+    fine = page.post(f"/dossiers/{dossier['id']}/events/accept",
+                     {"version": str(dossier["version"]), "granted_amount_vnd": "30.000.000"})
+    assert fine.status_code == 200 and 'name="confirm" value="1"' in html(fine)

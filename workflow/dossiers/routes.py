@@ -18,6 +18,7 @@ from ..signing.models import waiting_request_for
 from ..states import EVENTS, EVENTS_NEEDING_REASON
 from ..transaction import unit_of_work
 from . import operations as ops
+from . import uploads
 from .kinds import get_kind
 from .kinds.base import change_rows, meta, posted_values, row_model, screen_values, widget
 from .models import Dossier
@@ -204,6 +205,10 @@ def _event_inputs(event: str, dossier) -> tuple[dict, dict]:
         errors["comment"] = [_("Vui lòng nhập lý do.")]
     if granted and parse_money(granted) is None:
         errors["granted_amount_vnd"] = [_("Phải là số nguyên, ví dụ 1.500.000.")]
+    elif event == "accept" and dossier.requested_amount is not None:  # said before the confirmation, not after it
+        problem = ops.granted_amount_problem(dossier.requested_amount, parse_money(granted) if granted else None)
+        if problem is not None:
+            errors["granted_amount_vnd"] = [problem[1]]
     return {"comment": comment, "granted_amount_vnd": granted}, errors
 
 
@@ -277,6 +282,8 @@ def upload_attachment(dossier_id):
     try:
         if not files:
             raise Invalid(_("Chưa chọn tệp."), {"file": [_("Chọn một tệp để tải lên.")]})
+        for _name, data in files:
+            uploads.prepare(data)  # large images downscaled before the write lock
         with unit_of_work():
             for current, data in files:
                 names.append(ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),

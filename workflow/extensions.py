@@ -38,13 +38,11 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 # --- SQLite under concurrent use ---------------------------------------------------------------------------------
-# pysqlite opens a transaction only before a write and never for SAVEPOINT (a savepoint taken with none open was the
-# outermost, and releasing it committed: a failed item of a bulk decision kept the ones before it), and its reads ran
-# outside any transaction. So the driver is told to leave transactions alone and SQLAlchemy begins them itself:
-# every transaction (reads included) is one snapshot, savepoints nest in it. A unit of work that will write begins
-# with BEGIN IMMEDIATE (transaction.unit_of_work sets WRITE_INTENT): it takes the write lock first and waits for it
-# (the busy timeout), rather than reading, then failing to write at once because another writer committed meanwhile
-# (SQLITE_BUSY_SNAPSHOT). The file is in WAL mode, so readers never wait for the writer nor it for them.
+# The file is in WAL mode: readers never wait for the writer, nor it for them. pysqlite begins a transaction only
+# before a write, so a unit of work (transaction.unit_of_work sets WRITE_INTENT) begins its own with BEGIN IMMEDIATE
+# at its first statement: it takes the write lock first, waiting for it up to the busy timeout, and its reads and
+# writes are one snapshot; a deferred transaction that read, then wrote after another writer committed, would fail
+# at once (SQLITE_BUSY_SNAPSHOT) whatever the timeout. Reads outside a unit of work stay as they were (each its own).
 WRITE_INTENT: ContextVar[bool] = ContextVar("sqlite_write_intent", default=False)
 
 
@@ -53,10 +51,9 @@ def _is_sqlite(dbapi_connection) -> bool:
 
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
-def _sqlite_connect(dbapi_connection, _record):
+def _sqlite_wal(dbapi_connection, _record):
     if not _is_sqlite(dbapi_connection):
         return
-    dbapi_connection.isolation_level = None  # the driver begins nothing; _sqlite_begin does
     cursor = dbapi_connection.cursor()
     try:
         # An in-memory database answers "memory" and stays so (WAL needs a file): nothing to do there.
@@ -67,19 +64,39 @@ def _sqlite_connect(dbapi_connection, _record):
         cursor.close()
 
 
+def _begin(connection, statement: str) -> None:
+    connection.exec_driver_sql(statement)
+    connection.info["sqlite_changes_at_begin"] = connection.connection.dbapi_connection.total_changes
+
+
+def begin_writing(connection) -> None:
+    """Begin the writer's transaction on this SQLite connection now, unless one is open."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if _is_sqlite(dbapi_connection) and not dbapi_connection.in_transaction:
+        _begin(connection, "BEGIN IMMEDIATE")
+
+
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(connection):
-    dbapi_connection = connection.connection.dbapi_connection
-    if not _is_sqlite(dbapi_connection):
-        return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
-    connection.info["sqlite_changes_at_begin"] = dbapi_connection.total_changes
+    if WRITE_INTENT.get():
+        begin_writing(connection)
 
 
-def sqlite_wrote_since_begin(connection) -> bool:
-    """Whether the SQLite connection's transaction has written anything (a transaction that only read can be ended
-    and begun again as a writer's)."""
+@sa.event.listens_for(sa.engine.Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, _name):
+    """pysqlite opens a transaction only before a write, never for SAVEPOINT: a savepoint taken with none open is the
+    outermost, and releasing it commits (a failed item of a bulk decision kept the ones before it; a step drafted for
+    its signer, then rolled back, stayed decided). Open the transaction first, so the savepoint nests in it."""
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        _begin(connection, "BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
+
+
+def sqlite_wrote(connection) -> bool:
+    """Whether the SQLite connection's transaction has written anything: one that has not can be rolled back and
+    begun again without losing anything."""
     dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:  # only reads so far, each its own
+        return False
     return dbapi_connection.total_changes != connection.info.get("sqlite_changes_at_begin")
 
 

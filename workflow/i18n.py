@@ -7,8 +7,6 @@ from flask import Blueprint, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
-from .extensions import db
-
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LOCALE = "vi"
 
@@ -40,8 +38,10 @@ def choose_language():
     if code in LANGUAGES:
         session["locale"] = code
         if current_user.is_authenticated:
-            current_user.locale = code
-            db.session.commit()
+            from .transaction import unit_of_work  # (it imports this module)
+
+            with unit_of_work():
+                current_user.locale = code
     from .redirects import safe_next
 
     return redirect(safe_next(request.form.get("next")), code=303)

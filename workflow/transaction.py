@@ -9,7 +9,7 @@ from flask_babel import gettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from .errors import STALE_MESSAGE, Conflict
-from .extensions import WRITE_INTENT, db, is_busy, sqlite_wrote_since_begin
+from .extensions import WRITE_INTENT, begin_writing, db, is_busy, sqlite_wrote
 from .i18n import N_
 from .pdf import ahead, storage
 
@@ -29,15 +29,15 @@ def _restartable() -> bool:
         return False
     if not session.in_transaction():
         return True
-    return not sqlite_wrote_since_begin(session.connection())
+    return not sqlite_wrote(session.connection())
 
 
 @contextmanager
 def unit_of_work():
     token = WRITE_INTENT.set(True)
     try:
-        if _on_sqlite() and db.session().in_transaction() and _restartable():
-            db.session.commit()  # what was read before (the user, say): the unit's own transaction begins IMMEDIATE
+        if _on_sqlite() and db.session().in_transaction():
+            begin_writing(db.session.connection())  # else at the unit's first statement (extensions.py)
         yield
         db.session.commit()
     except BaseException as exc:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..clock import utcnow
 from ..extensions import db
 from ..formatting import page_number
+from ..transaction import unit_of_work
 from .models import Notification
 from .service import message
 
@@ -45,9 +46,9 @@ def _own(notification_id: int) -> Notification:
 @bp.post("/notifications/<int:notification_id>/open")
 @login_required
 def open_item(notification_id):
-    item = _own(notification_id)
-    item.read_at = item.read_at or utcnow()
-    db.session.commit()
+    with unit_of_work():  # on SQLite a writer's transaction (BEGIN IMMEDIATE): never a write on a stale snapshot
+        item = _own(notification_id)
+        item.read_at = item.read_at or utcnow()
     if item.dossier_id:
         return redirect(url_for("dossiers.show", dossier_id=item.dossier_id), 303)
     return redirect(url_for("batches.show", batch_id=item.batch_id), 303)
@@ -56,7 +57,7 @@ def open_item(notification_id):
 @bp.post("/notifications/read")
 @login_required
 def mark_all_read():
-    db.session.execute(sa.update(Notification).where(Notification.user_id == current_user.id,
-                                                     Notification.read_at.is_(None)).values(read_at=utcnow()))
-    db.session.commit()
+    with unit_of_work():
+        db.session.execute(sa.update(Notification).where(Notification.user_id == current_user.id,
+                                                         Notification.read_at.is_(None)).values(read_at=utcnow()))
     return redirect(url_for(".index"), 303)

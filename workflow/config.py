@@ -32,6 +32,7 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
     MAX_DOSSIER_ATTACHMENT_BYTES = int(os.environ.get("MAX_DOSSIER_ATTACHMENT_BYTES", 50 * 1024 * 1024))
+    MAX_DOSSIER_ATTACHMENTS = int(os.environ.get("MAX_DOSSIER_ATTACHMENTS", 30))  # files per dossier, all rounds
     API_TOKEN_LIFETIME = timedelta(hours=12)
     # Batches with more dossiers than this get their bundle built in the background (batches/bundles.py).
     BUNDLE_INLINE_MAX_DOSSIERS = int(os.environ.get("BUNDLE_INLINE_MAX_DOSSIERS", 5))

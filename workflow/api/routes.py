@@ -13,8 +13,9 @@ from .. import clock
 from ..auth.models import ApiToken
 from ..auth.routes import authenticate
 from ..batches import operations as batch_ops
-from ..batches.bundles import bundle_in_background, bundle_response, stored_bundle_response
+from ..batches.bundles import bundle_build, stored_bundle_response
 from ..dossiers import operations as ops
+from ..dossiers import uploads
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier, DossierAccess
 from ..dossiers.routing import route_for
@@ -192,13 +193,15 @@ def dossier_documents(dossier_id):
 @token_required
 def upload_attachment(dossier_id):
     upload = request.files.get("file")
+    data = upload.read() if upload is not None else b""
+    uploads.prepare(data)  # a large image downscaled before the write lock
     with unit_of_work():
         dossier = ops.get_dossier(g.api_user, dossier_id)
         if upload is None:
             raise Invalid(gettext("Thiếu tệp."),
                           {"file": [gettext("Gửi tệp trong trường 'file' (multipart/form-data).")]})
         attachment = ops.add_attachment(g.api_user, dossier, request.form.get("attachment_type"), upload.filename,
-                                        upload.read())
+                                        data)
     return attachment_json(attachment), 201
 
 
@@ -322,21 +325,23 @@ def list_batches():
 def batch_bundle(batch_id):
     """Small batches are built at once; a large one is built in the background: 202 and its progress
     until it is ready, then the stored PDF."""
-    batch = batch_ops.get_batch(g.api_user, batch_id)
-    build = bundle_in_background(batch, g.api_user)
-    if build is None:
-        return bundle_response(batch)
-    db.session.refresh(build)
-    if build.status == "done":
-        return stored_bundle_response(batch, build)
-    return {"status": build.status, "done": build.done, "total": build.total,
-            "error": gettext(build.error) if build.error else build.error}, 202
+    return _bundle(batch_ops.get_batch(g.api_user, batch_id), "pdf")
 
 
 @bp.get("/batches/<int:batch_id>/bundle.zip")
 @token_required
 def batch_bundle_zip(batch_id):
-    return bundle_response(batch_ops.get_batch(g.api_user, batch_id), "zip")
+    return _bundle(batch_ops.get_batch(g.api_user, batch_id), "zip")
+
+
+def _bundle(batch, fmt: str):
+    """Built once and stored (the first download of a small batch's builds it), then served from storage."""
+    build = bundle_build(batch, g.api_user, fmt)
+    if build.status == "done":
+        return stored_bundle_response(batch, build)
+    status = 202 if build.status in ("queued", "running") else 503  # failed: asked again, built again
+    return {"status": build.status, "done": build.done, "total": build.total,
+            "error": gettext(build.error) if build.error else build.error}, status
 
 
 @bp.get("/organisations")

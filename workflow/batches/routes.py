@@ -14,7 +14,7 @@ from ..formatting import page_number, parse_money, parse_whole
 from ..signing import step
 from ..transaction import unit_of_work
 from . import operations as ops
-from .bundles import bundle_in_background, bundle_response, latest_build, stored_bundle_response
+from .bundles import bundle_build, latest_build, stored_bundle_response
 
 bp = Blueprint("batches", __name__)
 
@@ -89,13 +89,13 @@ def _show_page(batch, typed=None, general=None, rows=None, status=200):
 @login_required
 def bundle(batch_id, fmt):
     batch = _load(batch_id)
-    build = bundle_in_background(batch, current_user) if fmt == "pdf" else None
-    if build is None:
-        return bundle_response(batch, fmt)
-    db.session.refresh(build)
+    build = bundle_build(batch, current_user, fmt)  # built once and stored, then served from storage
     if build.status == "done":
         return stored_bundle_response(batch, build)
-    flash(_("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ."), "info")
+    if build.status == "failed":
+        flash(_("Tạo bộ hồ sơ không thành công; vui lòng thử lại."), "error")
+    else:
+        flash(_("Bộ hồ sơ đang được tạo; trang sẽ tự cập nhật tiến độ."), "info")
     return redirect(url_for(".show", batch_id=batch_id))
 
 

@@ -434,17 +434,21 @@ def add_attachment(actor, dossier: Dossier, attachment_type, filename: str | Non
         megabytes = limit // (1024 * 1024)
         raise TooLarge(gettext("Tệp lớn hơn %(mb)s MB.", mb=megabytes),
                        {"file": [gettext("Mỗi tệp tối đa %(mb)s MB.", mb=megabytes)]})
-    total_limit = current_app.config["MAX_DOSSIER_ATTACHMENT_BYTES"]
-    if sum(a.size for a in dossier.attachments) + len(data) > total_limit:
-        raise TooLarge(gettext("Vượt dung lượng tệp của hồ sơ."), {"file": [
-            gettext("Tổng dung lượng tệp của một hồ sơ tối đa %(mb)s MB.", mb=total_limit // (1024 * 1024))]})
+    count_limit = current_app.config["MAX_DOSSIER_ATTACHMENTS"]
+    if len(dossier.attachments) >= count_limit:  # each is a sheet or more of the bundle: their number is bounded too
+        raise Invalid(gettext("Hồ sơ đã đủ số tệp đính kèm."), {"file": [
+            gettext("Mỗi hồ sơ tối đa %(count)s tệp đính kèm; hãy gộp các trang vào một tệp PDF.", count=count_limit)]})
     if not data:
         raise Invalid(gettext("Tệp rỗng."), {"file": [gettext("Chọn một tệp để tải lên.")]})
-    found = uploads.inspect(data)
+    found = uploads.inspected(data)  # a large image downscaled: what is stored, and counted, is found.data
+    total_limit = current_app.config["MAX_DOSSIER_ATTACHMENT_BYTES"]
+    if sum(a.size for a in dossier.attachments) + len(found.data) > total_limit:
+        raise TooLarge(gettext("Vượt dung lượng tệp của hồ sơ."), {"file": [
+            gettext("Tổng dung lượng tệp của một hồ sơ tối đa %(mb)s MB.", mb=total_limit // (1024 * 1024))]})
     attachment = Attachment(
         dossier=dossier, attachment_type=attachment_type, filename=uploads.safe_filename(filename, found.content_type),
-        content_type=found.content_type, size=len(data), page_count=found.page_count, sha256=storage.store(data),
-        round=dossier.round + 1, uploaded_by_id=actor.id)
+        content_type=found.content_type, size=len(found.data), page_count=found.page_count,
+        sha256=storage.store(found.data), round=dossier.round + 1, uploaded_by_id=actor.id)
     db.session.add(attachment)
     db.session.flush()
     return attachment

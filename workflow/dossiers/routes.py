@@ -18,6 +18,7 @@ from ..signing.models import waiting_request_for
 from ..states import EVENTS, EVENTS_NEEDING_REASON
 from ..transaction import unit_of_work
 from . import operations as ops
+from . import uploads
 from .kinds import get_kind
 from .kinds.base import change_rows, meta, posted_values, row_model, screen_values, widget
 from .models import Dossier
@@ -281,6 +282,8 @@ def upload_attachment(dossier_id):
     try:
         if not files:
             raise Invalid(_("Chưa chọn tệp."), {"file": [_("Chọn một tệp để tải lên.")]})
+        for _name, data in files:
+            uploads.prepare(data)  # large images downscaled before the write lock
         with unit_of_work():
             for current, data in files:
                 names.append(ops.add_attachment(current_user, dossier, request.form.get("attachment_type"),

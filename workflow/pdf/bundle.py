@@ -23,11 +23,14 @@ organisation has a key, its attachments signed by it (attachment_signature.py), 
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import io
 import json
 import logging
+import os
 import re
+import tempfile
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -35,12 +38,13 @@ from datetime import UTC, datetime
 from pathlib import PurePosixPath
 
 import img2pdf
+import pikepdf
 from markupsafe import Markup, escape
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-from . import storage
+from . import images, storage
 from .render import FONT_DIR, html_to_pdf, render_document_html
 
 logger = logging.getLogger(__name__)
@@ -233,7 +237,12 @@ class _Image:
 
 
 def _image(data: bytes) -> _Image:
-    """The image as a PDF XObject (img2pdf keeps a JPEG's bytes and copies a PNG's compressed data)."""
+    """The image as a PDF XObject (img2pdf keeps a JPEG's bytes and copies a PNG's compressed data). An image
+    larger than A4 at 200 dpi (stored before uploads were brought to it) is brought to it first."""
+    with Image.open(io.BytesIO(data)) as image:
+        large = not images.fits(image.size)
+    if large:
+        data = images.fit_a4(data)[1]
     with Image.open(io.BytesIO(data)) as image:
         # img2pdf takes these as they are (a palette or 1-bit PNG too: its compressed data is copied, not
         # decoded, where the old code flattened a palette to RGB); an alpha channel it refuses: flattened.
@@ -463,13 +472,14 @@ def _numbers(values) -> str:
     return " ".join(f"{v:.4f}".rstrip("0").rstrip(".") for v in values)
 
 
-def _stamp(canvas: _Canvas, type_: _Type, prefix: str):
+def _stamp(canvas: _Canvas, type_: _Type, prefix: str, first: int = 1, total: int | None = None):
+    """Number the writer's sheets first, first + 1, ... of `total` (the bundle's: a writer may hold a part of it)."""
     writer = canvas.writer
     font = type_.font.clone(writer).indirect_reference
-    total = len(writer.pages)
+    total = total or len(writer.pages)
     if not type_.covers(prefix):
         prefix = ""
-    for number, page in enumerate(writer.pages, start=1):
+    for number, page in enumerate(writer.pages, start=first):
         codes, width = type_.set(f"{prefix}Trang {number}/{total}")
         matrix, sheet_width, _ = _page_matrix(page)
         name = canvas.free_name(page, "/Font", "BundleStamp")
@@ -484,14 +494,19 @@ def _stamp_prefix(contents: Contents) -> str:
     return f"{contents.label} – " if contents.label else ""
 
 
-def build_bundle_pdf(contents: Contents, progress=None) -> bytes:
+def build_bundle_pdf(contents: Contents, progress=None, out=None) -> bytes | None:
+    """The bundle's PDF: written to `out` (a file: a large bundle need not sit in memory), or returned."""
     head, sections = contents.head, contents.sections
     part_pages: dict[int, int] = {}
+    target = out if out is not None else io.BytesIO()
     for _ in range(3):  # a stored page count that is wrong is corrected, and the layout made again
         try:
-            return _build(contents, part_pages, progress)
+            _build(contents, part_pages, progress, target)
+            return target.getvalue() if out is None else None
         except _PagesDiffer as differ:
             part_pages[id(differ.part)] = differ.pages
+            target.seek(0)
+            target.truncate()
     raise RuntimeError(f"the page counts of the bundle of {head.title} do not settle ({len(sections)} sections)")
 
 
@@ -500,7 +515,70 @@ class _PagesDiffer(Exception):
         self.part, self.pages = part, pages
 
 
-def _build(contents: Contents, part_pages: dict[int, int], progress) -> bytes:
+# What pypdf may hold at once: the stored bytes of the parts merged into one piece. pypdf keeps every object it
+# merges in memory until it writes, so a bundle is merged in pieces of about this size, each written to a
+# temporary file, and the pieces are joined by qpdf (pikepdf.Job, its --pages), which copies their streams from the
+# files as it writes: what a bundle takes in memory no longer grows with the size of the files it holds.
+PIECE_BYTES = 16 * 1024 * 1024
+
+
+class _Pieces:
+    """The bundle's sheets merged by pypdf, a piece at a time, each stamped with its sheets' numbers in the bundle
+    and written to a temporary file."""
+
+    def __init__(self, folder: str, type_: _Type, prefix: str, total: int):
+        self.folder, self.type_, self.prefix, self.total = folder, type_, prefix, total
+        self.files: list[str] = []
+        self.pages = 0  # sheets written in earlier pieces
+        self.held = 0  # stored bytes merged into the current piece
+        self._new()
+
+    def _new(self):
+        self.writer = PdfWriter()
+        self.canvas = _Canvas(self.writer)
+        self.held = 0
+
+    @property
+    def count(self) -> int:
+        """Sheets so far, in the bundle."""
+        return self.pages + len(self.writer.pages)
+
+    def add_pdf(self, sha256: str) -> None:
+        path = storage.path_for(sha256)
+        if self.held and self.held + path.stat().st_size > PIECE_BYTES:
+            self.close_piece()
+        with open(path, "rb") as stored:  # read from the file, never whole into memory
+            self.writer.append(PdfReader(stored), import_outline=False)
+        self.held += path.stat().st_size
+
+    def add_reader(self, reader: PdfReader) -> None:
+        self.writer.append(reader, import_outline=False)
+
+    def add_image_page(self, caption, data: bytes) -> None:
+        if self.held and self.held + len(data) > PIECE_BYTES:
+            self.close_piece()
+        page = self.writer.add_page(caption)
+        image = _image(data)
+        reference = image.xobject.get_object().clone(self.writer).indirect_reference
+        name = self.canvas.free_name(page, "/XObject", "BundleImage")
+        self.canvas.draw(page, f"q {_numbers(_image_placement(image))} cm {name} Do Q".encode(),
+                         "/XObject", name, reference)
+        self.held += len(data)
+
+    def close_piece(self) -> None:
+        if not len(self.writer.pages):
+            return
+        _stamp(self.canvas, self.type_, self.prefix, first=self.pages + 1, total=self.total)
+        path = os.path.join(self.folder, f"{len(self.files):05d}.pdf")
+        with open(path, "wb") as piece:
+            self.writer.write(piece)
+        self.files.append(path)
+        self.pages += len(self.writer.pages)
+        self._new()
+        gc.collect()  # pypdf's objects refer to each other: the piece's memory comes back only when collected
+
+
+def _build(contents: Contents, part_pages: dict[int, int], progress, out) -> None:
     head, sections = contents.head, contents.sections
     rows = _plan(contents, part_pages, 1).rows
     chunks = _chunks(rows)
@@ -512,53 +590,63 @@ def _build(contents: Contents, part_pages: dict[int, int], progress) -> bytes:
             break
         toc_pages = len(toc.pages)
 
-    images = [(row.number, part) for (_, parts), section in zip(plan.sections, sections, strict=True)
-              for row, part in zip(parts, section.parts, strict=True) if part.content_type != "application/pdf"]
+    pictures = [(row.number, part) for (_, parts), section in zip(plan.sections, sections, strict=True)
+                for row, part in zip(parts, section.parts, strict=True) if part.content_type != "application/pdf"]
     prefix = _stamp_prefix(contents)
-    pages = _pages_pdf(prefix, images)
+    pages = _pages_pdf(prefix, pictures)
     type_ = _Type.from_page(pages.pages[0], prefix + _TYPE_CHARACTERS)
     if type_ is None:
         raise RuntimeError("the stamps' type was not found in the rendered line")
     captions = iter(pages.pages[1:])
 
-    writer = PdfWriter()
-    writer.page_mode = "/UseOutlines"
-    canvas = _Canvas(writer)
-    writer.append(PdfReader(io.BytesIO(storage.read(head.sha256))), import_outline=False)
-    if len(writer.pages) != head.pages:
-        raise _PagesDiffer(head, len(writer.pages))
-    writer.append(toc, import_outline=False)
-    for done, ((_, part_rows), section) in enumerate(zip(plan.sections, sections, strict=True), start=1):
-        for part_row, part in zip(part_rows, section.parts, strict=True):
-            if part.content_type == "application/pdf":
-                writer.append(PdfReader(io.BytesIO(storage.read(part.sha256))), import_outline=False)
-                if len(writer.pages) != part_row.last:
-                    raise _PagesDiffer(part, len(writer.pages) - part_row.first + 1)
-            else:
-                page = writer.add_page(next(captions))
-                image = _image(storage.read(part.sha256))
-                reference = image.xobject.get_object().clone(writer).indirect_reference
-                name = canvas.free_name(page, "/XObject", "BundleImage")
-                canvas.draw(page, f"q {_numbers(_image_placement(image))} cm {name} Do Q".encode(),
-                            "/XObject", name, reference)
-        if progress:
-            progress(done, len(sections))
-    _stamp(canvas, type_, prefix)
+    with tempfile.TemporaryDirectory(prefix="bundle-") as folder:
+        pieces = _Pieces(folder, type_, prefix, plan.total)
+        pieces.add_pdf(head.sha256)
+        if pieces.count != head.pages:
+            raise _PagesDiffer(head, pieces.count)
+        pieces.add_reader(toc)
+        for done, ((_, part_rows), section) in enumerate(zip(plan.sections, sections, strict=True), start=1):
+            for part_row, part in zip(part_rows, section.parts, strict=True):
+                if part.content_type == "application/pdf":
+                    pieces.add_pdf(part.sha256)
+                    if pieces.count != part_row.last:
+                        raise _PagesDiffer(part, pieces.count - part_row.first + 1)
+                else:
+                    pieces.add_image_page(next(captions), storage.read(part.sha256))
+            if progress:
+                progress(done, len(sections))
+        pieces.close_piece()
+        _join(pieces.files, contents, plan, out)
 
-    # Bookmarks once the pages exist (a destination needs its page), numbered as the table of contents is.
-    writer.add_outline_item(title=f"1. {head.title}", page_number=0)
-    writer.add_outline_item(title="2. Mục lục", page_number=plan.toc.first - 1)
-    for (row, part_rows), section in zip(plan.sections, sections, strict=True):
-        parent = writer.add_outline_item(title=f"{row.number}. {section.title}", page_number=row.first - 1)
-        for part_row, part in zip(part_rows, section.parts, strict=True):
-            writer.add_outline_item(title=f"{part_row.number} {part.title}", page_number=part_row.first - 1,
-                                    parent=parent)
-    writer.add_metadata({"/Title": contents.label or head.title, "/Author": contents.author,
-                         "/Subject": contents.subject, "/Creator": APP_NAME,
-                         "/CreationDate": datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+
+def _join(files: list[str], contents: Contents, plan: _Plan, out) -> None:
+    """The pieces as one PDF (qpdf's page copying, which reads each stream from its piece as it writes it), then its
+    bookmarks, numbered as the table of contents is, and its metadata."""
+    head, sections = contents.head, contents.sections
+    joined = os.path.join(os.path.dirname(files[0]), "joined.pdf")
+    pikepdf.Job({"empty": "", "outputFile": joined, "pages": [{"file": path} for path in files],
+                 "decodeLevel": "none", "compressStreams": "n"}).run()
+    versions = []
+    for path in files:
+        with open(path, "rb") as piece:
+            versions.append(piece.read(8)[5:].decode("ascii", "replace"))
+    with pikepdf.Pdf.open(joined) as bundle:
+        with bundle.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem(f"1. {head.title}", 0))
+            outline.root.append(pikepdf.OutlineItem("2. Mục lục", plan.toc.first - 1))
+            for (row, part_rows), section in zip(plan.sections, sections, strict=True):
+                parent = pikepdf.OutlineItem(f"{row.number}. {section.title}", row.first - 1)
+                parent.children.extend(pikepdf.OutlineItem(f"{part_row.number} {part.title}", part_row.first - 1)
+                                       for part_row, part in zip(part_rows, section.parts, strict=True))
+                outline.root.append(parent)
+        bundle.Root.PageMode = pikepdf.Name.UseOutlines
+        info = {"/Title": contents.label or head.title, "/Author": contents.author, "/Subject": contents.subject,
+                "/Creator": APP_NAME, "/CreationDate": datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ")}
+        for key, value in info.items():
+            bundle.docinfo[pikepdf.Name(key)] = pikepdf.String(value)
+        # the streams copied as they are (nothing decoded, nothing recompressed), read from the file as written
+        bundle.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False,
+                    fix_metadata_version=False, min_version=max(versions))
 
 
 def _chunks_of(rows: list[_Row], chunks: list[list[_Row]]) -> list[list[_Row]]:

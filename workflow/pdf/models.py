@@ -75,13 +75,19 @@ class DocumentCounter(db.Model):
 
 
 class BundleBuild(db.Model):
-    """A bundle built in the background: its progress, then the stored PDF (by SHA-256)."""
+    """A batch's bundle (PDF or ZIP) built once and stored (by SHA-256): its progress, then the file. It is served as
+    long as what it holds is what the batch's bundle would hold now (content_key, batches/bundles.py)."""
 
     __tablename__ = "bundle_build"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batch.id"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")  # queued, running, done, failed
+    format: Mapped[str] = mapped_column(sa.String(3), default="pdf", server_default="pdf")  # pdf, zip
+    # SHA-256 of what went in (the parts and their sums, titles, the table of contents, the signer): a later build
+    # of the same content is this one; any change (a decision filed, a name changed, a new key) makes another
+    content_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # queued, running, done, failed; superseded: a newer build of the batch replaced it (its file removed)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str | None] = mapped_column(sa.String(64))

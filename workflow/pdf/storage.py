@@ -35,6 +35,35 @@ def store(data: bytes) -> str:
     return sha256
 
 
+def store_file(source) -> tuple[str, int]:
+    """Store what an open binary file holds, from its start, copied in chunks (a bundle need not sit in memory):
+    (its SHA-256, its size)."""
+    source.seek(0)
+    digest, size = hashlib.sha256(), 0
+    root = _root()
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=root, delete=False) as tmp:
+        try:
+            while chunk := source.read(1024 * 1024):
+                digest.update(chunk)
+                tmp.write(chunk)
+                size += len(chunk)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        except BaseException:
+            os.unlink(tmp.name)
+            raise
+    sha256 = digest.hexdigest()
+    target = path_for(sha256)
+    if target.exists():
+        os.unlink(tmp.name)
+        return sha256, size
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp.name, target)
+    _new_files().append(sha256)
+    return sha256, size
+
+
 def _new_files() -> list[str]:
     if not has_app_context():
         return []

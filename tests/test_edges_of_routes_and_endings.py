@@ -460,7 +460,8 @@ def test_organisations_and_routes_apis_with_odd_queries(api, no_propagation):
         "in_force_on=2026-02-30", "in_force_on=99999-01-01", "in_force_on=%00", "in_force_on=0001-01-01",
         "in_force_on=9999-12-31", "per_page=0", "per_page=-5", f"per_page={2**70}", f"page=-{2**70}", "page=abc",
         "level=galaxy", "level=province&level=tld", "code=%27%3B--")}
-    assert {q: s for q, s in answers.items() if s not in (200, 422)} == {}
-    assert answers["in_force_on=2026-02-30"] == answers["in_force_on=%00"] == 422
+    assert {q: s for q, s in answers.items() if s not in (200, 422) and q != "in_force_on=%00"} == {}
+    assert answers["in_force_on=2026-02-30"] == 422
+    assert answers["in_force_on=%00"] == 400  # a NUL: the input layer's (workflow/inputs.py), before any view
     for user in ("officer", "officer5", "reviewer", "liaison", "tld", "admin"):
         assert api.get(user, "/api/v1/routes?kind=nope&on=garbage").status_code == 200, user

@@ -14,7 +14,8 @@ from tests.admin.test_rule_set_and_route_forms import error_beside, housing, typ
 from workflow.dossiers.models import Dossier, DossierEvent, RuleSet
 from workflow.extensions import db
 
-HUGE = 2**64  # beyond any database integer (MAX_ID is 2**63 - 1)
+HUGE = 2**64  # beyond any database integer
+BEYOND_ID = 2**31  # beyond what an id column holds on PostgreSQL (integer: MAX_ID is 2**31 - 1)
 NUL_MESSAGE = "Yêu cầu chứa ký tự NUL (mã 0), không phải văn bản; không có thay đổi nào được lưu."
 
 
@@ -89,6 +90,36 @@ def test_huge_numbers_in_the_query_string_are_unreadable_not_an_overflow(browser
     if user == "admin":
         for url in ("/admin/users", "/admin/organisations", "/admin/campaigns", "/admin/rule-sets"):
             assert page.client.get(url, query_string={"page": HUGE, "organisation_id": HUGE}).status_code == 200
+
+
+def test_an_id_beyond_a_postgresql_integer_is_no_rows(app, api, browser):
+    """PostgreSQL: 'integer out of range' (500) for an id between 2**31 and 2**63, on every page and operation that
+    looks one up (found by the fuzz test: /dossiers/10191859643, /signing-requests/20377104505722)."""
+    dossier = api.create()
+    for user in ("officer", "reviewer", "admin"):
+        for url in (f"/api/v1/dossiers/{BEYOND_ID}", f"/api/v1/dossiers/{BEYOND_ID}/documents",
+                    f"/api/v1/signing-requests/{BEYOND_ID}", f"/api/v1/batches/{BEYOND_ID}",
+                    f"/api/v1/documents/{BEYOND_ID}", f"/api/v1/attachments/{BEYOND_ID}",
+                    f"/api/v1/organisations/{BEYOND_ID}", f"/api/v1/users/{BEYOND_ID}"):
+            assert api.get(user, url).status_code == 404, (user, url)
+        for url in (f"/api/v1/users?organisation_id={BEYOND_ID}", f"/api/v1/dossiers?union={BEYOND_ID}",
+                    f"/api/v1/dossiers?campaign={BEYOND_ID}"):
+            assert api.get(user, url).status_code < 500, (user, url)
+    page = browser("reviewer")
+    assert page.get(f"/dossiers/{BEYOND_ID}").status_code == 404
+    assert page.get(f"/dossiers?union={BEYOND_ID}&campaign={BEYOND_ID}&page={BEYOND_ID}").status_code == 200
+    assert browser("admin").get(f"/admin/users?organisation_id={BEYOND_ID}").status_code == 200
+    for body in ({"kind": "child_heart", "data": {}, "campaign_id": BEYOND_ID},):
+        assert api.post("officer", "/api/v1/dossiers", body).status_code == 422
+    assert api.post("officer", f"/api/v1/dossiers/{dossier['id']}/transitions",
+                    {"event": "submit", "version": BEYOND_ID}).status_code in (409, 422)
+    assert api.post("reviewer", "/api/v1/batches", {"dossier_ids": [BEYOND_ID]}).status_code in (404, 422)
+    assert api.post("admin", "/api/v1/users", {"username": "nguoi.moi", "full_name": "Người Mới", "role": "staff",
+                                               "organisation_id": BEYOND_ID}).status_code == 422
+    officer = browser("officer")
+    assert officer.post(f"/dossiers/{dossier['id']}/campaign", {"campaign_id": str(BEYOND_ID)}).status_code < 500
+    assert officer.post(f"/dossiers/{dossier['id']}/edit", {"version": str(BEYOND_ID)}).status_code < 500
+    assert _state(app, dossier["id"]) == "draft"
 
 
 def test_huge_numbers_in_the_api_query_string(api):
@@ -171,10 +202,19 @@ def test_a_nul_in_the_login_is_a_clear_400(client):
 
 
 @pytest.mark.parametrize("url", ["/dossiers?q=tran%00", "/dossiers/export.xlsx?q=%00", "/dossiers?state=%00",
-                                 "/verify/abc%00def", "/admin/users?q=%00", "/admin/organisations?q=a%00"])
+                                 "/verify?code=%00", "/admin/users?q=%00", "/admin/organisations?q=a%00"])
 def test_a_nul_in_a_page_address_is_a_clear_400(browser, url):
     response = browser("admin" if "admin" in url else "reviewer").get(url)
     assert response.status_code == 400 and NUL_MESSAGE in _text(response)
+
+
+def test_a_nul_in_a_path_matches_nothing(app, api, browser):
+    dossier = api.create()
+    officer = browser("officer")
+    for url in ("/verify/abc%00def", "/set-password/a%00b", "/dossiers/1%00", "/api/v1/dossiers/1%00"):
+        assert officer.client.get(url).status_code == 404, url
+    assert 400 <= officer.post(f"/dossiers/{dossier['id']}/events/sub%00mit", {"confirm": "1"}).status_code < 500
+    assert _state(app, dossier["id"]) == "draft"
 
 
 @pytest.mark.parametrize("url", ["/api/v1/dossiers?q=%00", "/api/v1/organisations?level=%00",
@@ -191,6 +231,16 @@ def test_a_nul_in_a_form_changes_nothing(app, api, browser):
                              {"version": dossier["version"], "comment": "Thiếu\x00 giấy", "confirm": "1"})
     assert response.status_code == 400 and NUL_MESSAGE in _text(response)
     assert _state(app, dossier["id"]) == "submitted"
+
+
+@pytest.mark.parametrize("part", [b'Content-Disposition: form-data\r\n\r\nx',  # a part without a name (the fuzz)
+                                  b'Content-Disposition: form-data; name="attachment_type"\r\n\r\nx\x00y'])
+def test_an_odd_multipart_body_is_a_4xx(app, api, part):
+    dossier = api.create()
+    body = b"--b\r\n" + part + b"\r\n--b--\r\n"
+    response = api.client.post(f"/api/v1/dossiers/{dossier['id']}/attachments", data=body,
+                               headers={**api.headers("officer"), "Content-Type": "multipart/form-data; boundary=b"})
+    assert 400 <= response.status_code < 500, response.status_code
 
 
 def test_a_nul_in_json_is_refused_naming_the_member(app, api):

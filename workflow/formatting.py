@@ -84,7 +84,9 @@ _SCREEN_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
-MAX_ID = 2**63 - 1  # the largest a database integer holds: a larger number is no row's id
+# The largest id a row can have: ids (and versions) are `integer` columns, 32 bits on PostgreSQL, which refuses a larger
+# number bound to one ("integer out of range"); a larger number is no row's id.
+MAX_ID = 2**31 - 1
 
 
 # C0, DEL, C1 and the bidirectional controls (an override prints "Trần Thị Lan" as "Trần naL ịhT"): never part of

@@ -1,14 +1,16 @@
 """One input layer for every request, the pages, the API and the admin forms alike: what no operation should ever
 be handed, judged before any view (or any other hook) reads the request.
 
-- NUL is no text (PostgreSQL refuses it in any text, so a query with one fails): in the path, the query string, a
-  form or a JSON body the request is refused, a 400 page in the reader's language, a JSON error under /api/.
+- NUL is no text (PostgreSQL refuses it in any text, so a query with one fails): in the query string, a form or a
+  JSON body the request is refused, a 400 page in the reader's language, a JSON error under /api/. (In the path it
+  matches no route's number, and the few routes that take a word, an event, a verification code, a link's token,
+  compare it with what they know: a 404.)
 - The other C0 control characters (tab, line feed and carriage return excepted) and DEL are invisible: on the query
   string and in a form they are removed as the values are read (what the person saw is what is kept, and a refused
   form is shown again with the rest of what was typed; the vertical tab, the form feed and the separators a word
   processor pastes become a space); in a JSON body, which a program wrote, they are refused with a 422 naming where
   (`errors`, keyed by the member's path: `data.full_name`, `dossier_ids.0`).
-- Numbers: a query or form value read with `type=int` beyond a database integer (MAX_ID) is unreadable, as "abc" is
+- Numbers: a query or form value read with `type=int` beyond what an id column holds (MAX_ID) is unreadable, as "abc" is
   (its default: a page 1, a filter left out, an id that is no row's). In a JSON body the operations judge each number
   where it is used (an id beyond MAX_ID is no row's: formatting.is_id; an amount has its bounds), so that one item of
   a bulk decision with an absurd id fails alone (and is named as sent); a number that is no finite value (1e999) is
@@ -162,12 +164,13 @@ class BoundedRequest(Request):
 # --- the hook ------------------------------------------------------------------------------------------------------
 
 def _has_nul(values) -> bool:
-    return any("\x00" in key or (isinstance(value, str) and "\x00" in value) for key, value in values.items(multi=True))
+    """A NUL in a name or a text (a multipart part may come without a name: None)."""
+    return any(isinstance(text, str) and "\x00" in text for pair in values.items(multi=True) for text in pair)
 
 
 def judge_request() -> None:
-    """Before anything else reads the request: refuse NUL anywhere, and a JSON body beyond the bounds."""
-    if "\x00" in request.path or _has_nul(request.args):
+    """Before anything else reads the request: refuse a NUL in what it sends, and a JSON body beyond the bounds."""
+    if _has_nul(request.args):
         raise InputRefused(400, NUL_MESSAGE)
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):

@@ -7,6 +7,7 @@ number of examples per operation; everything goes through the app's WSGI interfa
 TESTING, so an exception in a view is raised here rather than answered 500: both count as a server error."""
 from __future__ import annotations
 
+import os
 import traceback
 
 import pytest
@@ -28,7 +29,8 @@ from workflow.signing.models import SigningRequest  # noqa: E402
 
 from ..conftest import Api  # noqa: E402
 
-EXAMPLES = 20  # per operation and role: about 20 s a role on SQLite here
+# Per operation and role: about 20 s a role here. FUZZ_EXAMPLES=200 fuzzes deeper (a few minutes a role).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 20))
 ROLES = ["officer", "reviewer", "liaison", "admin"]
 
 # The rows an operation's {id} names, by the path's first segment.

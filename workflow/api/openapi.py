@@ -2,6 +2,7 @@
 from ..auth.models import ROLES
 from ..auth.operations import USERNAME_PATTERN
 from ..dossiers.kinds import KINDS
+from ..formatting import MAX_ID
 from ..lists.query import SORTS
 from ..orgs.models import LEVELS
 from ..orgs.operations import CODE_PATTERN, FLAG_FIELDS, HEADER_FIELDS
@@ -72,7 +73,8 @@ def openapi_document() -> dict:
         schema = kind.Data.model_json_schema(ref_template="#/components/schemas/{model}")
         nested.update(schema.pop("$defs", {}))  # row models (e.g. Solution) become components of their own
         kind_data[f"{code}_data"] = schema
-    id_param = lambda name: {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}  # noqa: E731
+    id_param = lambda name: {"name": name, "in": "path", "required": True,  # noqa: E731
+                             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
     secured = [{"bearer": []}]
     header_fields = {field: _text(low if field != "short_header_name" else 0, high, HEADER_DESCRIPTIONS.get(field))
                      for field, (low, high) in HEADER_FIELDS.items()}

@@ -520,6 +520,7 @@ class _PagesDiffer(Exception):
 # temporary file, and the pieces are joined by qpdf (pikepdf.Job, its --pages), which copies their streams from the
 # files as it writes: what a bundle takes in memory no longer grows with the size of the files it holds.
 PIECE_BYTES = 16 * 1024 * 1024
+SMALL_FILE = 2 * 1024 * 1024
 
 
 class _Pieces:
@@ -545,11 +546,15 @@ class _Pieces:
 
     def add_pdf(self, sha256: str) -> None:
         path = storage.path_for(sha256)
-        if self.held and self.held + path.stat().st_size > PIECE_BYTES:
+        size = path.stat().st_size
+        if self.held and self.held + size > PIECE_BYTES:
             self.close_piece()
-        with open(path, "rb") as stored:  # read from the file, never whole into memory
-            self.writer.append(PdfReader(stored), import_outline=False)
-        self.held += path.stat().st_size
+        if size <= SMALL_FILE:  # read whole: pypdf reads a buffer much faster than a file
+            self.writer.append(PdfReader(io.BytesIO(path.read_bytes())), import_outline=False)
+        else:
+            with open(path, "rb") as stored:  # a large one from the file, never whole in memory
+                self.writer.append(PdfReader(stored), import_outline=False)
+        self.held += size
 
     def add_reader(self, reader: PdfReader) -> None:
         self.writer.append(reader, import_outline=False)
@@ -565,7 +570,7 @@ class _Pieces:
                          "/XObject", name, reference)
         self.held += len(data)
 
-    def close_piece(self) -> None:
+    def close_piece(self, last: bool = False) -> None:
         if not len(self.writer.pages):
             return
         _stamp(self.canvas, self.type_, self.prefix, first=self.pages + 1, total=self.total)
@@ -575,7 +580,8 @@ class _Pieces:
         self.files.append(path)
         self.pages += len(self.writer.pages)
         self._new()
-        gc.collect()  # pypdf's objects refer to each other: the piece's memory comes back only when collected
+        if not last:
+            gc.collect()  # pypdf's objects refer to each other: the piece's memory comes back only when collected
 
 
 def _build(contents: Contents, part_pages: dict[int, int], progress, out) -> None:
@@ -615,7 +621,7 @@ def _build(contents: Contents, part_pages: dict[int, int], progress, out) -> Non
                     pieces.add_image_page(next(captions), storage.read(part.sha256))
             if progress:
                 progress(done, len(sections))
-        pieces.close_piece()
+        pieces.close_piece(last=True)
         _join(pieces.files, contents, plan, out)
 
 
@@ -623,9 +629,10 @@ def _join(files: list[str], contents: Contents, plan: _Plan, out) -> None:
     """The pieces as one PDF (qpdf's page copying, which reads each stream from its piece as it writes it), then its
     bookmarks, numbered as the table of contents is, and its metadata."""
     head, sections = contents.head, contents.sections
-    joined = os.path.join(os.path.dirname(files[0]), "joined.pdf")
-    pikepdf.Job({"empty": "", "outputFile": joined, "pages": [{"file": path} for path in files],
-                 "decodeLevel": "none", "compressStreams": "n"}).run()
+    joined = files[0] if len(files) == 1 else os.path.join(os.path.dirname(files[0]), "joined.pdf")
+    if len(files) > 1:
+        pikepdf.Job({"empty": "", "outputFile": joined, "pages": [{"file": path} for path in files],
+                     "decodeLevel": "none", "compressStreams": "n"}).run()
     versions = []
     for path in files:
         with open(path, "rb") as piece:
@@ -679,6 +686,7 @@ def build_bundle_zip(contents: Contents, out=None, signer=None):
                   for position, part in enumerate(section.parts, start=1)]
     target = out if out is not None else io.BytesIO()
     manifest = {**contents.manifest, "files": []}
+    signed_since = 0
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path, number, part in files:
             data = storage.read(part.sha256)
@@ -686,8 +694,13 @@ def build_bundle_zip(contents: Contents, out=None, signer=None):
             entry = {"path": path, "number": number, "sha256": part.sha256, "size": len(data), "title": part.title}
             if signer is not None and part.attachment:
                 data = _signed_attachment(signer, part, data, entry)
+                signed_since += len(data)
             archive.writestr(entry["path"], data)
             manifest["files"].append(entry)
+            del data
+            if signed_since > PIECE_BYTES:  # pyHanko's objects refer to each other: collected, their memory returns
+                gc.collect()
+                signed_since = 0
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return target if out is not None else target.getvalue()
 

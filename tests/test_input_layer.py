@@ -122,6 +122,23 @@ def test_an_id_beyond_a_postgresql_integer_is_no_rows(app, api, browser):
     assert _state(app, dossier["id"]) == "draft"
 
 
+@pytest.mark.parametrize("url, field", [("/admin/rule-sets/new", "jurisdiction_id"),
+                                        ("/admin/routes/new", "jurisdiction_id"),
+                                        ("/admin/campaigns/new", "issuer_id")])
+def test_an_organisation_beyond_a_postgresql_integer_in_an_admin_form(app, browser, orgs, url, field):
+    """PostgreSQL: 'integer out of range' (500) for a jurisdiction or an issuer of 2**31 typed into the form."""
+    from tests.admin.test_rule_set_and_route_forms import route
+
+    form = {"/admin/rule-sets/new": housing(orgs, action="save"), "/admin/routes/new": route(orgs, action="save"),
+            "/admin/campaigns/new": {"title": "Kế hoạch năm 2026", "plan_number": "5/KH-LĐLĐ",
+                                     "plan_date": "01/01/2026", "phases-0-name": "Đợt I",
+                                     "phases-0-starts_on": "01/02/2026", "phases-0-ends_on": "31/03/2026"}}[url]
+    before = _count(app, RuleSet)
+    response = browser("admin").post(url, {**form, field: str(BEYOND_ID)})
+    assert response.status_code == 422
+    assert _count(app, RuleSet) == before
+
+
 def test_huge_numbers_in_the_api_query_string(api):
     for user in ("officer", "reviewer", "admin"):
         for url in ("/api/v1/dossiers", "/api/v1/batches", "/api/v1/users", "/api/v1/organisations"):

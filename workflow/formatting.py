@@ -98,9 +98,10 @@ TEXT_CONTROL_CHARACTERS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{BIDI
 
 
 def parse_whole(text) -> int | None:
-    """A non-negative whole number typed in ASCII digits, at most 18 of them (an id, a row index, a version);
-    None for anything else. str.isdigit() is no test: it accepts '²', which int() refuses."""
-    return int(text) if isinstance(text, str) and WHOLE_NUMBER.fullmatch(text) else None
+    """A non-negative whole number typed in ASCII digits, at most MAX_ID (an id, a row index, a version: what an
+    integer column holds); None for anything else. str.isdigit() is no test: it accepts '²', which int() refuses."""
+    number = int(text) if isinstance(text, str) and WHOLE_NUMBER.fullmatch(text) else None
+    return number if number is not None and number <= MAX_ID else None
 
 
 def page_number(value, per_page: int) -> int:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from .. import clock
 from ..extensions import db
-from ..formatting import format_amount
+from ..formatting import format_amount, is_id
 from ..i18n import N_
 from ..orgs.models import Organisation
 from ..orgs.tree import chain_on, subtree_on
@@ -60,7 +60,7 @@ def check_dated_rule(actor, model, *, kind, jurisdiction_id, valid_from, valid_t
     kind_class = get_kind(kind)
     if kind_class is None:
         errors["kind"] = [gettext("Chọn một loại hồ sơ.")]
-    jurisdiction = db.session.get(Organisation, jurisdiction_id) if isinstance(jurisdiction_id, int) else None
+    jurisdiction = db.session.get(Organisation, jurisdiction_id) if is_id(jurisdiction_id) else None
     if jurisdiction is None or (actor is not None and jurisdiction not in rule_set_scope(actor)):
         errors["jurisdiction_id"] = [gettext("Chọn một tổ chức thuộc phạm vi quản lý của bạn.")]
     elif jurisdiction.level not in RULE_SETTING_LEVELS:

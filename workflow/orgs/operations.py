@@ -19,7 +19,7 @@ from .. import clock
 from ..audit.service import record, snapshot
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..formatting import CONTROL_CHARACTERS, format_date
+from ..formatting import CONTROL_CHARACTERS, format_date, is_id
 from ..pdf.heading import fits as heading_fits
 from ..pdf.heading import heading_line, number_fits
 from ..pdf.signature import AUTHORITIES
@@ -87,7 +87,7 @@ def manages(actor, org: Organisation | None) -> bool:
 
 def managed_organisation(actor, org_id) -> Organisation:
     """The organisation, when the actor administers it; otherwise as if it did not exist."""
-    org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+    org = db.session.get(Organisation, org_id) if is_id(org_id) else None
     if org is None or not (manages(actor, org) or _ended_within(actor, org)):
         raise NotFound(gettext("Không tìm thấy tổ chức."))
     return org

@@ -60,16 +60,16 @@ def without_invisible(text: str) -> str:
 
 
 def whole_number(value) -> int:
-    """int(), for MultiDict.get(type=int): a number no database integer holds is unreadable (ValueError)."""
+    """int(), for MultiDict.get(type=int): a number beyond what an id column holds is unreadable (ValueError)."""
     number = int(value)
     if not -MAX_ID <= number <= MAX_ID:
-        raise ValueError("beyond a database integer")
+        raise ValueError("beyond what an id column holds")
     return number
 
 
 class CleanMultiDict(ImmutableMultiDict):
     """The query string's and the forms' values (Request.parameter_storage_class): invisible control characters
-    removed from names and texts as they are read; `type=int` bounded to what a database integer holds."""
+    removed from names and texts as they are read; `type=int` bounded to what an id column holds (MAX_ID)."""
 
     def __init__(self, mapping=None):
         if mapping is None or isinstance(mapping, dict):  # a MultiDict too: already read

@@ -114,6 +114,7 @@ class ApiToken(db.Model):
     @classmethod
     def issue(cls, user: User) -> tuple[ApiToken, str]:
         token = secrets.token_urlsafe(32)
+        db.session.execute(sa.delete(cls).where(cls.expires_at < utcnow()))  # expired tokens are purged, not kept
         row = cls(user=user, token_hash=cls.hash(token), expires_at=utcnow() + current_app.config["API_TOKEN_LIFETIME"])
         db.session.add(row)
         return row, token

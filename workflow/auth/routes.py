@@ -72,6 +72,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Every session and API token of the account ends, not only this one: a session cookie copied before (another
+    device, a shared computer) stops working too."""
+    with unit_of_work():
+        current_user.end_sessions()
     logout_user()
     flash(gettext("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

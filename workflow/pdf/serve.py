@@ -15,7 +15,10 @@ def pdf_response(document):
 
 
 def attachment_response(attachment):
+    """An uploaded file is whatever its sender made it (a PDF may hold JavaScript): downloaded, never opened in the
+    app's origin, and sandboxed should a browser open it anyway."""
     response = send_file(BytesIO(storage.read(attachment.sha256)), mimetype=attachment.content_type,
-                         download_name=attachment.filename, etag=attachment.sha256, max_age=0)
+                         download_name=attachment.filename, etag=attachment.sha256, max_age=0, as_attachment=True)
     response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -64,7 +64,7 @@ def test_documents_are_rendered_with_no_write_lock_held(api, app, monkeypatch):
     """While a step's document is rendered and signed, another writer can take SQLite's write lock at once."""
     path = _sqlite_file(app)
     if path is None:
-        pytest.skip("SQLite's database-wide write lock")
+        pytest.skip("SQLite only (its database-wide write lock): CI runs it in the SQLite pass")
     probes = []
     render = issue.html_to_pdf
 
@@ -90,7 +90,7 @@ def test_documents_are_rendered_with_no_write_lock_held(api, app, monkeypatch):
 def test_a_writer_kept_waiting_past_the_busy_timeout_gets_a_409_that_says_to_try_again(api, app):
     path = _sqlite_file(app)
     if path is None:
-        pytest.skip("SQLite's busy timeout")
+        pytest.skip("SQLite only (its busy timeout): CI runs it in the SQLite pass")
     dossier = api.create()
     api.attach_required("officer", dossier["id"])
     with app.app_context():

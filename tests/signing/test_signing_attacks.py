@@ -1,6 +1,7 @@
 """Attacks on the signing step (trình ký): other organisations and roles reaching requests and drafts, signatures
 and returns in every order and racing, steps attempted on locked dossiers, bad input, markup in what the pages
-show, drafts leaking, and the dossiers changed under a waiting request. Each defect found was reproduced here first, then fixed."""
+show, drafts leaking, and the dossiers changed under a waiting request. Each defect found
+was reproduced here first, then fixed."""
 import io
 
 import pytest

@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 os.environ["HUEY_SQLITE"] = os.path.join(tempfile.mkdtemp(prefix="workflow-huey-"), "huey.sqlite")
 
 from workflow import ROOT, create_app
-from workflow.extensions import db
+from workflow.extensions import db, limiter
 from workflow.orgs.models import Organisation
 from workflow.seed import seed_demo
 
@@ -102,6 +102,7 @@ def demo_data(app):
 
     with app.app_context(), _real_calendar(clock):
         _empty(app)
+        limiter.reset()  # the sign-in limits count in memory across the session's app: each test starts afresh
         seed_demo()
         # The demo's province has its documents signed by its leader first (the signing step, turned on again by
         # the `signing_step` fixture); elsewhere the tests take its steps as a small union would, signed at once.
@@ -358,6 +359,11 @@ def api(client, today):
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
+def csrf_token_of(client, url: str = "/notifications") -> str:
+    """The CSRF token a page gives the client's session (every signed-in page has one, in the sign-out form)."""
+    return _CSRF.search(client.get(url).get_data(as_text=True)).group(1)
+
+
 class Browser:
     """A logged-in web session that posts forms with their CSRF token, as a browser would."""
 
@@ -367,7 +373,7 @@ class Browser:
         token = _CSRF.search(page.get_data(as_text=True)).group(1)
         response = self.client.post("/login", data={"username": username, "password": "demo", "csrf_token": token})
         assert response.status_code == 302, response.get_data(as_text=True)
-        self.csrf = token
+        self.csrf = csrf_token_of(self.client)  # a new one from sign-in on (auth/routes.start_session)
 
     def get(self, url):
         return self.client.get(url)

@@ -34,6 +34,24 @@ class Config:
     MAX_DOSSIER_ATTACHMENT_BYTES = int(os.environ.get("MAX_DOSSIER_ATTACHMENT_BYTES", 50 * 1024 * 1024))
     MAX_DOSSIER_ATTACHMENTS = int(os.environ.get("MAX_DOSSIER_ATTACHMENTS", 30))  # files per dossier, all rounds
     API_TOKEN_LIFETIME = timedelta(hours=12)
+
+    # Password guessing (auth/guessing.py). Failed sign-ins (web and API together) are limited per address and per
+    # account name by Flask-Limiter, kept in Redis when RATELIMIT_STORAGE_URI names it ("redis://host:6379/1"; in
+    # memory otherwise, which with N worker processes lets N times through). Past LOGIN_LOCKOUT_FAILURES wrong
+    # passwords in a row, each further one locks the account's sign-in LOGIN_LOCKOUT_MINUTES, until an admin lifts it.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_STRATEGY = "moving-window"  # "30 per minute": in any 60 seconds, not 30 at the end of one and 30 more
+    RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in goes on, limited in this process's memory meanwhile
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
+    LOGIN_LOCKOUT_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_FAILURES", 10))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", 15))
+    LOGIN_ATTEMPT_RETENTION_DAYS = int(os.environ.get("LOGIN_ATTEMPT_RETENTION_DAYS", 90))
+    # Behind a reverse proxy: how many proxies' X-Forwarded-For to believe, so that the per-address limit counts
+    # the people's addresses, not the proxy's (0: the address the connection comes from).
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", 0))
     # Batches with more dossiers than this get their bundle built in the background (batches/bundles.py).
     BUNDLE_INLINE_MAX_DOSSIERS = int(os.environ.get("BUNDLE_INLINE_MAX_DOSSIERS", 5))
     # werkzeug.security method; tests lower the cost, production keeps the default (scrypt).

@@ -3,7 +3,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from .audit.models import AdminChange  # noqa: F401
-from .auth.models import ApiToken, User  # noqa: F401
+from .auth.models import ApiToken, LoginAttempt, User  # noqa: F401
 from .campaigns.models import Campaign, CampaignPhase  # noqa: F401
 from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, DossierStep, Route, RuleSet  # noqa: F401
 from .notifications.models import Notification  # noqa: F401

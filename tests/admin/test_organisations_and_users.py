@@ -5,7 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tests.conftest import _CSRF
+from tests.conftest import _CSRF, csrf_token_of
 from workflow.audit.models import AdminChange
 from workflow.auth.models import ApiToken, User
 from workflow.extensions import db
@@ -152,6 +152,8 @@ def _login(app, username, password):
     client = app.test_client()
     token = _CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
     response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    if response.status_code == 302:  # signed in: the session's token is a new one (read where every account may go)
+        token = csrf_token_of(client, "/account/password")
     return client, token, response
 
 

@@ -4,7 +4,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.conftest import _CSRF, TODAY
+from tests.conftest import _CSRF, TODAY, csrf_token_of
 from workflow.dossiers.models import Route, RuleSet
 from workflow.extensions import db
 from workflow.orgs.models import Organisation
@@ -34,6 +34,7 @@ def test_a_federation_starts_from_an_empty_database(app, empty_database, today):
     assert client.post("/login", data={"username": "qt.lamdong", "password": password,
                                        "csrf_token": csrf}).status_code == 302
     assert client.get("/admin/organisations").headers["Location"].endswith("/account/password")
+    csrf = csrf_token_of(client, "/account/password")  # a new token since sign-in
     assert client.post("/account/password", data={"csrf_token": csrf, "current": password,
                                                   "password": "mot-mat-khau-dai", "repeated": "mot-mat-khau-dai"}
                        ).status_code == 302

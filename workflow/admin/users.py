@@ -10,7 +10,7 @@ from flask_login import current_user
 from .. import clock
 from ..audit.service import changes_of
 from ..auth import operations as user_ops
-from ..auth.models import ROLES, User
+from ..auth.models import ROLES, LoginAttempt, User
 from ..errors import NotFound, OperationError
 from ..extensions import db
 from ..formatting import is_id, page_number, parse_whole
@@ -104,11 +104,29 @@ def new_user():
                            submit=gettext("Tạo tài khoản")), 422 if errors else 200
 
 
+RECENT_ATTEMPTS = 20
+
+
 @bp.get("/users/<int:user_id>")
 def user(user_id):
     account = _user(user_id)
+    attempts = db.session.scalars(sa.select(LoginAttempt).where(LoginAttempt.user_id == account.id)
+                                  .order_by(LoginAttempt.id.desc()).limit(RECENT_ATTEMPTS))
     return render_template("admin/user.html", account=account, changes=changes_of("user", account.id),
-                           is_self=account.id == current_user.id)
+                           attempts=list(attempts), is_self=account.id == current_user.id)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+def unlock_sign_in(user_id):
+    account = _user(user_id)
+    try:
+        with unit_of_work():
+            user_ops.unlock_sign_in(current_user, account)
+    except OperationError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".user", user_id=account.id))
+    flash(gettext("Đã gỡ tạm khóa đăng nhập của %(username)s.", username=account.username), "success")
+    return redirect(url_for(".user", user_id=account.id))
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])

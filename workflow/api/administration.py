@@ -159,7 +159,9 @@ def change_organisation(org_id):
 def user_json(user: User) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "job_title": user.job_title,
             "email": user.email, "role": user.role, "organisation": org_ref(user.organisation), "active": user.active,
-            "must_change_password": user.must_change_password, "signs_documents": user.signs_documents}
+            "must_change_password": user.must_change_password, "signs_documents": user.signs_documents,
+            "sign_in_locked_until": iso(user.locked_until) if user.sign_in_locked else None,
+            "failed_logins": user.failed_logins}
 
 
 @bp.get("/users")
@@ -233,6 +235,16 @@ def change_user(user_id):
                                  role=body.get("role"), signs_documents=body.get("signs_documents", ...))
         if "active" in body:
             user_ops.set_active(g.api_user, account, body["active"])
+    return user_json(account)
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@token_required
+@admin_required
+def unlock_user(user_id):
+    account = user_ops.managed_user(g.api_user, user_id)
+    with unit_of_work():
+        user_ops.unlock_sign_in(g.api_user, account)
     return user_json(account)
 
 

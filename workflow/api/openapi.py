@@ -23,7 +23,8 @@ def _json(schema):
 def _errors(*codes, described=None):
     text = {401: "No or bad token", 403: "Not allowed", 404: "Not found or not visible to you",
             409: "Stale version or event not allowed in this state", 413: "Too large", 422: "Invalid input",
-            **(described or {})}
+            429: "Too many failed sign-ins (from this address or for this account), or the account's sign-in is "
+                 "locked; Retry-After says when to try again", **(described or {})}
     return {str(c): {"description": text[c], **_json(_ref("Error"))} for c in codes}
 
 
@@ -148,7 +149,11 @@ def openapi_document() -> dict:
             "role": {"type": "string", "enum": list(ROLES)}, "organisation": _ref("Org"),
             "active": {"type": "boolean"},
             "must_change_password": {"type": "boolean",
-                                     "description": "No API token until the user sets a password on the site"}}},
+                                     "description": "No API token until the user sets a password on the site"},
+            "sign_in_locked_until": {"type": ["string", "null"], "format": "date-time",
+                                     "description": "Wrong passwords locked the account's sign-in until then "
+                                                    "(POST /users/{id}/unlock lifts it)"},
+            "failed_logins": {"type": "integer", "description": "Wrong passwords in a row since the last sign-in"}}},
         "UserCreate": {
             "type": "object", "required": ["username", "full_name", "role", "organisation_id"],
             "additionalProperties": False, "properties": {
@@ -282,7 +287,7 @@ def openapi_document() -> dict:
             "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
             "responses": {"201": {"description": "Token", **_json({"type": "object", "properties": {
                 "token": {"type": "string"}, "expires_at": {"type": "string", "format": "date-time"}}})},
-                **_errors(401, 422)}},
+                **_errors(401, 422, 429, described={403: "The account must set a new password on the site first"})}},
                    "delete": {"summary": "Revoke the presented token", "security": secured,
                               "responses": {"204": {"description": "Revoked"}, **_errors(401)}}},
         "/dossiers": {
@@ -472,6 +477,12 @@ def openapi_document() -> dict:
                       "requestBody": {"required": True, **_json(_ref("UserChange"))},
                       "responses": {"200": {"description": "Account", **_json(_ref("User"))},
                                     **_admin_errors(401, 403, 404, 422)}}},
+        "/users/{id}/unlock": {
+            "parameters": [id_param("id")],
+            "post": {"summary": "Lift the lock wrong passwords put on an account's sign-in, and forget them (admins)",
+                     "security": secured,
+                     "responses": {"200": {"description": "Account", **_json(_ref("User"))},
+                                   **_admin_errors(401, 403, 404)}}},
         "/rule-sets": {"get": {"summary": "Each kind's rule set in force today for your organisation",
                                "security": secured,
                                "responses": {"200": {"description": "Rule sets", **_json({

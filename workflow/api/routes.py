@@ -7,11 +7,12 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import g, jsonify, request, url_for
 from flask_babel import force_locale, gettext
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.orm import selectinload
 
 from .. import clock
+from ..auth import guessing
 from ..auth.models import ApiToken
-from ..auth.routes import authenticate
 from ..batches import operations as batch_ops
 from ..batches.bundles import bundle_build, stored_bundle_response
 from ..dossiers import operations as ops
@@ -85,16 +86,27 @@ def json_body() -> dict:
     return body
 
 
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(exc: RateLimitExceeded):
+    return error(429, guessing.limit_message(exc))  # Flask-Limiter adds the Retry-After
+
+
 @bp.post("/tokens")
+@guessing.limited
 def create_token():
+    """Sign in: limited as the web's sign-in (auth/guessing.py), with which it shares its counts."""
     body = json_body()
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return error(422, gettext("Thiếu tên đăng nhập hoặc mật khẩu."),
                      {"username" if not isinstance(username, str) else "password": [gettext("Bắt buộc.")]})
-    user = authenticate(username, password)
-    if user is None:
-        return error(401, gettext("Tên đăng nhập hoặc mật khẩu không đúng."))
+    try:
+        user = guessing.sign_in(username, password, "api").user
+    except guessing.SignInRefused as refusal:
+        response = error(refusal.status, refusal.message)
+        if refusal.retry_after:
+            response.headers["Retry-After"] = str(refusal.retry_after)
+        return response
     if user.must_change_password:
         return error(403, gettext("Tài khoản cần đặt mật khẩu mới trên trang web trước khi dùng API."))
     with unit_of_work():

@@ -44,6 +44,11 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Signs its organisation's documents (the head, or a deputy as the organisation's signing block says).
     signs_documents: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Wrong passwords since the last sign-in; from LOGIN_LOCKOUT_FAILURES on, each one locks sign-in for a while
+    # (auth/guessing.py), even to the right password, until then or until an admin lifts it.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
 
     organisation: Mapped[Organisation] = relationship()
 
@@ -73,6 +78,14 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def sign_in_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    def clear_failed_logins(self) -> None:
+        """A sign-in, or an admin's act on the account: wrong passwords counted so far no longer lead to a lock."""
+        self.failed_logins, self.locked_until = 0, None
 
     @property
     def role_label(self) -> str:
@@ -125,3 +138,35 @@ class ApiToken(db.Model):
         if row is None or row.expires_at < utcnow() or not row.user.active:
             return None
         return row.user
+
+
+# How a sign-in attempt ended (msgids, shown to admins on the account's page).
+ATTEMPT_OUTCOMES = {
+    "success": N_("Đăng nhập được"),
+    "wrong_password": N_("Sai mật khẩu"),
+    "unknown_user": N_("Không có tài khoản này"),
+    "inactive": N_("Tài khoản đã khóa"),
+    "locked": N_("Đang tạm khóa đăng nhập"),
+}
+
+
+class LoginAttempt(db.Model):
+    """Every sign-in attempt that reached a password check (web and API), kept LOGIN_ATTEMPT_RETENTION_DAYS: what an
+    admin reads on an account's page, and the trail of a guessing attack. Attempts the rate limiter turned away are
+    only logged (writing a row for each would let a flood fill the database)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (sa.CheckConstraint("outcome IN ({})".format(", ".join(f"'{o}'" for o in ATTEMPT_OUTCOMES)),
+                                         name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(sa.String(80))  # as submitted (cut to 80), also when no account has it
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(sa.String(45))
+    channel: Mapped[str] = mapped_column(sa.String(3))  # "web" or "api"
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+
+    @property
+    def outcome_label(self) -> str:
+        return ATTEMPT_OUTCOMES[self.outcome]

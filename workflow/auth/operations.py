@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ..audit.service import record, snapshot
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..formatting import format_datetime
 from ..orgs.models import Organisation
 from ..orgs.operations import clean_text, is_operator, managed_ids, manages, unique_or_invalid
 from .models import ROLES, User
@@ -160,12 +161,27 @@ def set_active(actor, user: User, active: bool) -> User:
     return user
 
 
+def unlock_sign_in(actor, user: User) -> User:
+    """Lift the lock wrong passwords put on the account's sign-in (guessing.py), and forget them."""
+    _require(actor, user)
+    # The time as people read it (Vietnam's, dd/mm/yyyy): the audit shows values as they are stored.
+    before = {"locked_until": format_datetime(user.locked_until) if user.sign_in_locked else None,
+              "failed_logins": user.failed_logins}
+    if before == {"locked_until": None, "failed_logins": 0}:
+        return user
+    user.clear_failed_logins()
+    record(actor, "user.unlock", "user", user.id, user.organisation_id, before,
+           {"locked_until": None, "failed_logins": 0})
+    return user
+
+
 def reset_password(actor, user: User) -> str:
     """A temporary password the user must change at first sign-in; the old one and every session end."""
     _require(actor, user)
     password = temporary_password()
     user.set_password(password)
     user.must_change_password = True
+    user.clear_failed_logins()  # the guesses were at a password that no longer opens anything
     user.end_sessions()
     record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "temporary"})
     return password
@@ -203,6 +219,7 @@ def issue_set_password_link(actor, user: User) -> str:
     _require(actor, user)
     user.set_unusable_password()  # only the link opens the account
     user.must_change_password = True
+    user.clear_failed_logins()
     user.end_sessions()
     record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "link"})
     db.session.flush()
@@ -229,6 +246,7 @@ def change_password(user: User, new_password: str, repeated: str) -> None:
         raise Invalid(gettext("Chưa thể đổi mật khẩu."), errors)
     user.set_password(new_password)
     user.must_change_password = False
+    user.clear_failed_logins()
     user.end_sessions()
 
 

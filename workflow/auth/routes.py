@@ -1,12 +1,9 @@
-import functools
-
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
@@ -15,6 +12,7 @@ from ..extensions import db, login_manager
 from ..formatting import is_id, parse_whole
 from ..redirects import safe_next
 from ..transaction import unit_of_work
+from . import guessing
 from .models import User
 from .operations import change_password, user_of_link
 
@@ -39,34 +37,40 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
 
 
-def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
-    if user is None:
-        # Spend the same time as for a real user, so that timing does not tell which names exist.
-        check_password_hash(_dummy_hash(), password)
-        return None
-    if not user.check_password(password) or not user.active:
-        return None
-    return user
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return generate_password_hash("not-a-password", method=current_app.config["PASSWORD_HASH_METHOD"])
+def start_session(user: User) -> None:
+    """Sign the user in on this browser. The CSRF token starts anew: one seen before sign-in (a shared computer, a
+    cookie planted by someone else) does not carry over into the session."""
+    login_user(user)
+    session.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@guessing.limited
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("lists.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data, form.password.data)
-        if user is not None:
-            login_user(user)
-            return redirect(safe_next(request.args.get("next")))
-        flash(gettext("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
+        try:
+            signed_in = guessing.sign_in(form.username.data, form.password.data, "web")
+        except guessing.SignInRefused as refusal:
+            flash(refusal.message, "error")
+            headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
+            return render_template("auth/login.html", form=form), refusal.status, headers
+        start_session(signed_in.user)
+        notice = guessing.earlier_failures_notice(signed_in)
+        if notice:
+            flash(notice, "warning")
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 401 if request.method == "POST" else 200
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(exc: RateLimitExceeded):
+    """The sign-in page again, with what was typed (not the password) and how long to wait."""
+    flash(guessing.limit_message(exc), "error")
+    return render_template("auth/login.html", form=LoginForm()), 429
 
 
 @bp.post("/logout")
@@ -130,7 +134,7 @@ def set_password(token):
                 change_password(user, request.form.get("password", ""), request.form.get("repeated", ""))
             if current_user.is_authenticated:
                 logout_user()
-            login_user(user)
+            start_session(user)
             flash(gettext("Đã đặt mật khẩu."), "success")
             return redirect(url_for("lists.home"))
         except Invalid as exc:

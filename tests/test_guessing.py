@@ -78,6 +78,14 @@ def test_guesses_from_one_address_are_limited_whatever_the_account(app, limits):
     assert SignIn(app, "203.0.113.9").web("officer3", "demo").status_code == 302  # another address goes on
 
 
+def test_an_ipv6_network_counts_as_one_address(app, limits):
+    limits(LOGIN_LIMIT_PER_ADDRESS="2 per minute")
+    for host in ("2001:db8:1:2::a", "2001:db8:1:2:ffff::b"):  # one subscriber's /64
+        assert SignIn(app, host).web("officer", "sai").status_code == 401
+    assert SignIn(app, "2001:db8:1:2::c").web("officer2", "demo").status_code == 429
+    assert SignIn(app, "2001:db8:1:3::a").web("officer2", "demo").status_code == 302  # the next /64 is another
+
+
 def test_successful_sign_ins_are_not_counted(app, limits):
     """An office of many behind one address signs in all morning without being held back."""
     limits(LOGIN_LIMIT_PER_ADDRESS="2 per minute", LOGIN_LIMIT_PER_ACCOUNT="2 per minute")

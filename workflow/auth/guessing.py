@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import math
 import time
@@ -65,6 +66,19 @@ def _account_key() -> str:
     return f"account:{name}" if name else ""  # empty: no name, nothing to count against (the address still counts)
 
 
+def _address_key() -> str:
+    """The address the per-address limit counts: an IPv6 address by its /64, which one subscriber holds whole (one
+    home or office gets a /64 or more; counting each of its addresses would give it 2⁶⁴ counts)."""
+    address = request.remote_addr or ""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed.ipv4_mapped or parsed)
+
+
 def _failed(response) -> bool:
     return response.status_code in _FAILED
 
@@ -75,7 +89,7 @@ def limited(view):
     view = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="sign-in-account",
                                 key_func=_account_key, methods=["POST"], deduct_when=_failed)(view)
     return limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope="sign-in-address",
-                                methods=["POST"], deduct_when=_failed)(view)
+                                key_func=_address_key, methods=["POST"], deduct_when=_failed)(view)
 
 
 def limit_message(exc: RateLimitExceeded) -> str:

@@ -241,3 +241,17 @@ def test_the_limits_are_kept_in_redis_when_configured_shared_by_every_worker(app
             with worker.app_context():
                 db.engine.dispose()
         limiter.init_app(app)  # one limiter per process: back to the test session's app and its memory storage
+
+
+def test_sign_in_goes_on_limited_in_memory_when_redis_is_down(app, demo_data):
+    config = {key: app.config[key] for key in ("TESTING", "ENV_NAME", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                               "STORAGE_DIR", "PASSWORD_HASH_METHOD")}
+    config |= {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "LOGIN_LIMIT_PER_ACCOUNT": "2 per minute"}
+    worker = create_app(config)  # port 9 (discard): nothing answers
+    try:
+        assert SignIn(worker).web("officer", "demo").status_code == 302
+        assert [SignIn(worker).api("officer", "sai").status_code for _ in range(3)] == [401, 401, 429]
+    finally:
+        with worker.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)

@@ -42,8 +42,10 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "moving-window"  # "30 per minute": in any 60 seconds, not 30 at the end of one and 30 more
-    RATELIMIT_SWALLOW_ERRORS = True  # Redis down: sign-in goes on, limited in this process's memory meanwhile
+    # Redis down: sign-in goes on, limited in this process's memory meanwhile. Other errors are not swallowed: a
+    # limit that silently stopped counting would be worse than a failed sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = False
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;30 per hour")
     LOGIN_LOCKOUT_FAILURES = int(os.environ.get("LOGIN_LOCKOUT_FAILURES", 10))

@@ -139,16 +139,17 @@ def test_an_admin_lifting_the_lock_lets_the_owner_sign_in_again(app, limits, api
 
 # --- what the lock tells -------------------------------------------------------------------------------------------
 
-def test_the_lock_does_not_tell_which_names_have_an_account(app, limits):
-    """The sign-in spends the same time on an unknown name 'so that timing does not tell which names exist'; the
-    lock tells it outright: past LOGIN_LOCKOUT_FAILURES wrong passwords an account answers 429 'Tài khoản officer
-    đang tạm khóa đăng nhập đến …' (its canonical name, whatever was typed), an unknown name 401 for ever."""
-    limits(LOGIN_LIMIT_PER_ADDRESS=HIGH, LOGIN_LIMIT_PER_ACCOUNT=HIGH, LOGIN_LOCKOUT_FAILURES=2)
+def test_until_a_lock_the_answers_do_not_tell_which_names_have_an_account(app, limits):
+    """Found: past LOGIN_LOCKOUT_FAILURES wrong passwords an account answers 429 'Tài khoản officer đang tạm khóa
+    đăng nhập đến …', an unknown name 401. Kept, by decision: issue 13 asks for a lockout its owner can see, and a
+    lock shown for every name would have to lock names nobody holds (usernames here are not secret either: the
+    admins make them from people's names). Until a lock, a wrong password answers alike for both, in the same time."""
+    limits(LOGIN_LIMIT_PER_ADDRESS=HIGH, LOGIN_LIMIT_PER_ACCOUNT=HIGH, LOGIN_LOCKOUT_FAILURES=3)
     attacker = SignIn(app, "2001:db8:c::1")
-    known = [attacker.api("OFFICER", "sai") for _ in range(3)][-1]
-    unknown = [attacker.api("khong-co-ai", "sai") for _ in range(3)][-1]
-    assert known.status_code == unknown.status_code
-    assert "officer" not in known.json["error"].lower()
+    for _ in range(2):
+        known, unknown = attacker.api("OFFICER", "sai"), attacker.api("khong-co-ai", "sai")
+        assert (known.status_code, known.json) == (unknown.status_code, unknown.json) == (
+            401, {"error": "Tên đăng nhập hoặc mật khẩu không đúng."})
 
 
 # --- other places a password is checked --------------------------------------------------------------------------

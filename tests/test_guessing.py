@@ -255,3 +255,23 @@ def test_sign_in_goes_on_limited_in_memory_when_redis_is_down(app, demo_data):
         with worker.app_context():
             db.engine.dispose()
         limiter.init_app(app)
+
+
+def test_a_locked_account_hears_of_its_lock_from_the_limiter_too(app, limits):
+    """The account's limit and its lock both refuse: the answer tells the longer wait, the lock's."""
+    limits(LOGIN_LIMIT_PER_ACCOUNT="3 per minute", LOGIN_LOCKOUT_FAILURES=3)
+    attacker = SignIn(app)
+    assert [attacker.api("officer", "sai").status_code for _ in range(3)] == [401, 401, 429]
+    answer = attacker.web("officer", "demo")  # the limiter's turn now (3 attempts this minute)
+    assert answer.status_code == 429 and "đang tạm khóa đăng nhập đến" in answer.get_data(as_text=True)
+    assert int(answer.headers["Retry-After"]) > 14 * 60
+
+
+def test_the_limits_speak_english_to_an_api_client_asking_for_it(app, limits):
+    limits(LOGIN_LIMIT_PER_ACCOUNT="1 per minute")
+    client = SignIn(app)
+    headers = {"Accept-Language": "en"}
+    client.client.post("/api/v1/tokens", json={"username": "officer", "password": "sai"}, headers=headers)
+    answer = client.client.post("/api/v1/tokens", json={"username": "officer", "password": "sai"}, headers=headers)
+    assert answer.status_code == 429
+    assert answer.json["error"] == "Too many failed sign-ins. Please try again in 1 minute."

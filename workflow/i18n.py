@@ -24,7 +24,11 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("locale")
-    return chosen if chosen in LANGUAGES else DEFAULT_LOCALE
+    if chosen in LANGUAGES:
+        return chosen
+    if request.blueprint == "api":  # a client says what it reads (a browser's header is not asked: it often says
+        return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LOCALE  # English for Vietnamese readers)
+    return DEFAULT_LOCALE
 
 
 def current_language() -> str:

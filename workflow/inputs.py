@@ -43,12 +43,15 @@ MAX_JSON_BYTES = 1024 * 1024  # a dossier with thirty solutions is a few KB; a b
 INVISIBLE = re.compile("[\x01-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 AS_SPACE = {"\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f"}  # line tab, form feed, separators: breaks between words
 JSON_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+# JSON's "\ud800" escapes give half a UTF-16 pair: no text, it cannot be encoded (a database, a hash, a page).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 NUL_MESSAGE = N_("Yêu cầu chứa ký tự NUL (mã 0), không phải văn bản; không có thay đổi nào được lưu.")
 JSON_INVALID = N_("Dữ liệu JSON gửi lên không hợp lệ; không có thay đổi nào được lưu.")
 DEPTH_MESSAGE = N_("Dữ liệu JSON lồng nhau quá sâu (tối đa %(depth)s cấp).")
 JSON_TOO_LARGE = N_("Dữ liệu JSON vượt quá %(size)s KB.")
 CONTROL_MESSAGE = N_("Không được chứa ký tự điều khiển.")
+SURROGATE_MESSAGE = N_("Chứa ký tự không hợp lệ (nửa cặp UTF-16).")
 NUMBER_MESSAGE = N_("Phải là một số hữu hạn.")
 
 
@@ -134,7 +137,12 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
 
 def _printable_key(key: str) -> str:
-    return JSON_CONTROL.sub("?", key)
+    return LONE_SURROGATE.sub("?", JSON_CONTROL.sub("?", key))
+
+
+def _text_problems(text: str) -> list[str]:
+    return ([CONTROL_MESSAGE] if JSON_CONTROL.search(text) else []) + (
+        [SURROGATE_MESSAGE] if LONE_SURROGATE.search(text) else [])
 
 
 def json_problems(value, path: str = "", found: dict | None = None) -> dict:
@@ -143,15 +151,15 @@ def json_problems(value, path: str = "", found: dict | None = None) -> dict:
     if isinstance(value, dict):
         for key, item in value.items():
             inner = f"{path}.{_printable_key(key)}" if path else _printable_key(key)
-            if JSON_CONTROL.search(key):
-                found.setdefault(inner, []).append(CONTROL_MESSAGE)
+            if _text_problems(key):
+                found.setdefault(inner, []).extend(_text_problems(key))
             json_problems(item, inner, found)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             json_problems(item, f"{path}.{index}" if path else str(index), found)
     elif isinstance(value, str):
-        if JSON_CONTROL.search(value):
-            found.setdefault(path or "body", []).append(CONTROL_MESSAGE)
+        if _text_problems(value):
+            found.setdefault(path or "body", []).extend(_text_problems(value))
     elif isinstance(value, float) and not math.isfinite(value):
         found.setdefault(path or "body", []).append(NUMBER_MESSAGE)
     return found

@@ -88,7 +88,14 @@ def json_body() -> dict:
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(exc: RateLimitExceeded):
-    return error(429, guessing.limit_message(exc))  # Flask-Limiter adds the Retry-After
+    return _refused(guessing.limit_refusal(exc))  # Flask-Limiter adds its Retry-After (the later one is kept)
+
+
+def _refused(refusal: guessing.SignInRefused):
+    response = error(refusal.status, refusal.message)
+    if refusal.retry_after:
+        response.headers["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @bp.post("/tokens")
@@ -103,10 +110,7 @@ def create_token():
     try:
         user = guessing.sign_in(username, password, "api").user
     except guessing.SignInRefused as refusal:
-        response = error(refusal.status, refusal.message)
-        if refusal.retry_after:
-            response.headers["Retry-After"] = str(refusal.retry_after)
-        return response
+        return _refused(refusal)
     if user.must_change_password:
         return error(403, gettext("Tài khoản cần đặt mật khẩu mới trên trang web trước khi dùng API."))
     with unit_of_work():

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_limiter import RateLimitExceeded
+from limits import parse_many
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
@@ -31,16 +32,15 @@ log = logging.getLogger(__name__)
 
 # What the sign-in answers when credentials fail or the account is locked: the responses the limits count.
 _FAILED = (401, 429)
+ACCOUNT_SCOPE, ADDRESS_SCOPE = "sign-in-account", "sign-in-address"  # one count for the web and the API each
 
 
 class SignInRefused(Exception):
-    def __init__(self, message: str, locked_until: datetime | None = None):
-        super().__init__(message)
-        self.message, self.locked_until = message, locked_until
+    """401 for credentials that open nothing, 429 for too many attempts (of the limiter, or the account's lock)."""
 
-    @property
-    def status(self) -> int:
-        return 429 if self.locked_until else 401
+    def __init__(self, message: str, status: int = 401, locked_until: datetime | None = None):
+        super().__init__(message)
+        self.message, self.status, self.locked_until = message, status, locked_until
 
     @property
     def retry_after(self) -> int | None:
@@ -86,22 +86,40 @@ def _failed(response) -> bool:
 
 
 def limited(view):
-    """The sign-in limits on a view that takes credentials by POST; only failed attempts count, so an office of
-    fifty behind one address signing in at eight does not lock itself out."""
-    view = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope="sign-in-account",
-                                key_func=_account_key, methods=["POST"], deduct_when=_failed)(view)
-    return limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope="sign-in-address",
+    """The sign-in limits on a view that takes credentials by POST.
+    - Per account, every attempt counts, before its password is checked (Flask-Limiter's hit is atomic: attempts
+      sent at once get no more checks than the limit); a sign-in clears the account's count (forget_failures).
+    - Per address, only failed attempts count, so that an office of fifty behind one address signing in at eight
+      is not held back; they are counted after the check, so attempts from one address in flight together may
+      each pass (as many as the server runs at once), while the account's limits above still hold them."""
+    view = limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], scope=ACCOUNT_SCOPE,
+                                key_func=_account_key, methods=["POST"])(view)
+    return limiter.shared_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], scope=ADDRESS_SCOPE,
                                 key_func=_address_key, methods=["POST"], deduct_when=_failed)(view)
 
 
-def limit_message(exc: RateLimitExceeded) -> str:
-    """The 429's message, in the user's language, saying how long to wait; logged for the trail."""
-    current = limiter.current_limit
-    seconds = max(1, int(current.reset_at - time.time()) if current else 60)  # as the Retry-After counts
+def forget_failures(user: User) -> None:
+    """A sign-in, or an admin's act on the account (unlock, a reset password): its wrong passwords no longer count,
+    neither in its row nor in the limiter's count of the account."""
+    user.clear_failed_logins()
+    for item in parse_many(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]):
+        limiter.limiter.clear(item, f"account:{user.username}", ACCOUNT_SCOPE)
+
+
+def limit_refusal(exc: RateLimitExceeded) -> SignInRefused:
+    """Why a 429 of the limiter, in the user's language: the account's lock when it is locked (a longer wait than
+    the limiter's), else how long to wait; logged for the trail."""
     log.warning("sign-in limited: %s from %s on %s (%s)", _account_key() or "-", request.remote_addr,
                 request.path, exc.description)
-    return gettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
-                   minutes=math.ceil(seconds / 60))
+    name = _account_key().removeprefix("account:")
+    user = db.session.scalar(sa.select(User).where(User.username == name)) if name else None
+    if user is not None and user.sign_in_locked:
+        return _locked(user)
+    current = limiter.current_limit
+    seconds = max(1, int(current.reset_at - time.time()) if current else 60)  # as the Retry-After counts
+    minutes = math.ceil(seconds / 60)
+    return SignInRefused(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)s phút.",
+                                  "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)s phút.", minutes), 429)
 
 
 def sign_in(username: str, password: str, channel: str) -> SignedIn:
@@ -112,28 +130,34 @@ def sign_in(username: str, password: str, channel: str) -> SignedIn:
     if user is None:
         # Spend the same time as for a real user, so that timing does not tell which names exist.
         check_password_hash(_dummy_hash(), password)
-        outcome = "unknown_user"
-    elif user.sign_in_locked:
-        outcome = "locked"  # no password is checked: the right one would open nothing now
-    elif not user.check_password(password):
-        outcome = "wrong_password"
+        outcome, earlier = "unknown_user", None
     else:
-        outcome = "success" if user.active else "inactive"
-    signed_in = SignedIn(user, user.failed_logins, user.last_failed_login_at) if outcome == "success" else None
-    with unit_of_work():
-        _record(name, user, outcome, channel)
-        if outcome == "wrong_password":
-            _count_failure(user)
-        elif outcome == "success" and (user.failed_logins or user.locked_until):
-            user.clear_failed_logins()
-    if signed_in:
-        return signed_in
+        earlier = _claim(user)
+        if earlier is None:
+            outcome = "locked"  # no password is checked: the right one would open nothing now
+        elif not user.check_password(password):
+            outcome = "wrong_password"
+        else:
+            outcome = "success" if user.active else "inactive"
+    _settle(name, user, outcome, channel)
+    if outcome == "success":
+        return SignedIn(user, *earlier)
     if user is not None and user.sign_in_locked:
-        raise SignInRefused(gettext(
-            "Tài khoản %(username)s đang tạm khóa đăng nhập đến %(time)s vì nhập sai mật khẩu nhiều lần liên tiếp. "
-            "Hãy thử lại sau thời điểm đó, hoặc nhờ quản trị viên gỡ tạm khóa.",
-            username=user.username, time=format_datetime(user.locked_until)), user.locked_until)
+        raise _locked(user)
     raise SignInRefused(gettext("Tên đăng nhập hoặc mật khẩu không đúng."))
+
+
+def current_password_holds(user: User, password: str) -> bool:
+    """The current password asked before a change, counted and locked as a sign-in is: whoever holds a session (a
+    copied cookie) gets no more guesses at the password here than at the sign-in. SignInRefused while locked."""
+    if _claim(user) is None:
+        _settle(user.username, user, "locked", "pwd")
+        raise _locked(user)
+    holds = user.check_password(password)
+    _settle(user.username, user, "success" if holds else "wrong_password", "pwd")
+    if not holds and user.sign_in_locked:
+        raise _locked(user)
+    return holds
 
 
 def earlier_failures_notice(signed_in: SignedIn) -> str | None:
@@ -145,28 +169,47 @@ def earlier_failures_notice(signed_in: SignedIn) -> str | None:
                    time=format_datetime(signed_in.last_failure_at))
 
 
-def _record(name: str, user: User | None, outcome: str, channel: str) -> None:
-    now = utcnow()
-    db.session.add(LoginAttempt(at=now, username=name[:80], user_id=user.id if user else None,
-                                address=(request.remote_addr or "-")[:45], channel=channel, outcome=outcome))
-    retention = timedelta(days=current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - retention))
+def _locked(user: User) -> SignInRefused:
+    return SignInRefused(gettext(
+        "Tài khoản %(username)s đang tạm khóa đăng nhập đến %(time)s vì nhập sai mật khẩu nhiều lần liên tiếp. "
+        "Hãy thử lại sau thời điểm đó, hoặc nhờ quản trị viên gỡ tạm khóa.",
+        username=user.username, time=format_datetime(user.locked_until)), 429, user.locked_until)
 
 
-def _count_failure(user: User) -> None:
-    """One more wrong password, counted in the row itself (two guesses at once both count); from the threshold on,
-    each locks the account's sign-in anew."""
+def _claim(user: User) -> tuple[int, datetime | None] | None:
+    """Count this attempt as a wrong password before its password is checked, in one conditional UPDATE of the
+    account's row: attempts sent at once each take their own number, and the one that reaches the threshold puts
+    the lock in place before its password is checked, so no attempt in flight gets a check it should not (a right
+    password then lifts it: _settle). None while the account is locked, else the wrong passwords before this
+    attempt and when the last was."""
+    earlier = user.last_failed_login_at
     now = utcnow()
     failures = User.failed_logins + 1
     lock = now + timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"])
-    db.session.execute(
-        sa.update(User).where(User.id == user.id)
-        .values(failed_logins=failures, last_failed_login_at=now,
-                locked_until=sa.case((failures >= current_app.config["LOGIN_LOCKOUT_FAILURES"], lock),
-                                     else_=User.locked_until))
-        .execution_options(synchronize_session=False))
-    db.session.flush()
-    db.session.refresh(user, ["failed_logins", "last_failed_login_at", "locked_until"])
+    with unit_of_work():
+        claimed = db.session.execute(
+            sa.update(User)
+            .where(User.id == user.id, sa.or_(User.locked_until.is_(None), User.locked_until <= now))
+            .values(failed_logins=failures,
+                    locked_until=sa.case((failures >= current_app.config["LOGIN_LOCKOUT_FAILURES"], lock),
+                                         else_=User.locked_until))
+            .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(user)
+    return (user.failed_logins - 1, earlier) if claimed else None
+
+
+def _settle(name: str, user: User | None, outcome: str, channel: str) -> None:
+    """Keep the attempt; a wrong password stays counted (by _claim) and is dated, a right one clears the count."""
+    now = utcnow()
+    with unit_of_work():
+        db.session.add(LoginAttempt(at=now, username=name[:80], user_id=user.id if user else None,
+                                    address=(request.remote_addr or "-")[:45], channel=channel, outcome=outcome))
+        retention = timedelta(days=current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
+        db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - retention))
+        if outcome == "wrong_password":
+            user.last_failed_login_at = now
+        elif outcome == "success":
+            forget_failures(user)
 
 
 @functools.cache

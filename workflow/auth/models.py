@@ -142,7 +142,7 @@ class ApiToken(db.Model):
 
 # How a sign-in attempt ended (msgids, shown to admins on the account's page).
 ATTEMPT_OUTCOMES = {
-    "success": N_("Đăng nhập được"),
+    "success": N_("Đúng mật khẩu"),
     "wrong_password": N_("Sai mật khẩu"),
     "unknown_user": N_("Không có tài khoản này"),
     "inactive": N_("Tài khoản đã khóa"),
@@ -164,7 +164,7 @@ class LoginAttempt(db.Model):
     username: Mapped[str] = mapped_column(sa.String(80))  # as submitted (cut to 80), also when no account has it
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
     address: Mapped[str] = mapped_column(sa.String(45))
-    channel: Mapped[str] = mapped_column(sa.String(3))  # "web" or "api"
+    channel: Mapped[str] = mapped_column(sa.String(3))  # "web", "api", or "pwd" (the current password at a change)
     outcome: Mapped[str] = mapped_column(sa.String(20))
 
     @property

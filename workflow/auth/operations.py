@@ -17,6 +17,7 @@ from ..extensions import db
 from ..formatting import format_datetime
 from ..orgs.models import Organisation
 from ..orgs.operations import clean_text, is_operator, managed_ids, manages, unique_or_invalid
+from . import guessing
 from .models import ROLES, User
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,79}$")
@@ -167,9 +168,9 @@ def unlock_sign_in(actor, user: User) -> User:
     # The time as people read it (Vietnam's, dd/mm/yyyy): the audit shows values as they are stored.
     before = {"locked_until": format_datetime(user.locked_until) if user.sign_in_locked else None,
               "failed_logins": user.failed_logins}
+    guessing.forget_failures(user)  # the limiter's count of the account too, which the row does not show
     if before == {"locked_until": None, "failed_logins": 0}:
         return user
-    user.clear_failed_logins()
     record(actor, "user.unlock", "user", user.id, user.organisation_id, before,
            {"locked_until": None, "failed_logins": 0})
     return user
@@ -181,7 +182,7 @@ def reset_password(actor, user: User) -> str:
     password = temporary_password()
     user.set_password(password)
     user.must_change_password = True
-    user.clear_failed_logins()  # the guesses were at a password that no longer opens anything
+    guessing.forget_failures(user)  # the guesses were at a password that no longer opens anything
     user.end_sessions()
     record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "temporary"})
     return password
@@ -219,7 +220,7 @@ def issue_set_password_link(actor, user: User) -> str:
     _require(actor, user)
     user.set_unusable_password()  # only the link opens the account
     user.must_change_password = True
-    user.clear_failed_logins()
+    guessing.forget_failures(user)
     user.end_sessions()
     record(actor, "user.reset_password", "user", user.id, user.organisation_id, None, {"method": "link"})
     db.session.flush()
@@ -246,7 +247,7 @@ def change_password(user: User, new_password: str, repeated: str) -> None:
         raise Invalid(gettext("Chưa thể đổi mật khẩu."), errors)
     user.set_password(new_password)
     user.must_change_password = False
-    user.clear_failed_logins()
+    guessing.forget_failures(user)
     user.end_sessions()
 
 

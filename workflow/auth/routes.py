@@ -55,9 +55,7 @@ def login():
         try:
             signed_in = guessing.sign_in(form.username.data, form.password.data, "web")
         except guessing.SignInRefused as refusal:
-            flash(refusal.message, "error")
-            headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
-            return render_template("auth/login.html", form=form), refusal.status, headers
+            return _refused(refusal, form)
         start_session(signed_in.user)
         notice = guessing.earlier_failures_notice(signed_in)
         if notice:
@@ -69,8 +67,13 @@ def login():
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(exc: RateLimitExceeded):
     """The sign-in page again, with what was typed (not the password) and how long to wait."""
-    flash(guessing.limit_message(exc), "error")
-    return render_template("auth/login.html", form=LoginForm()), 429
+    return _refused(guessing.limit_refusal(exc), LoginForm())
+
+
+def _refused(refusal: guessing.SignInRefused, form: LoginForm):
+    flash(refusal.message, "error")
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else {}
+    return render_template("auth/login.html", form=form), refusal.status, headers
 
 
 @bp.post("/logout")
@@ -104,7 +107,13 @@ def change_own_password():
     values, errors = {}, {}
     if request.method == "POST":
         values = request.form
-        if not current_user.check_password(values.get("current", "")):
+        try:
+            holds = guessing.current_password_holds(current_user._get_current_object(), values.get("current", ""))
+        except guessing.SignInRefused as refusal:
+            return render_template("auth/password.html", errors={"current": [refusal.message]}, needs_current=True,
+                                   forced=current_user.must_change_password), 429, {
+                                       "Retry-After": str(refusal.retry_after)}
+        if not holds:
             errors = {"current": [gettext("Mật khẩu hiện tại không đúng.")]}
         else:
             try:

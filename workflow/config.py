@@ -40,7 +40,9 @@ class Config:
     # memory otherwise, which with N worker processes lets N times through). Past LOGIN_LOCKOUT_FAILURES wrong
     # passwords in a row, each further one locks the account's sign-in LOGIN_LOCKOUT_MINUTES, until an admin lifts it.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers: the account's remaining count would show anyone when its owner signed in (a sign-in
+    # clears it). The 429 brings its own Retry-After (auth/guessing.py).
+    RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"  # "30 per minute": in any 60 seconds, not 30 at the end of one and 30 more
     # Redis down: sign-in goes on, limited in this process's memory meanwhile. Other errors are not swallowed: a
     # limit that silently stopped counting would be worse than a failed sign-in.

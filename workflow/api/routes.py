@@ -88,7 +88,7 @@ def json_body() -> dict:
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(exc: RateLimitExceeded):
-    return _refused(guessing.limit_refusal(exc))  # Flask-Limiter adds its Retry-After (the later one is kept)
+    return _refused(guessing.limit_refusal(exc))
 
 
 def _refused(refusal: guessing.SignInRefused):

@@ -38,14 +38,17 @@ ACCOUNT_SCOPE, ADDRESS_SCOPE = "sign-in-account", "sign-in-address"  # one count
 class SignInRefused(Exception):
     """401 for credentials that open nothing, 429 for too many attempts (of the limiter, or the account's lock)."""
 
-    def __init__(self, message: str, status: int = 401, locked_until: datetime | None = None):
+    def __init__(self, message: str, status: int = 401, locked_until: datetime | None = None,
+                 wait: int | None = None):
         super().__init__(message)
-        self.message, self.status, self.locked_until = message, status, locked_until
+        self.message, self.status, self.locked_until, self.wait = message, status, locked_until, wait
 
     @property
     def retry_after(self) -> int | None:
         """Seconds until the lock ends (the Retry-After of a locked account's answer)."""
-        return max(1, math.ceil((self.locked_until - utcnow()).total_seconds())) if self.locked_until else None
+        if self.locked_until:
+            return max(1, math.ceil((self.locked_until - utcnow()).total_seconds()))
+        return self.wait
 
 
 @dataclass
@@ -59,9 +62,13 @@ def _account_key() -> str:
     """The account name the request signs in with (form or JSON), as the per-account limit counts it."""
     if request.is_json:
         body = request.get_json(silent=True)
-        name = body.get("username") if isinstance(body, dict) else None
+        name, password = (body.get("username"), body.get("password")) if isinstance(body, dict) else (None, None)
     else:
-        name = request.form.get("username")
+        name, password = request.form.get("username"), request.form.get("password")
+    if not isinstance(password, str) or not password:
+        # No password to check: nothing to count against the account (else one address, sending names alone,
+        # would spend every owner's count without a failure of its own to count).
+        return ""
     name = name.strip().lower()[:80] if isinstance(name, str) else ""
     return f"account:{name}" if name else ""  # empty: no name, nothing to count against (the address still counts)
 
@@ -116,10 +123,11 @@ def limit_refusal(exc: RateLimitExceeded) -> SignInRefused:
     if user is not None and user.sign_in_locked:
         return _locked(user)
     current = limiter.current_limit
-    seconds = max(1, int(current.reset_at - time.time()) if current else 60)  # as the Retry-After counts
+    seconds = max(1, int(current.reset_at - time.time()) if current else 60)
     minutes = math.ceil(seconds / 60)
     return SignInRefused(ngettext("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)s phút.",
-                                  "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)s phút.", minutes), 429)
+                                  "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(num)s phút.", minutes), 429,
+                         wait=seconds)
 
 
 def sign_in(username: str, password: str, channel: str) -> SignedIn:

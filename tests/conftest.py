@@ -387,6 +387,64 @@ def browser(app, demo_data, today):
     return lambda username: Browser(app, username)
 
 
+# --- the sign-in limits (auth/guessing.py) ---------------------------------------------------------------------
+
+@pytest.fixture
+def limits(app, demo_data):
+    """Set the sign-in limits for one test (the defaults would need dozens of attempts); every count starts afresh,
+    the in-memory fallback the limiter switches to when Redis is down included (limiter.reset() clears only the
+    configured storage)."""
+    keys = ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LOCKOUT_FAILURES")
+    saved = {key: app.config[key] for key in keys}
+
+    def fresh():
+        limiter._storage_dead = False
+        if limiter._fallback_storage is not None:
+            limiter._fallback_storage.reset()
+        limiter.reset()
+
+    fresh()
+    yield app.config.update
+    app.config.update(saved)
+    fresh()
+
+
+@pytest.fixture
+def redis_url():
+    """An empty Redis database's URL (emptied again after the test). No Redis: skipped, or a failure where
+    REQUIRE_REDIS_TESTS=1 (CI) says these tests must run."""
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("REQUIRE_REDIS_TESTS") == "1":
+            pytest.fail("no Redis at 127.0.0.1:6379, and REQUIRE_REDIS_TESTS=1 requires these tests to run",
+                        pytrace=False)
+        pytest.skip("no Redis at 127.0.0.1:6379 (apt-get install redis-server; REQUIRE_REDIS_TESTS=1 makes this a "
+                    "failure)")
+    yield url
+    redis.Redis.from_url(url).flushdb()
+
+
+@contextlib.contextmanager
+def other_workers(app, count: int = 1, **config):
+    """`count` more apps over the test session's database, as other worker processes would be, with `config` on
+    top. There is one limiter per process (Flask-Limiter keeps its storage on the extension): afterwards it is the
+    session's app's again, with its memory storage."""
+    shared = {key: app.config[key] for key in ("TESTING", "ENV_NAME", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
+                                               "STORAGE_DIR", "PASSWORD_HASH_METHOD")}
+    workers = [create_app(shared | config) for _ in range(count)]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            with worker.app_context():
+                db.engine.dispose()
+        limiter.init_app(app)
+        limiter._storage_dead = False
+
+
 # --- the tree changing ---------------------------------------------------------------------------------------
 
 def end(app, *args):

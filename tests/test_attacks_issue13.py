@@ -1,37 +1,18 @@
 """Attacks on issue 13's limits on password guessing (auth/guessing.py) and its input layer: each test here
-reproduces a defect found by attacking the demo, and fails until it is fixed.
+reproduces a defect found by attacking the demo (each failed before its fix).
 
 Addresses are IPv6 unless a test is about IPv4, so that one defect (the per-address key on IPv4) does not hide
 the others."""
-import pytest
+import redis
 import sqlalchemy as sa
 
+from tests.conftest import other_workers
 from tests.test_guessing import SignIn, _user
-from workflow import create_app
 from workflow.auth import guessing
 from workflow.auth.models import LoginAttempt, User
 from workflow.extensions import db, limiter
 
 HIGH = "1000 per minute"
-
-
-@pytest.fixture
-def limits(app, demo_data):
-    """Set the sign-in limits for one test; every count starts afresh, the fallback storage the limiter switches to
-    included (limiter.reset() in demo_data clears only the configured storage)."""
-    keys = ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LOCKOUT_FAILURES")
-    saved = {key: app.config[key] for key in keys}
-
-    def fresh():
-        limiter._storage_dead = False
-        if limiter._fallback_storage is not None:
-            limiter._fallback_storage.reset()
-        limiter.reset()
-
-    fresh()
-    yield app.config.update
-    app.config.update(saved)
-    fresh()
 
 
 def _count(outcome) -> int:
@@ -59,30 +40,15 @@ def test_password_spraying_from_one_ipv4_address_is_limited(app, limits):
     assert sprayer.api("officer3", "demo").status_code == 429
 
 
-def test_redis_stays_the_limits_storage_after_a_sign_in_from_ipv4(app, demo_data, limits):
+def test_redis_stays_the_limits_storage_after_a_sign_in_from_ipv4(app, limits, redis_url):
     """The key's AttributeError also makes Flask-Limiter take its storage for dead and count in this process's
     memory: with Redis configured and two workers, each worker counts apart (seen on the demo: two processes, Redis
     configured, 10 wrong passwords checked for one account in a minute where 5 are allowed; Redis held no key)."""
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/11"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on this machine")
-    redis.Redis.from_url(url).flushdb()
-    config = {key: app.config[key] for key in ("TESTING", "ENV_NAME", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                               "STORAGE_DIR", "PASSWORD_HASH_METHOD")}
-    worker = create_app(config | {"RATELIMIT_STORAGE_URI": url})
-    try:
+    with other_workers(app, RATELIMIT_STORAGE_URI=redis_url) as (worker,):
         assert SignIn(worker, "198.51.100.7").api("officer", "sai").status_code == 401
         assert not limiter._storage_dead
-        assert redis.Redis.from_url(url).keys("*account:officer*")  # the account's count is where all workers see it
-    finally:
-        redis.Redis.from_url(url).flushdb()
-        with worker.app_context():
-            db.engine.dispose()
-        limiter.init_app(app)
-        limiter._storage_dead = False
+        # the account's count is where all workers see it
+        assert redis.Redis.from_url(redis_url).keys("*account:officer*")
 
 
 # --- guesses sent at once ---------------------------------------------------------------------------------------

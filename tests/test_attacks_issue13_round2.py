@@ -1,29 +1,10 @@
 """Second round of attacks on issue 13's limits on password guessing (auth/guessing.py): each test reproduces a
-defect found by attacking the demo, and fails until it is fixed."""
+defect found by attacking the demo (each failed before its fix)."""
 import pytest
 
 from tests.test_guessing import SignIn
-from workflow.extensions import limiter
 
 ACCOUNTS = ("officer2", "officer3", "officer4", "officer5", "reviewer", "reviewer2")
-
-
-@pytest.fixture
-def limits(app, demo_data):
-    """Set the sign-in limits for one test; every count starts afresh (as in test_attacks_issue13.py)."""
-    keys = ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LOCKOUT_FAILURES")
-    saved = {key: app.config[key] for key in keys}
-
-    def fresh():
-        limiter._storage_dead = False
-        if limiter._fallback_storage is not None:
-            limiter._fallback_storage.reset()
-        limiter.reset()
-
-    fresh()
-    yield app.config.update
-    app.config.update(saved)
-    fresh()
 
 
 @pytest.mark.parametrize("body", [

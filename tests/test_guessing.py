@@ -5,28 +5,13 @@ sign-in page does not carry over into the session."""
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
-from tests.conftest import _CSRF, csrf_token_of
-from workflow import create_app
+from tests.conftest import _CSRF, csrf_token_of, other_workers
 from workflow.audit.models import AdminChange
 from workflow.auth.models import LoginAttempt, User
 from workflow.clock import utcnow
-from workflow.extensions import db, limiter
-
-
-@pytest.fixture
-def limits(app, demo_data):
-    """Set the sign-in limits for one test (the defaults would need dozens of attempts)."""
-    saved = {key: app.config[key] for key in ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT",
-                                              "LOGIN_LOCKOUT_FAILURES")}
-
-    def set_limits(**values):
-        app.config.update(values)
-
-    yield set_limits
-    app.config.update(saved)
+from workflow.extensions import db
 
 
 class SignIn:
@@ -217,44 +202,21 @@ def test_the_csrf_token_of_the_sign_in_page_does_not_carry_over(app, demo_data):
     assert client.post("/notifications/read", data={"csrf_token": after}).status_code == 303
 
 
-def test_the_limits_are_kept_in_redis_when_configured_shared_by_every_worker(app, demo_data, tmp_path):
+def test_the_limits_are_kept_in_redis_when_configured_shared_by_every_worker(app, demo_data, redis_url):
     """Two processes' apps over one Redis see one count (memory would give each worker its own)."""
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/14"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on this machine")
-    redis.Redis.from_url(url).flushdb()
-    config = {key: app.config[key] for key in ("TESTING", "ENV_NAME", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                               "STORAGE_DIR", "PASSWORD_HASH_METHOD")}
-    config |= {"RATELIMIT_STORAGE_URI": url, "LOGIN_LIMIT_PER_ACCOUNT": "2 per minute"}
-    workers = [create_app(config), create_app(config)]
-    try:
+    with other_workers(app, 2, RATELIMIT_STORAGE_URI=redis_url, LOGIN_LIMIT_PER_ACCOUNT="2 per minute") as workers:
         assert SignIn(workers[0]).api("officer", "sai").status_code == 401
         assert SignIn(workers[1]).api("officer", "sai").status_code == 401
         assert SignIn(workers[0]).api("officer", "demo").status_code == 429
         assert SignIn(workers[1]).api("officer", "demo").status_code == 429
-    finally:
-        redis.Redis.from_url(url).flushdb()
-        for worker in workers:
-            with worker.app_context():
-                db.engine.dispose()
-        limiter.init_app(app)  # one limiter per process: back to the test session's app and its memory storage
 
 
-def test_sign_in_goes_on_limited_in_memory_when_redis_is_down(app, demo_data):
-    config = {key: app.config[key] for key in ("TESTING", "ENV_NAME", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI",
-                                               "STORAGE_DIR", "PASSWORD_HASH_METHOD")}
-    config |= {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:9/0", "LOGIN_LIMIT_PER_ACCOUNT": "2 per minute"}
-    worker = create_app(config)  # port 9 (discard): nothing answers
-    try:
+def test_sign_in_goes_on_limited_in_memory_when_redis_is_down(app, limits):
+    # port 9 (discard): nothing answers
+    with other_workers(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:9/0",
+                       LOGIN_LIMIT_PER_ACCOUNT="2 per minute") as (worker,):
         assert SignIn(worker).web("officer", "demo").status_code == 302
         assert [SignIn(worker).api("officer", "sai").status_code for _ in range(3)] == [401, 401, 429]
-    finally:
-        with worker.app_context():
-            db.engine.dispose()
-        limiter.init_app(app)
 
 
 def test_a_locked_account_hears_of_its_lock_from_the_limiter_too(app, limits):

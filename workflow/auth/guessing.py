@@ -1,6 +1,7 @@
 """Password guessing, held three ways, for the web's sign-in and the API's tokens alike:
-- Flask-Limiter counts failed sign-ins per address and per account name (one count for both channels: switching
-  gains no guesses) and answers 429 with a Retry-After past LOGIN_LIMIT_PER_ADDRESS / LOGIN_LIMIT_PER_ACCOUNT;
+- Flask-Limiter counts attempts per account name and failed ones per address (one count for both channels:
+  switching gains no guesses) and answers 429 with a Retry-After past LOGIN_LIMIT_PER_ACCOUNT /
+  LOGIN_LIMIT_PER_ADDRESS (`limited`);
 - the account counts its wrong passwords in a row; past LOGIN_LOCKOUT_FAILURES each further one locks its sign-in
   LOGIN_LOCKOUT_MINUTES, even to the right password, until then or until an admin lifts it (operations.unlock_sign_in);
 - every attempt that reached a password check is kept a while (LoginAttempt); those the limiter turned away are
@@ -58,6 +59,19 @@ class SignedIn:
     last_failure_at: datetime | None
 
 
+def _account_name(name) -> str:
+    """An account name as typed, as the accounts hold it (lower case, no spaces around); "" for no name."""
+    return name.strip().lower()[:80] if isinstance(name, str) else ""
+
+
+def _account_key_of(name: str) -> str:
+    return f"account:{name}"
+
+
+def _account(name: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == name)) if name else None
+
+
 def _account_key() -> str:
     """The account name the request signs in with (form or JSON), as the per-account limit counts it."""
     if request.is_json:
@@ -69,8 +83,8 @@ def _account_key() -> str:
         # No password to check: nothing to count against the account (else one address, sending names alone,
         # would spend every owner's count without a failure of its own to count).
         return ""
-    name = name.strip().lower()[:80] if isinstance(name, str) else ""
-    return f"account:{name}" if name else ""  # empty: no name, nothing to count against (the address still counts)
+    name = _account_name(name)
+    return _account_key_of(name) if name else ""  # no name, nothing to count against (the address still counts)
 
 
 def _address_key() -> str:
@@ -110,16 +124,16 @@ def forget_failures(user: User) -> None:
     neither in its row nor in the limiter's count of the account."""
     user.clear_failed_logins()
     for item in parse_many(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]):
-        limiter.limiter.clear(item, f"account:{user.username}", ACCOUNT_SCOPE)
+        limiter.limiter.clear(item, _account_key_of(user.username), ACCOUNT_SCOPE)
 
 
 def limit_refusal(exc: RateLimitExceeded) -> SignInRefused:
     """Why a 429 of the limiter, in the user's language: the account's lock when it is locked (a longer wait than
     the limiter's), else how long to wait; logged for the trail."""
-    log.warning("sign-in limited: %s from %s on %s (%s)", _account_key() or "-", request.remote_addr,
-                request.path, exc.description)
-    name = _account_key().removeprefix("account:")
-    user = db.session.scalar(sa.select(User).where(User.username == name)) if name else None
+    key = _account_key()
+    log.warning("sign-in limited: %s from %s on %s (%s)", key or "-", request.remote_addr, request.path,
+                exc.description)
+    user = _account(key.removeprefix(_account_key_of("")))
     if user is not None and user.sign_in_locked:
         return _locked(user)
     current = limiter.current_limit
@@ -133,8 +147,8 @@ def limit_refusal(exc: RateLimitExceeded) -> SignInRefused:
 def sign_in(username: str, password: str, channel: str) -> SignedIn:
     """The account the credentials open, or SignInRefused; the attempt, the account's count of wrong passwords and
     its lock are written either way."""
-    name = username.strip().lower()
-    user = db.session.scalar(sa.select(User).where(User.username == name)) if name else None
+    name = _account_name(username)
+    user = _account(name)
     if user is None:
         # Spend the same time as for a real user, so that timing does not tell which names exist.
         check_password_hash(_dummy_hash(), password)
@@ -210,7 +224,7 @@ def _settle(name: str, user: User | None, outcome: str, channel: str) -> None:
     """Keep the attempt; a wrong password stays counted (by _claim) and is dated, a right one clears the count."""
     now = utcnow()
     with unit_of_work():
-        db.session.add(LoginAttempt(at=now, username=name[:80], user_id=user.id if user else None,
+        db.session.add(LoginAttempt(at=now, username=name, user_id=user.id if user else None,
                                     address=(request.remote_addr or "-")[:45], channel=channel, outcome=outcome))
         retention = timedelta(days=current_app.config["LOGIN_ATTEMPT_RETENTION_DAYS"])
         db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < now - retention))

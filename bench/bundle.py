@@ -33,13 +33,14 @@ from PIL import Image  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
 
 from bench.pdf import DATA, blank_pdf, demo_app, prepare  # noqa: E402
+from workflow import storage  # noqa: E402
 from workflow.auth.models import User  # noqa: E402
 from workflow.batches.bundles import attachment_signer  # noqa: E402
 from workflow.batches.contents import bundle_contents  # noqa: E402
 from workflow.batches.operations import forward_dossiers  # noqa: E402
 from workflow.dossiers import operations  # noqa: E402
 from workflow.extensions import db  # noqa: E402
-from workflow.pdf import bundle, storage  # noqa: E402
+from workflow.pdf import bundle  # noqa: E402
 from workflow.pdf.bundle import build_bundle_pdf, build_bundle_zip  # noqa: E402
 from workflow.signing import demo_pki  # noqa: E402
 

@@ -242,7 +242,7 @@ def local_day(moment: datetime) -> date:
 
 
 def first_page(document) -> str:
-    from workflow.pdf import storage
+    from workflow import storage
 
     reader = PdfReader(io.BytesIO(storage.read(document.sha256)))
     return " ".join(reader.pages[0].extract_text().split())

@@ -6,12 +6,12 @@ from datetime import date
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from workflow import storage
 from workflow.auth.models import User
 from workflow.dossiers.models import Dossier, DossierEvent
 from workflow.extensions import db
 from workflow.notifications.models import Notification
 from workflow.orgs.models import Organisation
-from workflow.pdf import storage
 from workflow.pdf.models import Document
 
 from .conftest import end, new_commune
@@ -27,7 +27,7 @@ def test_ending_a_commune_union_hands_its_work_to_the_successor(api, app, today,
     decided = api.fire_ok("reviewer", api.submitted(kind="accident_aid"), "accept", granted_amount_vnd=1_300_000)
     with app.app_context():
         documents_before = {d.id: d.sha256 for d in db.session.scalars(sa.select(Document))}
-        files_before = storage.all_stored()
+        files_before = storage.stored()
 
     dry = end(app, "--code", "cd-xa-phu-rieng", "--on", "2026-01-05", "--successor", "cd-xa-phu-trung", "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -47,7 +47,7 @@ def test_ending_a_commune_union_hands_its_work_to_the_successor(api, app, today,
             sa.select(User).where(User.username == "reviewer")).organisation.code == "cd-xa-phu-trung"
         # nothing re-issued
         assert {d.id: d.sha256 for d in db.session.scalars(sa.select(Document))} == documents_before
-        assert storage.all_stored() == files_before
+        assert storage.stored() == files_before
         moved = db.session.scalars(sa.select(DossierEvent).where(DossierEvent.event == "transfer")).all()
         assert sorted(row.dossier_id for row in moved) == sorted(
             [waiting["id"], approved["id"], returned["id"], up["id"]])

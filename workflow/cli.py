@@ -1,9 +1,11 @@
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from . import storage
 from .auth.models import OPERATOR, ROLES, User
 from .auth.operations import create_user
 from .demo_data import seed_sample_dossiers
@@ -14,7 +16,6 @@ from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
 from .orgs.operations import clean_text, create_organisation
-from .pdf import storage
 from .pdf.models import BundleBuild, Document
 from .restructuring.operations import end_organisation
 from .seed import seed_demo, seed_national
@@ -229,12 +230,16 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("collect-garbage")
     @click.option("--dry-run", is_flag=True)
-    def collect_garbage_command(dry_run):
+    @click.option("--older-than", type=click.IntRange(min=0), default=60, show_default=True, metavar="MINUTES",
+                  help="Leave younger files: a request on another host may have stored one and not yet committed.")
+    def collect_garbage_command(dry_run, older_than):
         """Remove stored files that no document row refers to (left by an interrupted request)."""
+        cutoff = datetime.now(UTC) - timedelta(minutes=older_than)
+        candidates = storage.stored(before=cutoff)  # listed before the rows are read: a file committed since is kept
         referenced = set(db.session.scalars(sa.select(Document.sha256))) | set(
             db.session.scalars(sa.select(Attachment.sha256))) | set(
             db.session.scalars(sa.select(BundleBuild.sha256).where(BundleBuild.sha256.is_not(None))))
-        orphans = storage.all_stored() - referenced
+        orphans = candidates - referenced
         for sha256 in sorted(orphans):
             click.echo(f"{'would remove' if dry_run else 'removed'} {sha256}")
             if not dry_run:

@@ -19,6 +19,12 @@ class Config:
     # are rendered before the lock is taken (transaction.rehearsed), so a writer holds it for milliseconds.
     SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 15))
     STORAGE_DIR = os.environ.get("STORAGE_DIR")  # default set in create_app (instance folder)
+    # Documents, attachments and bundles in S3-compatible storage shared by every host: s3://bucket/prefix, the
+    # endpoint and credentials from boto3's AWS_* variables (storage/backends.py). Unset: the folder above.
+    STORAGE_URL = os.environ.get("STORAGE_URL", "")
+    STORAGE_S3_ADDRESSING_STYLE = os.environ.get("STORAGE_S3_ADDRESSING_STYLE", "")  # path, virtual (default: auto)
+    # Downloads from S3 redirected to a signed URL valid this many seconds (0: streamed through the app).
+    STORAGE_SIGNED_URL_SECONDS = int(os.environ.get("STORAGE_SIGNED_URL_SECONDS", 0))
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from flask_babel import gettext
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import storage
 from .errors import STALE_MESSAGE, Conflict
 from .extensions import WRITE_INTENT, begin_writing, db, is_busy, sqlite_wrote
 from .i18n import N_
-from .pdf import ahead, storage
+from .pdf import ahead
 
 BUSY_MESSAGE = N_("Hệ thống đang bận xử lý thao tác khác cùng lúc; thao tác của bạn chưa được thực hiện. Vui lòng "
                   "thử lại sau giây lát.")

@@ -25,10 +25,10 @@ def upload(api, user, dossier, data, name="giay-chi-dinh.pdf", attachment_type="
 
 
 def stored(app):
-    from workflow.pdf import storage
+    from workflow import storage
 
     with app.app_context():
-        return storage.all_stored()
+        return storage.stored()
 
 
 def test_upload_view_and_download(api):

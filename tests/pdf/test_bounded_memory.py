@@ -190,7 +190,7 @@ def test_downloads_at_once_build_the_bundle_once(api, app, builds):
 
 
 def test_a_stored_bundle_is_built_again_once_its_batch_changes(api, app, builds):
-    from workflow.pdf import storage
+    from workflow import storage
 
     batch, (a, _b, _c) = three_houses(api)
     zip_url = batch["bundle_url"].replace(".pdf", ".zip")
@@ -205,8 +205,8 @@ def test_a_stored_bundle_is_built_again_once_its_batch_changes(api, app, builds)
     assert any(name.startswith("06_ket-qua-giai-quyet/") for name in __import__("zipfile").ZipFile(
         io.BytesIO(zip_after)).namelist())
     with app.app_context():
-        assert not storage.path_for(before_etag).exists()  # the build it replaced is gone from storage
-        assert storage.path_for(after_etag).exists()
+        assert not storage.exists(before_etag)  # the build it replaced is gone from storage
+        assert storage.exists(after_etag)
     assert fetch(api, "reviewer", batch["bundle_url"]) == (after, after_etag)
     assert builds == {"pdf": 2, "zip": 2}
 

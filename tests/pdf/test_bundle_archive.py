@@ -207,7 +207,7 @@ def test_stamps_and_photos_stand_upright_as_the_sheet_is_shown(api):
 
 
 def test_the_stored_files_are_not_touched(api, app):
-    from workflow.pdf import storage
+    from workflow import storage
 
     batch, first, second = two_unions_batch(api)
     api.get("liaison", batch["bundle_url"])
@@ -215,7 +215,7 @@ def test_the_stored_files_are_not_touched(api, app):
         for dossier in (first, second):
             seen = api.view("liaison", dossier)
             for entry in seen["documents"] + seen["attachments"]:
-                assert hashlib.sha256(storage.path_for(entry["sha256"]).read_bytes()).hexdigest() == entry["sha256"]
+                assert hashlib.sha256(storage.read(entry["sha256"])).hexdigest() == entry["sha256"]
 
 
 # --- the outcome -------------------------------------------------------------------------------------------

@@ -7,13 +7,13 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from workflow import storage
 from workflow.auth.models import User
 from workflow.dossiers.models import Dossier
 from workflow.errors import OperationError
 from workflow.extensions import db
 from workflow.notifications.models import Notification
 from workflow.orgs.models import Organisation
-from workflow.pdf import storage
 from workflow.pdf.models import Document
 from workflow.signing import step
 from workflow.signing.models import SigningRequest

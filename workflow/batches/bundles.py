@@ -20,17 +20,16 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
-from io import BytesIO
 
 import sqlalchemy as sa
-from flask import current_app, send_file
+from flask import current_app
 
+from .. import storage
 from ..clock import utcnow
 from ..dossiers.models import Attachment, Batch
 from ..extensions import db
 from ..i18n import N_
 from ..jobs import app_context, huey
-from ..pdf import storage
 from ..pdf.attachment_signature import AttachmentSigner
 from ..pdf.bundle import build_bundle_pdf, build_bundle_zip
 from ..pdf.models import BundleBuild, Document
@@ -128,16 +127,10 @@ def _wait_for(build_id: int) -> None:
         time.sleep(0.25)
 
 
-STREAM_FROM = 4 * 1024 * 1024  # a stored bundle larger than this is streamed from its file, a smaller one read
-
-
 def stored_bundle_response(batch, build):
-    """The stored file (its SHA-256 is the ETag): a large one streamed from storage, never read whole into memory."""
-    path = storage.path_for(build.sha256)
-    source = path if path.stat().st_size > STREAM_FROM else BytesIO(path.read_bytes())
-    return send_file(source, mimetype=MIMETYPES[build.format], etag=build.sha256,
-                     download_name=_download_name(batch, build.format), as_attachment=build.format == "zip",
-                     max_age=0, conditional=True)
+    """The stored file (its SHA-256 is the ETag), streamed from storage, never read whole into memory."""
+    return storage.send(build.sha256, mimetype=MIMETYPES[build.format],
+                        download_name=_download_name(batch, build.format), as_attachment=build.format == "zip")
 
 
 @huey.task()

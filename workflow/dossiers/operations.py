@@ -11,13 +11,12 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock
+from .. import clock, storage
 from ..campaigns.service import check_campaign, default_campaign, place_submission
 from ..errors import STALE_MESSAGE, Conflict, Forbidden, Invalid, NotFound, TooLarge
 from ..extensions import db
 from ..formatting import format_amount, format_date, is_id
 from ..orgs.models import Organisation
-from ..pdf import storage
 from ..signing.models import waiting_request_for
 from ..states import FINAL_STATES, DossierWorkflow, ReasonRequired
 from . import documents, uploads

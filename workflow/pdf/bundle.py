@@ -44,7 +44,8 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
-from . import images, storage
+from .. import storage
+from . import images
 from .render import FONT_DIR, html_to_pdf, render_document_html
 
 logger = logging.getLogger(__name__)
@@ -545,14 +546,13 @@ class _Pieces:
         return self.pages + len(self.writer.pages)
 
     def add_pdf(self, sha256: str) -> None:
-        path = storage.path_for(sha256)
-        size = path.stat().st_size
+        size = storage.size(sha256)
         if self.held and self.held + size > PIECE_BYTES:
             self.close_piece()
         if size <= SMALL_FILE:  # read whole: pypdf reads a buffer much faster than a file
-            self.writer.append(PdfReader(io.BytesIO(path.read_bytes())), import_outline=False)
+            self.writer.append(PdfReader(io.BytesIO(storage.read(sha256))), import_outline=False)
         else:
-            with open(path, "rb") as stored:  # a large one from the file, never whole in memory
+            with storage.opened(sha256) as stored:  # a large one from the file, never whole in memory
                 self.writer.append(PdfReader(stored), import_outline=False)
         self.held += size
 

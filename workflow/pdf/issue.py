@@ -8,6 +8,7 @@ import base64
 from dataclasses import asdict, replace
 from datetime import date
 
+from .. import storage
 from ..extensions import db
 from ..formatting import official_date_line
 from ..signing import context as signing_context
@@ -18,7 +19,7 @@ from ..signing.models import DocumentSignature
 from ..signing.timestamps import timestamper
 from ..verification.codes import new_code, qr_svg
 from ..web import public_address
-from . import ahead, storage
+from . import ahead
 from .heading import date_line_pt, heading_line
 from .models import Document
 from .numbering import format_number, next_sequence, sequence_scope

@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext
 
+from .. import storage
 from ..extensions import csrf, db
 from ..formatting import CONTROL_CHARACTERS, format_date, vietnam_time
-from ..pdf import storage
 from ..pdf.models import Document
 from ..signing import pades
 from ..signing.keys import trust_roots, trust_roots_path

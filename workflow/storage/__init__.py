@@ -1,0 +1,152 @@
+"""Content-addressed storage of documents, attachments and bundles: one object per SHA-256, never changed once
+written. In a local folder (STORAGE_DIR/objects, the default) or, with STORAGE_URL=s3://bucket/prefix, in
+S3-compatible object storage through boto3 (backends.py), so that several hosts share it.
+
+The same guarantees on both:
+- written before the row that refers to it is committed (the callers store, then commit);
+- removed again when the unit of work fails (transaction.unit_of_work calls discard_new_files): only what this
+  request wrote itself, never an object that was there before (another row may refer to it);
+- orphans (a worker killed between its write and its commit) are found by `flask collect-garbage`, which leaves
+  alone what is younger than an hour: it may belong to a request still under way on another host;
+- downloads streamed, never read whole into memory; or, with STORAGE_SIGNED_URL_SECONDS, redirected to a signed
+  URL of the object store that expires that soon.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import IO
+
+from flask import current_app, g, has_app_context, redirect, send_file
+
+from .backends import Backend, backend_for
+
+CHUNK = 1024 * 1024
+SHA256_DIGITS = frozenset("0123456789abcdef")
+
+
+def backend() -> Backend:
+    """This app's backend, made once from its configuration."""
+    extensions = current_app.extensions
+    if "storage" not in extensions:
+        extensions["storage"] = backend_for(current_app.config)
+    return extensions["storage"]
+
+
+def checked(sha256: str) -> str:
+    if len(sha256) != 64 or not SHA256_DIGITS.issuperset(sha256):
+        raise ValueError("not a SHA-256 hex digest")
+    return sha256
+
+
+def store(data: bytes) -> str:
+    """Write the bytes once and return their SHA-256."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    store_ = backend()
+    if not store_.exists(sha256):
+        store_.put_bytes(sha256, data)
+        _new_files().append(sha256)
+    return sha256
+
+
+def store_file(source: IO[bytes]) -> tuple[str, int]:
+    """Store what an open binary file holds, from its start, copied in chunks (a bundle need not sit in memory):
+    (its SHA-256, its size)."""
+    source.seek(0)
+    digest, size = hashlib.sha256(), 0
+    store_ = backend()
+    with tempfile.NamedTemporaryFile(dir=store_.staging_dir(), delete=False) as staged:
+        try:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                staged.write(chunk)
+                size += len(chunk)
+            staged.flush()
+            os.fsync(staged.fileno())
+        except BaseException:
+            os.unlink(staged.name)
+            raise
+    sha256 = digest.hexdigest()
+    try:
+        if store_.exists(sha256):
+            return sha256, size
+        store_.put_file(sha256, staged.name)
+        _new_files().append(sha256)
+        return sha256, size
+    finally:
+        if os.path.exists(staged.name):
+            os.unlink(staged.name)
+
+
+def read(sha256: str) -> bytes:
+    return backend().get_bytes(checked(sha256))
+
+
+@contextmanager
+def opened(sha256: str) -> Iterator[IO[bytes]]:
+    """The object as a seekable binary file (the local one, or a copy spooled from the object store)."""
+    with backend().open(checked(sha256)) as file:
+        yield file
+
+
+def size(sha256: str) -> int:
+    return backend().size(checked(sha256))
+
+
+def exists(sha256: str) -> bool:
+    return backend().exists(checked(sha256))
+
+
+def remove(sha256: str) -> None:
+    backend().delete(checked(sha256))
+
+
+def stored(before: datetime | None = None) -> set[str]:
+    """The SHA-256 of every stored object (only those written before `before`, when given)."""
+    return {sha256 for sha256, written in backend().listing() if before is None or written < before}
+
+
+def check() -> None:
+    """Raise if the storage cannot be written and read back (the readiness check)."""
+    backend().check()
+
+
+def send(sha256: str, *, mimetype: str, download_name: str, as_attachment: bool = False):
+    """A response with the stored bytes, their SHA-256 the ETag (a conditional request gets 304): streamed from the
+    store; or a redirect to a short-lived signed URL when STORAGE_SIGNED_URL_SECONDS is set and the store signs."""
+    store_ = backend()
+    seconds = current_app.config.get("STORAGE_SIGNED_URL_SECONDS") or 0
+    url = store_.signed_url(checked(sha256), seconds, mimetype, download_name, as_attachment) if seconds else None
+    if url:
+        response = redirect(url, 303)
+        response.headers["Cache-Control"] = "no-store"  # the URL expires: never cached in place of the page's
+        return response
+    body, length = store_.stream(sha256)
+    response = send_file(body, mimetype=mimetype, download_name=download_name, as_attachment=as_attachment,
+                         etag=sha256, max_age=0, conditional=True)
+    if response.status_code == 200:
+        response.content_length = length
+    return response
+
+
+def _new_files() -> list[str]:
+    if not has_app_context():
+        return []
+    if "new_files" not in g:
+        g.new_files = []
+    return g.new_files
+
+
+def discard_new_files() -> None:
+    """Remove what this unit of work stored: its rows were rolled back, so nothing refers to them."""
+    for sha256 in _new_files():
+        remove(sha256)
+    forget_new_files()
+
+
+def forget_new_files() -> None:
+    _new_files().clear()

@@ -33,6 +33,15 @@ class TooLarge(OperationError):
     status = 413
 
 
+class Unavailable(OperationError):
+    """A part the system needs (the file storage) cannot be reached: nothing was saved, the user may try again."""
+    status = 503
+    retry_after = 30  # seconds, the Retry-After header
+
+
+STORAGE_UNAVAILABLE = N_("Kho lưu trữ tệp tạm thời không truy cập được; không có thay đổi nào được lưu. "
+                         "Vui lòng thử lại sau ít phút.")
+
 # A msgid: translate it where it is used (gettext(STALE_MESSAGE)).
 STALE_MESSAGE = N_("Hồ sơ vừa được người khác thay đổi. Vui lòng tải lại trang để xem trạng thái mới "
                    "trước khi thao tác tiếp.")

@@ -5,6 +5,7 @@ from flask import Flask, current_app, has_request_context, render_template, requ
 from flask_babel import gettext
 from werkzeug.routing import IntegerConverter
 
+from .errors import STORAGE_UNAVAILABLE, Unavailable
 from .formatting import (
     MAX_ID,
     format_amount,
@@ -27,7 +28,9 @@ ERROR_PAGES = {
     405: (N_("Không được phép"), N_("Thao tác này không được hỗ trợ.")),
     413: (N_("Dữ liệu quá lớn"), N_("Dữ liệu gửi lên vượt quá giới hạn cho phép.")),
     500: (N_("Lỗi hệ thống"), N_("Đã có lỗi xảy ra; không có thay đổi nào được lưu. Vui lòng thử lại sau.")),
+    503: (N_("Tạm thời gián đoạn"), STORAGE_UNAVAILABLE),
 }
+
 
 
 def _kind_title(code: str) -> str:
@@ -101,6 +104,16 @@ def init_app(app: Flask) -> None:
 
     for status, (title, message) in ERROR_PAGES.items():
         app.register_error_handler(status, page(status, title, message))
+
+    @app.errorhandler(Unavailable)  # raised where no view catches it (a download, a page that reads a file)
+    def unavailable(error: Unavailable):
+        if request.path.startswith("/api/"):
+            response = current_app.make_response(({"error": error.message}, error.status))
+        else:
+            response = current_app.make_response(
+                (render_template("error.html", title=gettext(ERROR_PAGES[503][0]), message=error.message), 503))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
 
 def public_address(endpoint: str, values: dict) -> str:

@@ -21,7 +21,7 @@ from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier, DossierAccess
 from ..dossiers.routing import route_for
 from ..dossiers.visibility import attachments_seen_by, can_download
-from ..errors import Invalid, OperationError
+from ..errors import Invalid, OperationError, Unavailable
 from ..extensions import db
 from ..formatting import page_number, parse_whole
 from ..i18n import LANGUAGES
@@ -59,7 +59,10 @@ def error(status: int, message: str, errors: dict | None = None):
 
 @bp.errorhandler(OperationError)
 def operation_error(exc: OperationError):
-    return error(exc.status, exc.message, exc.errors)
+    response = error(exc.status, exc.message, exc.errors)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def token_required(view):

@@ -4,9 +4,7 @@ from .. import storage
 
 def pdf_response(document):
     """The stored bytes, exactly as issued; the SHA-256 is the ETag."""
-    response = storage.send(document.sha256, mimetype="application/pdf", download_name=document.filename)
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return storage.send(document.sha256, mimetype="application/pdf", download_name=document.filename)
 
 
 def attachment_response(attachment):
@@ -14,6 +12,5 @@ def attachment_response(attachment):
     app's origin, and sandboxed should a browser open it anyway."""
     response = storage.send(attachment.sha256, mimetype=attachment.content_type, download_name=attachment.filename,
                             as_attachment=True)
-    response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

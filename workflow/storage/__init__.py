@@ -22,7 +22,9 @@ from datetime import datetime
 from typing import IO
 
 from flask import current_app, g, has_app_context, redirect, send_file
+from flask_babel import gettext
 
+from ..errors import STORAGE_UNAVAILABLE, Unavailable
 from .backends import Backend, backend_for
 
 CHUNK = 1024 * 1024
@@ -43,13 +45,29 @@ def checked(sha256: str) -> str:
     return sha256
 
 
+@contextmanager
+def _reaching():
+    """A store that cannot be reached is Unavailable (503, "try again"), for the pages, the API and the readiness
+    check alike; other errors pass as they are."""
+    try:
+        yield
+    except Unavailable:
+        raise
+    except Exception as error:
+        if backend().unreachable(error):
+            current_app.logger.warning("storage unreachable: %s", error)
+            raise Unavailable(gettext(STORAGE_UNAVAILABLE)) from error
+        raise
+
+
 def store(data: bytes) -> str:
     """Write the bytes once and return their SHA-256."""
     sha256 = hashlib.sha256(data).hexdigest()
-    store_ = backend()
-    if not store_.exists(sha256):
-        store_.put_bytes(sha256, data)
-        _new_files().append(sha256)
+    with _reaching():
+        store_ = backend()
+        if not store_.exists(sha256):
+            store_.put_bytes(sha256, data)
+            _new_files().append(sha256)
     return sha256
 
 
@@ -58,61 +76,69 @@ def store_file(source: IO[bytes]) -> tuple[str, int]:
     (its SHA-256, its size)."""
     source.seek(0)
     digest, size = hashlib.sha256(), 0
-    store_ = backend()
-    with tempfile.NamedTemporaryFile(dir=store_.staging_dir(), delete=False) as staged:
+    with _reaching():
+        store_ = backend()
+        with tempfile.NamedTemporaryFile(dir=store_.staging_dir(), delete=False) as staged:
+            try:
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    staged.write(chunk)
+                    size += len(chunk)
+                staged.flush()
+                os.fsync(staged.fileno())
+            except BaseException:
+                os.unlink(staged.name)
+                raise
+        sha256 = digest.hexdigest()
         try:
-            while chunk := source.read(CHUNK):
-                digest.update(chunk)
-                staged.write(chunk)
-                size += len(chunk)
-            staged.flush()
-            os.fsync(staged.fileno())
-        except BaseException:
-            os.unlink(staged.name)
-            raise
-    sha256 = digest.hexdigest()
-    try:
-        if store_.exists(sha256):
-            return sha256, size
-        store_.put_file(sha256, staged.name)
-        _new_files().append(sha256)
-        return sha256, size
-    finally:
-        if os.path.exists(staged.name):
-            os.unlink(staged.name)
+            if not store_.exists(sha256):
+                store_.put_file(sha256, staged.name)
+                _new_files().append(sha256)
+        finally:
+            if os.path.exists(staged.name):
+                os.unlink(staged.name)
+    return sha256, size
 
 
 def read(sha256: str) -> bytes:
-    return backend().get_bytes(checked(sha256))
+    with _reaching():
+        return backend().get_bytes(checked(sha256))
 
 
 @contextmanager
 def opened(sha256: str) -> Iterator[IO[bytes]]:
     """The object as a seekable binary file (the local one, or a copy spooled from the object store)."""
-    with backend().open(checked(sha256)) as file:
+    with _reaching():
+        file = backend().open(checked(sha256))
+    with file:
         yield file
 
 
 def size(sha256: str) -> int:
-    return backend().size(checked(sha256))
+    with _reaching():
+        return backend().size(checked(sha256))
 
 
 def exists(sha256: str) -> bool:
-    return backend().exists(checked(sha256))
+    with _reaching():
+        return backend().exists(checked(sha256))
 
 
 def remove(sha256: str) -> None:
-    backend().delete(checked(sha256))
+    with _reaching():
+        backend().delete(checked(sha256))
 
 
 def stored(before: datetime | None = None) -> set[str]:
     """The SHA-256 of every stored object (only those written before `before`, when given)."""
-    return {sha256 for sha256, written in backend().listing() if before is None or written < before}
+    with _reaching():
+        return {sha256 for sha256, written in backend().listing() if before is None or written < before}
 
 
 def check() -> None:
     """Raise if the storage cannot be written and read back (the readiness check)."""
-    backend().check()
+    with _reaching():
+        backend().check()
 
 
 def send(sha256: str, *, mimetype: str, download_name: str, as_attachment: bool = False):
@@ -120,16 +146,18 @@ def send(sha256: str, *, mimetype: str, download_name: str, as_attachment: bool 
     store; or a redirect to a short-lived signed URL when STORAGE_SIGNED_URL_SECONDS is set and the store signs."""
     store_ = backend()
     seconds = current_app.config.get("STORAGE_SIGNED_URL_SECONDS") or 0
-    url = store_.signed_url(checked(sha256), seconds, mimetype, download_name, as_attachment) if seconds else None
-    if url:
-        response = redirect(url, 303)
-        response.headers["Cache-Control"] = "no-store"  # the URL expires: never cached in place of the page's
-        return response
-    body, length = store_.stream(sha256)
+    with _reaching():
+        url = store_.signed_url(checked(sha256), seconds, mimetype, download_name, as_attachment) if seconds else None
+        if url:
+            response = redirect(url, 303)
+            response.headers["Cache-Control"] = "no-store"  # the URL expires: never cached in place of the page's
+            return response
+        body, length = store_.stream(sha256)
     response = send_file(body, mimetype=mimetype, download_name=download_name, as_attachment=as_attachment,
                          etag=sha256, max_age=0, conditional=True)
     if response.status_code == 200:
         response.content_length = length
+    response.headers["Cache-Control"] = "private, no-cache"  # what a signed-in user may see: no shared cache keeps it
     return response
 
 

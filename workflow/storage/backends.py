@@ -4,12 +4,13 @@ Both lay objects out alike, `<sha256[:2]>/<sha256>` under their root (the folder
 """
 from __future__ import annotations
 
+import errno
 import io
 import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Protocol
@@ -27,7 +28,7 @@ class Backend(Protocol):
     def put_file(self, sha256: str, path: str) -> None: ...
     def staging_dir(self) -> str | None: ...
     def get_bytes(self, sha256: str) -> bytes: ...
-    def open(self, sha256: str): ...
+    def open(self, sha256: str) -> IO[bytes]: ...
     def size(self, sha256: str) -> int: ...
     def delete(self, sha256: str) -> None: ...
     def listing(self) -> Iterator[tuple[str, datetime]]: ...
@@ -35,6 +36,8 @@ class Backend(Protocol):
     def stream(self, sha256: str) -> tuple[str | IO[bytes], int]: ...
     def signed_url(self, sha256: str, seconds: int, mimetype: str, download_name: str,
                    as_attachment: bool) -> str | None: ...
+    def unreachable(self, error: BaseException) -> bool:
+        """Whether the error says the store cannot be reached now (try again later), not that a request is wrong."""
 
 
 def backend_for(config) -> Backend:
@@ -47,6 +50,10 @@ def backend_for(config) -> Backend:
     if parts.scheme == "file" and parts.path:
         return LocalFolder(Path(parts.path) / "objects")
     raise RuntimeError(f"STORAGE_URL must be s3://bucket/prefix or file:///folder, not {url!r}")
+
+
+UNREACHABLE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ESTALE, errno.ENOTCONN,
+                      errno.EHOSTDOWN, errno.ETIMEDOUT}
 
 
 def _key(sha256: str) -> str:
@@ -83,7 +90,7 @@ class LocalFolder:
     def get_bytes(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
-    def open(self, sha256: str):
+    def open(self, sha256: str) -> IO[bytes]:
         return open(self.path(sha256), "rb")
 
     def size(self, sha256: str) -> int:
@@ -117,6 +124,10 @@ class LocalFolder:
     def signed_url(self, *_args) -> None:
         return None  # a local folder has no URL of its own: always streamed by the app
 
+    def unreachable(self, error: BaseException) -> bool:
+        # a full or read-only disk, a shared filesystem gone
+        return isinstance(error, OSError) and error.errno in UNREACHABLE_ERRNOS
+
 
 class S3Bucket:
     """An S3-compatible bucket, through boto3: the endpoint and credentials from boto3's usual configuration
@@ -129,13 +140,17 @@ class S3Bucket:
         self.bucket, self.prefix = bucket, f"{prefix}/" if prefix else ""
         # Checksums only where S3 requires them: servers that are S3-compatible but not AWS (SeaweedFS, older
         # Ceph) refuse the CRC32 trailers botocore sends by default since 1.36. The SHA-256 we keep is the check.
+        # Signature V4 also for signed URLs: SeaweedFS (and AWS's newer regions) refuse V2 ones that name a
+        # response header (the download's name and type).
+        style = addressing_style or ("path" if os.environ.get("AWS_ENDPOINT_URL") else "auto")
         self.client = boto3.client("s3", config=Config(
-            s3={"addressing_style": addressing_style or ("path" if os.environ.get("AWS_ENDPOINT_URL") else "auto")},
+            signature_version="s3v4", s3={"addressing_style": style},
             request_checksum_calculation="when_required", response_checksum_validation="when_required",
             retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=60,
             max_pool_connections=20))
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
         self._client_error = ClientError
+        self._unreachable = (ConnectionError, HTTPClientError)
 
     def key(self, sha256: str) -> str:
         return self.prefix + _key(sha256)
@@ -172,17 +187,17 @@ class S3Bucket:
                 raise FileNotFoundError(f"{self.bucket}/{self.key(sha256)}") from error
             raise
 
-    @contextmanager
-    def open(self, sha256: str):
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as copy:
-            body = self._get(sha256)["Body"]
-            try:
+    def open(self, sha256: str) -> IO[bytes]:
+        copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+        try:
+            with closing(self._get(sha256)["Body"]) as body:
                 for chunk in body.iter_chunks(1024 * 1024):
                     copy.write(chunk)
-            finally:
-                body.close()
-            copy.seek(0)
-            yield copy
+        except BaseException:
+            copy.close()
+            raise
+        copy.seek(0)
+        return copy
 
     def size(self, sha256: str) -> int:
         try:
@@ -219,6 +234,12 @@ class S3Bucket:
             return body, length
         with closing(body):
             return io.BytesIO(body.read()), length
+
+    def unreachable(self, error: BaseException) -> bool:
+        if isinstance(error, self._unreachable):
+            return True  # refused, timed out, cut off (after botocore's retries)
+        return isinstance(error, self._client_error) and error.response.get(
+            "ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500  # the server's own trouble: 500, 503 SlowDown
 
     def signed_url(self, sha256: str, seconds: int, mimetype: str, download_name: str, as_attachment: bool) -> str:
         disposition = "attachment" if as_attachment else "inline"

@@ -50,6 +50,11 @@ def test_both_backends_keep_the_same_contract(app, backend_kind):
         assert (big_digest, big_size) == (sha(big.getvalue()), len(big.getvalue()))
         assert storage.read(big_digest) == big.getvalue()
         assert storage.stored() == {digest, big_digest}
+        many = [storage.store(f"part {i}".encode()) for i in range(20)]
+        order = [many[3], digest, *many, big_digest, many[3]]
+        assert list(storage.read_ahead(order, window=4)) == [storage.read(name) for name in order]
+        for name in many:
+            storage.remove(name)
         assert storage.stored(before=datetime.now(UTC) - timedelta(minutes=5)) == set()
         storage.check()
         storage.remove(digest)

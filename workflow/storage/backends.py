@@ -23,6 +23,8 @@ STREAM_FROM = 4 * 1024 * 1024
 
 
 class Backend(Protocol):
+    remote: bool
+
     def exists(self, sha256: str) -> bool: ...
     def put_bytes(self, sha256: str, data: bytes) -> None: ...
     def put_file(self, sha256: str, path: str) -> None: ...
@@ -61,6 +63,8 @@ def _key(sha256: str) -> str:
 
 
 class LocalFolder:
+    remote = False
+
     def __init__(self, root: Path):
         self.root = root
 
@@ -132,6 +136,8 @@ class LocalFolder:
 class S3Bucket:
     """An S3-compatible bucket, through boto3: the endpoint and credentials from boto3's usual configuration
     (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, or its files)."""
+
+    remote = True  # each read a round trip: worth reading ahead
 
     def __init__(self, bucket: str, prefix: str, addressing_style: str | None = None):
         import boto3

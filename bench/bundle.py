@@ -1,13 +1,20 @@
 """Build the bundle of a batch of N dossiers (default 100) that a commune union sends up, each with its step
-documents and two attachments, and compare with pypdf merging the same files alone.
+documents and two attachments, and compare it with merging the same stored PDFs alone, side by side.
 
-    .venv/bin/python bench/bundle.py [N]
+    .venv/bin/python bench/bundle.py [N] [--runs R]
 
-Prints the time and peak memory (tracemalloc, Python allocations) of building the bundle PDF and the ZIP (also
-with the sender's key: its attachments signed),
-beside a plain pypdf merge of the same stored files, and what the archive's additions cost within the PDF's
-time: the table of contents (one WeasyPrint render), the captions with the stamps' type (one more), the
-images, the stamps on every sheet. Target: <= 3 s and <= 300 MB for the PDF.
+Prints, from the same run, the runs taken in turn (bundle, merge, bundle, merge ...; the median of R each):
+- the bundle PDF's time, and the time of pikepdf (qpdf) merging the same stored PDFs alone (`Pdf.new()`,
+  `pages.extend`, saved to memory as the bundle is: nothing decoded or recompressed), and their ratio;
+- what the bundle's additions cost within its time: the table of contents (one WeasyPrint render), the captions
+  with the stamps' type (one more), the images (img2pdf), the stamps on every sheet, the bookmarks and writing;
+  and the bundle without its two WeasyPrint renders against the merge alone;
+- pypdf merging the same files alone, for reference (what the bundle was merged with before issue 14);
+- memory: the peak of Python allocations (tracemalloc), which does not see what qpdf allocates, and the peak resident
+  growth of the process while it builds (VmHWM reset before each build, Linux), which does;
+- the ZIP, plain and with the sender's key (its attachments signed).
+Targets: the bundle PDF <= 2 times the merge alone, <= 3 s, <= 300 MB (bench/bundle_memory.py measures the memory of
+a bundle of the worst files, each build in a process of its own).
 
 The set-up's objects (a hundred dossiers created through the operations, in this process) are frozen out of
 the garbage collector before measuring: a worker building a bundle does not carry them, and walking them made
@@ -15,6 +22,8 @@ every build here 25-40 % slower, old code and new alike. `--no-freeze` measures 
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import io
 import resource
@@ -28,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pikepdf  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from PIL import Image  # noqa: E402
 from pypdf import PdfReader, PdfWriter  # noqa: E402
@@ -44,8 +54,9 @@ from workflow.pdf import bundle  # noqa: E402
 from workflow.pdf.bundle import build_bundle_pdf, build_bundle_zip  # noqa: E402
 from workflow.signing import demo_pki  # noqa: E402
 
-STAGES = {"_toc_pdf": "table of contents", "_pages_pdf": "captions and the stamps' type",
-          "_image": "images (img2pdf)", "_stamp": "stamps on every sheet"}
+STAGES = {"_toc_pdf": "table of contents (WeasyPrint)", "_pages_pdf": "captions, stamps' type (WeasyPrint)",
+          "_image": "images (img2pdf)", "_stamp": "stamps on every sheet", "_finish": "bookmarks and writing"}
+RENDERS = ("_toc_pdf", "_pages_pdf")
 
 
 def timed_stages() -> dict[str, float]:
@@ -63,7 +74,7 @@ def timed_stages() -> dict[str, float]:
                 spent[name] += time.perf_counter() - started
         setattr(bundle, name, timed)
     for name in STAGES:
-        if hasattr(bundle, name):  # an older bundle.py, for a comparison, has fewer stages
+        if hasattr(bundle, name):  # an older bundle.py, for a comparison, has other stages
             wrap(name)
     return spent
 
@@ -78,22 +89,70 @@ def scan_jpeg() -> bytes:
     return out.getvalue()
 
 
-def measure(function, runs=3):
-    """Median wall time of `runs` plain runs, then the peak of Python allocations in one traced run
-    (tracemalloc slows the code several times, so it is not timed)."""
-    times, result = [], None
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    tracemalloc.start()
+_libc = None
+
+
+def _release_freed_memory() -> None:
+    """Give the memory freed so far back to the system (glibc keeps it), so that the next peak is the build's."""
+    global _libc
+    gc.collect()
+    try:
+        _libc = _libc or ctypes.CDLL("libc.so.6")
+        _libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def resident_growth(function) -> float | None:
+    """How far the resident memory rose above where it was while `function` ran, in bytes: VmHWM reset before
+    (Linux: /proc/self/clear_refs), or None where that cannot be done."""
+    def status(key):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(key):
+                return int(line.split()[1]) * 1024
+        raise KeyError(key)
+
+    try:
+        _release_freed_memory()
+        Path("/proc/self/clear_refs").write_text("5")
+        before = status("VmRSS:")
+    except OSError:
+        return None
     function()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return statistics.median(times), peak, result
+    return status("VmHWM:") - before
 
 
-def main(n: int, freeze: bool = True) -> None:
+def side_by_side(functions: dict, runs: int, stages: dict | None = None) -> dict:
+    """Each function run `runs` times, in turn with the others (a slower moment of the machine weighs on all alike):
+    the median wall time of each; then in one traced run each, the peak of Python allocations, and in one more the
+    peak resident growth. `stages` (timed_stages()) is given what the timed runs spent in each stage."""
+    times = {name: [] for name in functions}
+    for function in functions.values():  # once untimed: caches, first imports
+        function()
+    spent = dict(stages or {})
+    for _ in range(runs):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    if stages is not None:
+        stages.update({stage: seconds - spent[stage] for stage, seconds in stages.items()})
+        spent = dict(stages)
+    results = {}
+    for name, function in functions.items():
+        _release_freed_memory()
+        tracemalloc.start()
+        result = function()
+        traced = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        results[name] = {"time": statistics.median(times[name]), "times": times[name], "traced": traced,
+                         "resident": resident_growth(function), "result": result}
+    if stages is not None:  # the traced and measured runs left out
+        stages.update(spent)
+    return results
+
+
+def main(n: int, runs: int, freeze: bool = True) -> None:
     app = demo_app("bench-bundle-")
     photo, scan = scan_jpeg(), blank_pdf(2)
     with app.app_context():
@@ -120,48 +179,95 @@ def main(n: int, freeze: bool = True) -> None:
             gc.freeze()
         contents = bundle_contents(batch)
         files = [contents.head] + [p for s in contents.sections for p in s.parts]
+        pdfs = [part.sha256 for part in files if part.content_type == "application/pdf"]
+
+        def pikepdf_alone():
+            """The stored PDFs merged by qpdf and nothing else, each read whole (they are small) and open until the
+            merge is written, as the bundle does."""
+            with pikepdf.Pdf.new() as merged, contextlib.ExitStack() as sources:
+                for sha256 in pdfs:
+                    source = sources.enter_context(pikepdf.Pdf.open(io.BytesIO(storage.read(sha256))))
+                    merged.pages.extend(source.pages)
+                out = io.BytesIO()
+                merged.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
+                return out.getvalue()
 
         def pypdf_alone():
             writer = PdfWriter()
-            for part in files:
-                if part.content_type == "application/pdf":
-                    writer.append(PdfReader(io.BytesIO(storage.read(part.sha256))))
+            for sha256 in pdfs:
+                writer.append(PdfReader(io.BytesIO(storage.read(sha256))))
             out = io.BytesIO()
             writer.write(out)
             return out.getvalue()
 
-        pdf_time, pdf_peak, pdf = measure(lambda: build_bundle_pdf(bundle_contents(batch)))
         spent = timed_stages()
-        build_bundle_pdf(bundle_contents(batch))
-        zip_time, zip_peak, archive = measure(lambda: build_bundle_zip(bundle_contents(batch)))
+        figures = side_by_side({"bundle": lambda: build_bundle_pdf(bundle_contents(batch)),
+                                "pikepdf": pikepdf_alone}, runs, spent)
+        per_build = {name: seconds / runs for name, seconds in spent.items()}
+        reference = side_by_side({"pypdf": pypdf_alone}, 1)["pypdf"]
+        zip_time, zip_peak, archive = measure_once(lambda: build_bundle_zip(bundle_contents(batch)))
         # the same with the sending organisation's key: each attachment signed (an image as a one-page PDF)
         key_dir = Path(tempfile.mkdtemp(prefix="bench-bundle-keys-"))
         demo_pki.create(key_dir, [(batch.organisation.name, batch.organisation.code)], "")
         app.config["SIGNING_KEY_DIR"] = str(key_dir)
-        signed_time, signed_peak, signed_archive = measure(
+        signed_time, signed_peak, signed_archive = measure_once(
             lambda: build_bundle_zip(bundle_contents(batch), signer=attachment_signer(batch)))
         app.config["SIGNING_KEY_DIR"] = ""
         shutil.rmtree(key_dir)
-        alone_time, alone_peak, _ = measure(pypdf_alone)
-    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+
+    built, merged = figures["bundle"], figures["pikepdf"]
+    pdf = built["result"]
+    pages = len(pikepdf.Pdf.open(io.BytesIO(pdf)).pages)
     mb = 1024 * 1024
-    print(f"files: {len(files)} ({sum(1 for f in files if f.content_type != 'application/pdf')} images)")
-    print(f"bundle PDF : {pdf_time:6.2f} s  peak {pdf_peak / mb:6.1f} MB  ({pages} pages, {len(pdf) / mb:.1f} MB)"
-          "   target <= 3 s, <= 300 MB")
+
+    def memory(entry):
+        resident = "n/a" if entry["resident"] is None else f"{entry['resident'] / mb:5.1f} MB"
+        return f"peak {entry['traced'] / mb:5.1f} MB Python, resident +{resident}"
+
+    def spread(entry):
+        return f"(runs {min(entry['times']):.2f}-{max(entry['times']):.2f} s)"
+
+    print(f"files: {len(files)} ({len(files) - len(pdfs)} images, {len(pdfs)} PDFs merged)")
+    print(f"bundle PDF    : {built['time']:6.2f} s  {memory(built)}  ({pages} pages, {len(pdf) / mb:.1f} MB) "
+          f"{spread(built)}")
+    print(f"pikepdf alone : {merged['time']:6.2f} s  {memory(merged)}  (the {len(pdfs)} stored PDFs merged, "
+          f"{len(merged['result']) / mb:.1f} MB) {spread(merged)}")
+    print(f"ratio         : {built['time'] / merged['time']:6.2f}   target <= 2 (and the bundle <= 3 s, <= 300 MB)")
     for name, label in STAGES.items():
         if hasattr(bundle, name):
-            print(f"  of which {label:30s} {spent[name]:5.2f} s")
-    print(f"bundle ZIP : {zip_time:6.2f} s  peak {zip_peak / mb:6.1f} MB  ({len(archive) / mb:.1f} MB)")
+            print(f"  of which {label:38s} {per_build[name]:5.2f} s")
+    renders = sum(per_build.get(name, 0) for name in RENDERS)
+    rest = built["time"] - renders
+    print(f"  the bundle without its two WeasyPrint renders       {rest:5.2f} s: {rest / merged['time']:.2f} times "
+          "the merge alone")
+    print(f"pypdf alone   : {reference['time']:6.2f} s  {memory(reference)}  (for reference: the merge before "
+          f"issue 14; {reference['time'] / merged['time']:.1f} times pikepdf's)")
+    print(f"bundle ZIP    : {zip_time:6.2f} s  peak {zip_peak / mb:5.1f} MB Python  ({len(archive) / mb:.1f} MB)")
     attachments = sum(1 for f in files if f.attachment)
-    print(f"ZIP signed : {signed_time:6.2f} s  peak {signed_peak / mb:6.1f} MB  ({len(signed_archive) / mb:.1f} MB; "
-          f"{attachments} attachments signed by the sender, "
+    print(f"ZIP signed    : {signed_time:6.2f} s  peak {signed_peak / mb:5.1f} MB Python  "
+          f"({len(signed_archive) / mb:.1f} MB; {attachments} attachments signed by the sender, "
           f"{(signed_time - zip_time) / max(attachments, 1) * 1000:.0f} ms each)")
-    print(f"pypdf alone: {alone_time:6.2f} s  peak {alone_peak / mb:6.1f} MB  (merging the stored PDFs only, no images,"
-          " no TOC, no bookmarks)")
-    print("peaks are Python allocations (tracemalloc); the whole process, set-up included, peaked at "
+    print("the whole process, set-up included, peaked at "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB resident")
+
+
+def measure_once(function):
+    """Wall time of one run, then the peak of Python allocations in one traced run."""
+    started = time.perf_counter()
+    result = function()
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    function()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return elapsed, peak, result
 
 
 if __name__ == "__main__":
     arguments = [a for a in sys.argv[1:] if a != "--no-freeze"]
-    main(int(arguments[0]) if arguments else 100, freeze="--no-freeze" not in sys.argv)
+    runs = 5
+    if "--runs" in arguments:
+        index = arguments.index("--runs")
+        runs = int(arguments[index + 1])
+        del arguments[index:index + 2]
+    main(int(arguments[0]) if arguments else 100, runs, freeze="--no-freeze" not in sys.argv)

@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .auth.routes import bp as auth_bp
     from .batches.routes import bp as batches_bp
     from .dossiers.routes import bp as dossiers_bp
+    from .health import bp as health_bp
     from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
     from .signing.routes import bp as signing_bp
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(signing_bp)
+    app.register_blueprint(health_bp)  # /healthz, /readyz: no sign-in, no CSRF, no database session
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens only, never with the session cookie
 
     from .dossiers.kinds.templates import KindTemplateLoader
@@ -94,4 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import inputs
 
     inputs.init_app(app)  # the input layer: every request judged before any view reads it
+    from . import replica
+
+    replica.init_app(app)  # reads of some pages from DATABASE_REPLICA_URL
     return app

@@ -15,6 +15,13 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")  # default set in create_app (instance folder)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A PostgreSQL streaming replica (same form as DATABASE_URL), unset by default: the lists, home pages and dossier
+    # pages read from it (replica.py), except in a request that wrote and for the REPLICA_READ_YOUR_WRITES_SECONDS
+    # after the same user's last write; a replica out of reach is left alone REPLICA_RETRY_AFTER_SECONDS, the
+    # primary read meanwhile.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+    REPLICA_READ_YOUR_WRITES_SECONDS = float(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", 10))
+    REPLICA_RETRY_AFTER_SECONDS = float(os.environ.get("REPLICA_RETRY_AFTER_SECONDS", 30))
     # SQLite: how long a writer waits for another's write lock before "database is locked" (answered 409). Documents
     # are rendered before the lock is taken (transaction.rehearsed), so a writer holds it for milliseconds.
     SQLITE_BUSY_TIMEOUT = float(os.environ.get("SQLITE_BUSY_TIMEOUT", 15))

@@ -14,6 +14,8 @@ from sqlalchemy import MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 
+from .replica import RoutingSession
+
 # Stable constraint names, so that Alembic migrations (batch mode on SQLite) can address them.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -28,7 +30,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})  # reads may go to a replica (replica.py)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..formatting import parse_money
 from ..pdf.models import Document
 from ..pdf.serve import attachment_response, pdf_response
+from ..replica import reads_from_replica
 from ..signing import step
 from ..signing.models import waiting_request_for
 from ..states import EVENTS, EVENTS_NEEDING_REASON
@@ -192,6 +193,7 @@ def _route_preview(dossier) -> list:
 
 @bp.get("/dossiers/<int:dossier_id>")
 @login_required
+@reads_from_replica
 def show(dossier_id):
     return _detail_page(_load(dossier_id))
 

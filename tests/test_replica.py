@@ -1,0 +1,128 @@
+"""Reads from a replica (workflow/replica.py): the lists, home pages and dossier pages read DATABASE_REPLICA_URL,
+never in a request that wrote, never in the seconds after the same user wrote (web or API), and the primary when
+the replica cannot be reached. The replica here is a copy of the test database taken after the demo data: what is
+written afterwards is on the primary only, so a page that shows it was read from the primary."""
+import logging
+import sqlite3
+
+import pytest
+import sqlalchemy as sa
+
+from tests.daily.test_lists_and_language import ids_in
+from workflow import replica
+from workflow.extensions import db
+
+
+@pytest.fixture
+def statements():
+    """The database file each SQL statement went to, in order."""
+    seen = []
+
+    def record(conn, _cursor, statement, *_args):
+        seen.append(conn.engine.url.database)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def with_replica(app, demo_data, tmp_path, monkeypatch):
+    """A copy of the database as it is now, configured as the replica; returns its file's path."""
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            pytest.skip("the replica of these tests is a copy of the SQLite test database")
+        primary = db.engine.url.database
+    path = str(tmp_path / "replica.sqlite")
+    source, copy = sqlite3.connect(primary), sqlite3.connect(path)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    monkeypatch.setitem(app.config, "DATABASE_REPLICA_URL", f"sqlite:///{path}")
+    monkeypatch.setitem(app.config, "REPLICA_READ_YOUR_WRITES_SECONDS", 10)
+    replica._local_marks.clear()
+    replica._down_until.clear()
+    yield path
+    for engine in app.extensions.pop("replica_engines", {}).values():
+        engine.dispose()
+    replica._local_marks.clear()
+    replica._down_until.clear()
+
+
+def _later(monkeypatch, seconds=60):
+    """Move the read-your-writes clock on: what the users wrote is older than the window."""
+    now = replica.time.time()
+    monkeypatch.setattr(replica.time, "time", lambda: now + seconds)
+
+
+def test_a_list_page_reads_from_the_replica(api, browser, with_replica, statements, monkeypatch):
+    officer = browser("officer")
+    written = api.create("officer")  # on the primary only: the replica was copied before
+    _later(monkeypatch)
+
+    statements.clear()
+    page = officer.get("/dossiers")
+    assert page.status_code == 200
+    assert with_replica in statements  # the list was read from the replica...
+    assert written["id"] not in ids_in(page.get_data(as_text=True))  # ...which does not have the new dossier yet
+    for url in ("/", "/campaigns"):
+        statements.clear()
+        assert officer.get(url).status_code == 200
+        assert with_replica in statements
+
+
+def test_after_a_write_the_same_user_reads_the_primary(api, browser, with_replica, statements):
+    officer = browser("officer")  # signing in is a POST that writes
+    statements.clear()
+    page = officer.get("/dossiers")
+    assert page.status_code == 200
+    assert statements and with_replica not in statements
+
+    written = api.create("officer")  # through the API: the same user's next page is read from the primary too
+    statements.clear()
+    page = officer.get("/dossiers")
+    assert with_replica not in statements
+    assert written["id"] in ids_in(page.get_data(as_text=True))
+    assert officer.get(f"/dossiers/{written['id']}").status_code == 200  # not on the replica: found on the primary
+
+
+def test_another_users_write_does_not_keep_me_off_the_replica(api, browser, with_replica, statements, monkeypatch):
+    reviewer = browser("reviewer")
+    _later(monkeypatch, 30)
+    api.create("officer")  # the officer wrote just now (on the shifted clock): the reviewer is not concerned
+    statements.clear()
+    assert reviewer.get("/dossiers").status_code == 200
+    assert with_replica in statements
+
+
+def test_writes_never_go_to_the_replica(api, browser, with_replica, statements, monkeypatch):
+    officer = browser("officer")
+    _later(monkeypatch)
+    dossier = api.create("officer")
+    statements.clear()
+    response = officer.post(f"/dossiers/{dossier['id']}/edit", data={"version": dossier["version"]})
+    assert response.status_code in (200, 302, 422)
+    assert with_replica not in statements
+
+
+def test_the_replica_down_the_primary_answers(app, api, browser, with_replica, statements, monkeypatch, caplog):
+    officer = browser("officer")
+    written = api.create("officer")
+    _later(monkeypatch)
+    monkeypatch.setitem(app.config, "DATABASE_REPLICA_URL", "sqlite:////nonexistent-folder/replica.sqlite")
+    with caplog.at_level(logging.WARNING, logger="workflow.replica"):
+        page = officer.get("/dossiers")
+    assert page.status_code == 200
+    assert written["id"] in ids_in(page.get_data(as_text=True))  # read from the primary
+    assert "replica unreachable" in caplog.text
+    statements.clear()
+    caplog.clear()
+    assert officer.get("/dossiers").status_code == 200  # left alone for a while: not tried again at once
+    assert "/nonexistent-folder/replica.sqlite" not in statements
+    assert "replica unreachable" not in caplog.text
+
+
+def test_without_a_replica_nothing_changes(api, browser, statements):
+    officer = browser("officer")
+    written = api.create("officer")
+    assert written["id"] in ids_in(officer.get("/dossiers").get_data(as_text=True))

@@ -760,8 +760,9 @@ def build_bundle_zip(contents: Contents, out=None, signer=None):
     manifest = {**contents.manifest, "files": []}
     signed_since = 0
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for path, number, part in files:
-            data = storage.read(part.sha256)
+        # from S3 the next few files are fetched while one is compressed or signed (at most 4 more in memory)
+        stored = storage.read_ahead((part.sha256 for _, _, part in files), window=4)
+        for (path, number, part), data in zip(files, stored, strict=True):
             assert hashlib.sha256(data).hexdigest() == part.sha256, f"stored file {part.sha256} is damaged"
             entry = {"path": path, "number": number, "sha256": part.sha256, "size": len(data), "title": part.title}
             if signer is not None and part.attachment:

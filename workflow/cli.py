@@ -9,14 +9,12 @@ from . import storage
 from .auth.models import OPERATOR, ROLES, User
 from .auth.operations import create_user
 from .demo_data import seed_sample_dossiers
-from .dossiers.models import Attachment
 from .dossiers.routing import add_route
 from .dossiers.rules import add_rule_set
 from .errors import OperationError
 from .extensions import db
 from .orgs.models import Organisation
 from .orgs.operations import clean_text, create_organisation
-from .pdf.models import BundleBuild, Document
 from .restructuring.operations import end_organisation
 from .seed import seed_demo, seed_national
 from .transaction import unit_of_work
@@ -236,10 +234,7 @@ def init_app(app: Flask) -> None:
         """Remove stored files that no document row refers to (left by an interrupted request)."""
         cutoff = datetime.now(UTC) - timedelta(minutes=older_than)
         candidates = storage.stored(before=cutoff)  # listed before the rows are read: a file committed since is kept
-        referenced = set(db.session.scalars(sa.select(Document.sha256))) | set(
-            db.session.scalars(sa.select(Attachment.sha256))) | set(
-            db.session.scalars(sa.select(BundleBuild.sha256).where(BundleBuild.sha256.is_not(None))))
-        orphans = candidates - referenced
+        orphans = candidates - storage.referenced()
         for sha256 in sorted(orphans):
             click.echo(f"{'would remove' if dry_run else 'removed'} {sha256}")
             if not dry_run:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import zipfile
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -249,3 +250,54 @@ def test_a_file_of_the_upload_endpoint_on_s3_keeps_its_name_and_type(api, app, s
     assert download.data == tiny_pdf(2)
     assert "filename*=UTF-8''Ch%E1%BB%89%20%C4%91%E1%BB%8Bnh%20m%E1%BB%95.pdf" in download.headers[
         "Content-Disposition"]
+
+
+def test_a_failed_request_never_removes_what_another_committed_meanwhile(api, app, backend_kind):
+    """Two requests store the same bytes: the first wrote them, the second found them there and committed its row;
+    the first then fails. Its discard leaves the object to the row that refers to it."""
+    from flask import g
+
+    from workflow import storage
+
+    dossier = api.create()
+    api.attach_required("officer", dossier["id"])
+    shared = api.view("officer", dossier)["attachments"][0]["sha256"]
+    with app.test_request_context():
+        g.new_files = [shared]  # as the first request would hold it, had it written these bytes
+        storage.discard_new_files()
+        assert storage.exists(shared)
+        assert storage.read(shared)
+
+
+def test_bytes_stored_again_are_young_again_for_collect_garbage(app, backend_kind):
+    """An old orphan whose bytes a request stores again (and will commit a row for) is not collected meanwhile."""
+    from workflow import storage
+
+    with app.app_context():
+        digest = storage.store(b"%PDF-1.7 an old orphan, then the same bytes uploaded again")
+        storage.forget_new_files()
+        later = datetime.now(UTC) + timedelta(seconds=2)
+        assert digest in storage.stored(before=later)
+        if backend_kind == "folder":  # an hour old
+            path = storage.backend().path(digest)
+            hour_ago = (datetime.now(UTC) - timedelta(hours=1)).timestamp()
+            os.utime(path, (hour_ago, hour_ago))
+            assert digest in storage.stored(before=datetime.now(UTC) - timedelta(minutes=30))
+        assert storage.store(b"%PDF-1.7 an old orphan, then the same bytes uploaded again") == digest
+        assert storage._new_files() == []  # not this request's to remove should it fail
+        assert digest not in storage.stored(before=datetime.now(UTC) - timedelta(minutes=30))
+        assert storage.read(digest).startswith(b"%PDF-1.7 an old orphan")
+
+
+def test_keys_are_only_sha256_and_a_304_never_asks_the_store(api, app, s3, monkeypatch):
+    from workflow import storage
+
+    with app.test_request_context(), pytest.raises(ValueError):
+        storage.send("../../../../etc/passwd", mimetype="text/plain", download_name="x")
+    dossier = api.submitted()
+    document = api.view("officer", dossier)["documents"][0]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")  # the store is gone
+    app.extensions.pop("storage", None)
+    again = api.client.get(document["url"], headers={**api.headers("officer"),
+                                                     "If-None-Match": f'"{document["sha256"]}"'})
+    assert again.status_code == 304 and again.headers["ETag"] == f'"{document["sha256"]}"'

@@ -24,14 +24,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import IO
 
-from flask import current_app, g, has_app_context, redirect, send_file
+from flask import Response, current_app, g, has_app_context, redirect, request, send_file
 from flask_babel import gettext
 
 from ..errors import STORAGE_UNAVAILABLE, Unavailable
-from .backends import Backend, backend_for
+from .backends import SHA256_DIGITS, Backend, backend_for
 
 CHUNK = 1024 * 1024
-SHA256_DIGITS = frozenset("0123456789abcdef")
 
 
 def backend() -> Backend:
@@ -68,7 +67,9 @@ def store(data: bytes) -> str:
     sha256 = hashlib.sha256(data).hexdigest()
     with _reaching():
         store_ = backend()
-        if not store_.exists(sha256):
+        if store_.exists(sha256):
+            store_.touch(sha256)  # young again: collect-garbage leaves it to the request that uses it now
+        else:
             store_.put_bytes(sha256, data)
             _new_files().append(sha256)
     return sha256
@@ -94,7 +95,9 @@ def store_file(source: IO[bytes]) -> tuple[str, int]:
                 raise
         sha256 = digest.hexdigest()
         try:
-            if not store_.exists(sha256):
+            if store_.exists(sha256):
+                store_.touch(sha256)
+            else:
                 store_.put_file(sha256, staged.name)
                 _new_files().append(sha256)
         finally:
@@ -173,6 +176,12 @@ def check() -> None:
 def send(sha256: str, *, mimetype: str, download_name: str, as_attachment: bool = False):
     """A response with the stored bytes, their SHA-256 the ETag (a conditional request gets 304): streamed from the
     store; or a redirect to a short-lived signed URL when STORAGE_SIGNED_URL_SECONDS is set and the store signs."""
+    checked(sha256)
+    if request.if_none_match.contains(sha256):  # the client has these bytes: the store is not asked
+        response = Response(status=304)
+        response.set_etag(sha256)
+        response.headers["Cache-Control"] = "private, no-cache"
+        return response
     store_ = backend()
     seconds = current_app.config.get("STORAGE_SIGNED_URL_SECONDS") or 0
     with _reaching():
@@ -199,10 +208,38 @@ def _new_files() -> list[str]:
 
 
 def discard_new_files() -> None:
-    """Remove what this unit of work stored: its rows were rolled back, so nothing refers to them."""
-    for sha256 in _new_files():
-        remove(sha256)
+    """Remove what this unit of work stored: its rows were rolled back. Not an object a committed row refers to
+    meanwhile (another request stored the same bytes, found them there, and committed first); and best effort: a
+    store out of reach leaves the object to collect-garbage rather than hide the error that rolled back."""
+    new = _new_files()
+    if new:
+        try:
+            kept = referenced(new)
+            for sha256 in new:
+                if sha256 not in kept:
+                    remove(sha256)
+        except Exception:  # noqa: BLE001  (the unit of work's own error is the one to report)
+            current_app.logger.warning("stored files of a failed request left to collect-garbage: %s", new,
+                                       exc_info=True)
     forget_new_files()
+
+
+def referenced(sha256s: Iterable[str] | None = None) -> set[str]:
+    """The SHA-256 that committed rows refer to (documents, attachments, bundle builds): of `sha256s`, or all."""
+    import sqlalchemy as sa
+
+    from ..dossiers.models import Attachment
+    from ..extensions import db
+    from ..pdf.models import BundleBuild, Document
+
+    wanted = None if sha256s is None else list(sha256s)
+    found: set[str] = set()
+    for column in (Document.sha256, Attachment.sha256, BundleBuild.sha256):
+        query = sa.select(column).where(column.is_not(None)).distinct()
+        if wanted is not None:
+            query = query.where(column.in_(wanted))
+        found.update(db.session.scalars(query))
+    return found
 
 
 def forget_new_files() -> None:

@@ -27,6 +27,7 @@ class Backend(Protocol):
 
     def exists(self, sha256: str) -> bool: ...
     def put_bytes(self, sha256: str, data: bytes) -> None: ...
+    def touch(self, sha256: str) -> None: ...
     def put_file(self, sha256: str, path: str) -> None: ...
     def staging_dir(self) -> str | None: ...
     def get_bytes(self, sha256: str) -> bytes: ...
@@ -54,11 +55,14 @@ def backend_for(config) -> Backend:
     raise RuntimeError(f"STORAGE_URL must be s3://bucket/prefix or file:///folder, not {url!r}")
 
 
+SHA256_DIGITS = frozenset("0123456789abcdef")
 UNREACHABLE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.ESTALE, errno.ENOTCONN,
                       errno.EHOSTDOWN, errno.ETIMEDOUT}
 
 
 def _key(sha256: str) -> str:
+    if len(sha256) != 64 or not SHA256_DIGITS.issuperset(sha256):  # never a path or a key of anything else
+        raise ValueError("not a SHA-256 hex digest")
     return f"{sha256[:2]}/{sha256}"
 
 
@@ -90,6 +94,9 @@ class LocalFolder:
         target = self.path(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)  # atomic: a reader sees the whole object or none
+
+    def touch(self, sha256: str) -> None:
+        os.utime(self.path(sha256))
 
     def get_bytes(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
@@ -178,6 +185,12 @@ class S3Bucket:
 
     def put_bytes(self, sha256: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.key(sha256), Body=data)
+
+    def touch(self, sha256: str) -> None:
+        """A new LastModified, the bytes unchanged (copied onto itself, as S3 allows with new metadata)."""
+        key = self.key(sha256)
+        self.client.copy_object(Bucket=self.bucket, Key=key, CopySource={"Bucket": self.bucket, "Key": key},
+                                Metadata={"touched": "1"}, MetadataDirective="REPLACE")
 
     def put_file(self, sha256: str, path: str) -> None:
         self.client.upload_file(path, self.bucket, self.key(sha256))  # in parts when large, retried per part

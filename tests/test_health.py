@@ -2,10 +2,17 @@
 import time
 from types import SimpleNamespace
 
+import pytest
 import sqlalchemy as sa
 
 from workflow import health, storage
 from workflow.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def every_probe_checks(app, monkeypatch):
+    """Each probe below runs its checks (the answer kept 2 s otherwise, test_answers_are_kept_a_moment)."""
+    monkeypatch.setitem(app.config, "READYZ_CACHE_SECONDS", 0)
 
 
 def test_healthz_answers_without_anything(client):
@@ -88,3 +95,23 @@ def test_a_part_that_hangs_is_a_quick_503(client, monkeypatch):
     assert time.monotonic() - started < 1.5
     assert response.status_code == 503
     assert response.json["checks"]["storage"]["error"] == "timeout"
+
+
+def test_probes_in_a_flood_cost_one_round_of_checks_and_a_hung_part_is_not_started_again(app, client, monkeypatch):
+    calls = []
+
+    def slow_storage():
+        calls.append(1)
+        time.sleep(1)
+
+    monkeypatch.setattr(health, "CHECK_TIMEOUT", 0.2)
+    monkeypatch.setattr(health, "_running", {})  # not the checks an earlier test left running
+    monkeypatch.setattr(health, "_answers", {})  # nor its answer
+    monkeypatch.setattr(storage, "check", slow_storage)
+    monkeypatch.setitem(app.config, "READYZ_CACHE_SECONDS", 30)
+    answers = [client.get("/readyz") for _ in range(20)]  # kept: one round of checks
+    assert {a.status_code for a in answers} == {503} and len(calls) == 1
+    monkeypatch.setitem(app.config, "READYZ_CACHE_SECONDS", 0)
+    again = client.get("/readyz")  # the first storage check still hangs: not started a second time
+    assert again.json["checks"]["storage"]["error"] == "timeout" and len(calls) == 1
+    assert again.json["checks"]["database"]["status"] == "ok"

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.daily.test_lists_and_language import ids_in
 from workflow import replica
-from workflow.extensions import db
+from workflow.extensions import db, limiter
 
 
 @pytest.fixture
@@ -126,3 +126,21 @@ def test_without_a_replica_nothing_changes(api, browser, statements):
     officer = browser("officer")
     written = api.create("officer")
     assert written["id"] in ids_in(officer.get("/dossiers").get_data(as_text=True))
+
+
+def test_a_replica_without_a_shared_store_of_writes_is_refused_at_start(app, tmp_path, monkeypatch):
+    """Without Redis each worker would know only its own requests' writes: a write through the API, then a page
+    from another worker, would read the replica and miss it. The app refuses to start so configured."""
+    from workflow import create_app
+
+    monkeypatch.delenv("HUEY_REDIS_URL", raising=False)
+    config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'a.sqlite'}", "SECRET_KEY": "x",
+              "STORAGE_DIR": str(tmp_path / "s"), "DATABASE_REPLICA_URL": f"sqlite:///{tmp_path / 'b.sqlite'}",
+              "RATELIMIT_STORAGE_URI": "memory://"}
+    try:
+        with pytest.raises(RuntimeError, match="needs Redis"):
+            create_app(config)
+        create_app({**config, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15"})  # with one, it starts
+    finally:
+        limiter.init_app(app)  # one limiter per process: the session's app's again (conftest.other_workers)
+        limiter._storage_dead = False

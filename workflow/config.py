@@ -20,6 +20,7 @@ class Config:
     # after the same user's last write; a replica out of reach is left alone REPLICA_RETRY_AFTER_SECONDS, the
     # primary read meanwhile.
     DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+    READYZ_CACHE_SECONDS = float(os.environ.get("READYZ_CACHE_SECONDS", 2))  # /readyz: one round of checks that often
     REPLICA_READ_YOUR_WRITES_SECONDS = float(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", 10))
     REPLICA_RETRY_AFTER_SECONDS = float(os.environ.get("REPLICA_RETRY_AFTER_SECONDS", 30))
     # SQLite: how long a writer waits for another's write lock before "database is locked" (answered 409). Documents

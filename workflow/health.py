@@ -12,8 +12,9 @@ never a hung probe.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
 import sqlalchemy as sa
@@ -116,12 +117,45 @@ def _timed(app, check):
         return result
 
 
+# Probes from anyone, as often as they like, cost at most one round of checks per READYZ_CACHE_SECONDS per process:
+# one round at a time (the others wait for it, or take the last answer), its answer kept that long, and a check
+# still running from an earlier round (a part that hangs) is not started again: it is reported as timing out.
+_round = threading.Lock()
+_answers: dict[int, tuple[float, dict, int]] = {}  # id(app) -> (when, body, status)
+_running: dict[tuple[int, str], Future] = {}
+
+
 @bp.get("/readyz")
 def readyz():
     app = current_app._get_current_object()
-    futures = {name: _pool.submit(_timed, app, check) for name, check in _checks(app).items()}
-    deadline = time.monotonic() + CHECK_TIMEOUT
+    keep = app.config.get("READYZ_CACHE_SECONDS", 2.0)
+    if not _round.acquire(timeout=CHECK_TIMEOUT + 1):
+        answer = _answers.get(id(app))
+        return _answer(answer[1], answer[2]) if answer else _answer({"status": "fail", "error": "busy"}, 503)
+    try:
+        answer = _answers.get(id(app))
+        if answer is None or time.monotonic() - answer[0] >= keep:
+            answer = (time.monotonic(), *_run_checks(app))
+            _answers[id(app)] = answer
+    finally:
+        _round.release()
+    return _answer(answer[1], answer[2])
+
+
+def _answer(body: dict, status: int):
+    return _no_store(jsonify(body)), status
+
+
+def _run_checks(app) -> tuple[dict, int]:
+    futures = {}
     results = {}
+    for name, check in _checks(app).items():
+        earlier = _running.get((id(app), name))
+        if earlier is not None and not earlier.done():
+            results[name] = {"status": "fail", "error": "timeout", "ms": CHECK_TIMEOUT * 1000}
+            continue
+        futures[name] = _running[(id(app), name)] = _pool.submit(_timed, app, check)
+    deadline = time.monotonic() + CHECK_TIMEOUT
     for name, future in futures.items():
         try:
             results[name] = future.result(timeout=max(0.0, deadline - time.monotonic()))
@@ -129,7 +163,7 @@ def readyz():
             results[name] = {"status": "fail", "error": "timeout", "ms": CHECK_TIMEOUT * 1000}
     failed = sorted(name for name, result in results.items() if result["status"] != "ok")
     fatal = [name for name in failed if name not in OPTIONAL]
-    body = {"status": "fail" if fatal else "degraded" if failed else "ok", "checks": results}
+    body = {"status": "fail" if fatal else "degraded" if failed else "ok", "checks": dict(sorted(results.items()))}
     if failed:
         body["failed"] = failed
-    return _no_store(jsonify(body)), 503 if fatal else 200
+    return body, 503 if fatal else 200

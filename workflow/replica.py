@@ -108,10 +108,7 @@ def _redis():
     """A client of the Redis every app server shares, or None."""
     extensions = current_app.extensions
     if "replica_redis" not in extensions:
-        url = os.environ.get("HUEY_REDIS_URL") or ""
-        limits = current_app.config.get("RATELIMIT_STORAGE_URI") or ""
-        if not url and limits.startswith(("redis://", "rediss://")):
-            url = limits
+        url = _shared_store_url(current_app.config)
         client = None
         if url:
             import redis
@@ -137,11 +134,11 @@ def note_write() -> None:
     """After a request that wrote: its user reads the primary for the next few seconds."""
     window = current_app.config.get("REPLICA_READ_YOUR_WRITES_SECONDS", 10)
     now = time.time()
-    if g.get("api_user") is None:
-        session[SESSION_KEY] = now
     user_id = _acting_user_id()
     if user_id is None:
-        return
+        return  # no one signed in (a public page's log): their pages read the primary anyway
+    if g.get("api_user") is None:
+        session[SESSION_KEY] = now
     client = _redis()
     if client is None:
         _local_marks[user_id] = now
@@ -213,5 +210,15 @@ def reads_from_replica(view):
     return wrapper
 
 
+def _shared_store_url(config) -> str:
+    limits = config.get("RATELIMIT_STORAGE_URI") or ""
+    return os.environ.get("HUEY_REDIS_URL") or (limits if limits.startswith(("redis://", "rediss://")) else "")
+
+
 def init_app(app) -> None:
+    if app.config.get("DATABASE_REPLICA_URL") and not _shared_store_url(app.config) and not app.testing:
+        # each process would remember only its own requests' writes: a write through the API, then a page served by
+        # another worker, would read the replica and miss it
+        raise RuntimeError("DATABASE_REPLICA_URL needs Redis (HUEY_REDIS_URL, or RATELIMIT_STORAGE_URI=redis://...) "
+                           "for every app server to know who wrote a moment ago")
     app.after_request(_after_request)

@@ -134,8 +134,17 @@ class Dossier(db.Model):
     __tablename__ = "dossier"
     __table_args__ = (
         sa.CheckConstraint("state IN ({})".format(", ".join(f"'{s}'" for s in STATES)), name="state"),
-        # Counts by state (an officer's home page).
-        sa.Index("ix_dossier_org_state", "organisation_id", "state", "round"),
+        # Counts by state (an officer's home page). PostgreSQL (migration 20cfa9650a62, a million dossiers): with
+        # the submission date, id and plan, the dossiers of a state oldest first (those waiting are the newest: in
+        # date order every other dossier comes first), the officer's home's drafts and returned ones, and how many
+        # of them answer a plan whose deadline passed; by plan; the few submitted late. SQLite keeps its own.
+        sa.Index("ix_dossier_org_state", "organisation_id", "state", "round").ddl_if(dialect="sqlite"),
+        sa.Index("ix_dossier_org_state", "organisation_id", "state", "submitted_on", "id",
+                 "campaign_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_plan", "organisation_id", "campaign_id", "submitted_on",
+                 "id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_late", "organisation_id", "updated_at", "id", "campaign_id",
+                 postgresql_where=sa.text("submitted_late")).ddl_if(dialect="postgresql"),
         # A union's own list (lists/query.py) from the index alone: its dossiers newest first or by name, each with
         # every column that a filter reads, so that counting, filtering, sorting and skipping to a page never read a
         # dossier's row (and its JSON) from the table; only the page's own rows are read. An upper organisation's
@@ -146,6 +155,10 @@ class Dossier(db.Model):
                  "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
         sa.Index("ix_dossier_list_by_name", "organisation_id", "subject", "id", "state", "kind", "submitted_late",
                  "campaign_id", "submitted_on", "round", "citizen_id", "search_text"),
+        # PostgreSQL: newest submission first with the drafts last ("Ngày nộp", a date range).
+        sa.Index("ix_dossier_list_by_date", "organisation_id", sa.text("submitted_on DESC NULLS LAST"),
+                 sa.text("id DESC"), "state", "kind", "submitted_late", "campaign_id", "round", "citizen_id",
+                 "search_text").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -305,7 +318,25 @@ class DossierAccess(db.Model):
         sa.Index("ix_dossier_access_list_by_date", "organisation_id", "submitted_on", "dossier_id", *FILTER_COLUMNS),
         # Home page: counts per state and per union, and what waits here, oldest first.
         sa.Index("ix_dossier_access_counts", "organisation_id", "union_id", "state"),
-        sa.Index("ix_dossier_access_task", "organisation_id", "task", "arrived_on", "dossier_id", "state"),
+        sa.Index("ix_dossier_access_task", "organisation_id", "task", "arrived_on", "dossier_id",
+                 "state").ddl_if(dialect="sqlite"),
+        # PostgreSQL (migration 20cfa9650a62, a million dossiers): the few entries with a task (partial), also by
+        # submission date (the "waiting here" list, oldest first); filters that match few of a province's 600,000
+        # entries or that a date order would reach last, each an index range. SQLite, which keeps no statistics,
+        # would pick these narrower indexes for queries they do not order.
+        sa.Index("ix_dossier_access_task", "organisation_id", "task", "arrived_on", "dossier_id", "state",
+                 postgresql_where=sa.text("task IS NOT NULL")).ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_waiting", "organisation_id", "submitted_on", "dossier_id",
+                 postgresql_where=sa.text("task IS NOT NULL")).ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_state", "organisation_id", "state", "submitted_on",
+                 "dossier_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_kind", "organisation_id", "kind", "union_id", "state").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_citizen", "organisation_id", "citizen_id", "updated_at",
+                 "dossier_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_plan", "organisation_id", "campaign_id", "submitted_on",
+                 "dossier_id").ddl_if(dialect="postgresql"),
+        sa.Index("ix_dossier_access_late", "organisation_id", "updated_at", "dossier_id", "campaign_id",
+                 postgresql_where=sa.text("submitted_late")).ddl_if(dialect="postgresql"),
         sa.Index("ix_dossier_access_search_text_trgm", "search_text", postgresql_using="gin",
                  postgresql_ops={"search_text": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
@@ -337,9 +368,11 @@ class DossierEvent(db.Model):
     """One row per fired event (and per move to a successor organisation); append-only (see workflow/models.py)."""
 
     __tablename__ = "dossier_event"
+    # A dossier's history in order, with what a batch's progress reads (lists/home.py), from the index alone.
+    __table_args__ = (sa.Index("ix_dossier_event_trail", "dossier_id", "id", "event", "batch_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"), index=True)
+    dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"))
     event: Mapped[str] = mapped_column(sa.String(20))
     from_state: Mapped[str] = mapped_column(sa.String(20))
     to_state: Mapped[str] = mapped_column(sa.String(20))

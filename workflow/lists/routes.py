@@ -10,9 +10,19 @@ from ..campaigns.service import campaigns_for
 from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_forward
 from ..dossiers.visibility import data_seen_of, viewer_of
+from ..replica import reads_from_replica
 from . import export
 from .home import HOMES
-from .query import SORTS, ListFilters, counts_per_plan, filtered_ids, page_of, read_rows, unions_visible_to
+from .query import (
+    LIST_COUNT_LIMIT,
+    SORTS,
+    ListFilters,
+    counts_per_plan,
+    filtered_ids,
+    page_of,
+    read_rows,
+    unions_visible_to,
+)
 
 bp = Blueprint("lists", __name__)
 
@@ -20,6 +30,7 @@ EXPORT_LIMIT = 100_000
 
 
 @bp.get("/")
+@reads_from_replica
 def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
@@ -30,10 +41,11 @@ def home():
 
 @bp.get("/dossiers")
 @login_required
+@reads_from_replica
 def index():
     filters = ListFilters.from_args(request.args)
     page = page_of(filtered_ids(current_user, filters), request.args.get("page", 1, type=int),
-                   current_app.config["PAGE_SIZE"], also=[selectinload(Dossier.steps)])
+                   current_app.config["PAGE_SIZE"], also=[selectinload(Dossier.steps)], count_limit=LIST_COUNT_LIMIT)
     return render_template("dossiers/list.html", items=page, seen=data_seen_of(viewer_of(current_user), page.items),
                            filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
@@ -60,6 +72,7 @@ def export_list(fmt):
 
 @bp.get("/campaigns")
 @login_required
+@reads_from_replica
 def campaigns():
     """The plans that apply to the user's organisation, their phases and deadlines, and how many of the dossiers
     the user sees answer each (and how many late)."""

@@ -28,25 +28,41 @@ def statements():
 
 @pytest.fixture
 def with_replica(app, demo_data, tmp_path, monkeypatch):
-    """A copy of the database as it is now, configured as the replica; returns its file's path."""
+    """A copy of the database as it is now, configured as the replica; returns its name (a file on SQLite, a
+    database made from the test database as its template on PostgreSQL), as the `statements` fixture records it."""
     with app.app_context():
-        if db.engine.dialect.name != "sqlite":
-            pytest.skip("the replica of these tests is a copy of the SQLite test database")
-        primary = db.engine.url.database
-    path = str(tmp_path / "replica.sqlite")
-    source, copy = sqlite3.connect(primary), sqlite3.connect(path)
-    source.backup(copy)
-    source.close()
-    copy.close()
-    monkeypatch.setitem(app.config, "DATABASE_REPLICA_URL", f"sqlite:///{path}")
+        primary = db.engine.url
+        db.session.remove()
+        db.engine.dispose()  # PostgreSQL copies a template no one is connected to
+    if primary.get_backend_name() == "sqlite":
+        name = str(tmp_path / "replica.sqlite")
+        source, copy = sqlite3.connect(primary.database), sqlite3.connect(name)
+        source.backup(copy)
+        source.close()
+        copy.close()
+        url, drop = f"sqlite:///{name}", None
+    else:
+        name = f"{primary.database}_replica"
+        admin = sa.create_engine(primary.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{primary.database}"'))
+        url = primary.set(database=name).render_as_string(hide_password=False)
+
+        def drop():
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    monkeypatch.setitem(app.config, "DATABASE_REPLICA_URL", url)
     monkeypatch.setitem(app.config, "REPLICA_READ_YOUR_WRITES_SECONDS", 10)
     replica._local_marks.clear()
     replica._down_until.clear()
-    yield path
+    yield name
     for engine in app.extensions.pop("replica_engines", {}).values():
         engine.dispose()
     replica._local_marks.clear()
     replica._down_until.clear()
+    if drop:
+        drop()
 
 
 def _later(monkeypatch, seconds=60):

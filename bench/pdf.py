@@ -76,17 +76,40 @@ def prepare() -> None:
     seed_demo()
 
 
+def submitted_for_approval():
+    """Inside the app's context, after prepare(): the commune union's reviewer and a dossier submitted to them."""
+    officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
+    reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
+    dossier = operations.create_dossier(officer, "child_heart", DATA)
+    for code in ("surgery_indication", "birth_certificate"):
+        operations.add_attachment(officer, dossier, code, f"{code}.pdf", blank_pdf())
+    operations.fire(officer, dossier, "submit", version=dossier.version)
+    db.session.commit()
+    return reviewer, dossier
+
+
+def html_issued_by(issue) -> str:
+    """The HTML of the document `issue()` issues, exactly as issuing built it."""
+    rendered = {}
+    original = issue_module.render_document_html
+
+    def keep_html(template, context):
+        rendered["html"] = original(template, context)
+        return rendered["html"]
+
+    issue_module.render_document_html = keep_html
+    try:
+        issue()
+    finally:
+        issue_module.render_document_html = original
+    return rendered["html"]
+
+
 def main(n: int) -> None:
     app = demo_app("bench-pdf-")
     with app.app_context():
         prepare()
-        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
-        reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
-        dossier = operations.create_dossier(officer, "child_heart", DATA)
-        for code in ("surgery_indication", "birth_certificate"):
-            operations.add_attachment(officer, dossier, code, f"{code}.pdf", blank_pdf())
-        operations.fire(officer, dossier, "submit", version=dossier.version)
-        db.session.commit()
+        reviewer, dossier = submitted_for_approval()
 
         # The approval's Biên bản: two A4 pages (header, facts table, conclusion, signatures).
         def issue():
@@ -127,18 +150,7 @@ def main(n: int) -> None:
             both.append(time.perf_counter() - started)
         app.config["SIGNING_KEY_DIR"] = ""
 
-        # The HTML the last issue rendered, exactly as issuing built it.
-        rendered = {}
-        original = issue_module.render_document_html
-
-        def keep_html(template, context):
-            rendered["html"] = original(template, context)
-            return rendered["html"]
-
-        issue_module.render_document_html = keep_html
-        issue()
-        issue_module.render_document_html = original
-        html = rendered["html"]
+        html = html_issued_by(issue)
         font_config, css = render._setup()
         alone = []
         pages = 0

@@ -37,44 +37,24 @@ sys.path.insert(0, str(ROOT))
 
 def render_time(samples: int) -> float:
     """Median seconds for WeasyPrint alone to render the approval's Biên bản (HTML as issuing builds it)."""
-    import sqlalchemy as sa
-
-    from bench.pdf import DATA, blank_pdf, demo_app, prepare
+    from bench.pdf import demo_app, html_issued_by, prepare, submitted_for_approval
     from workflow import clock
-    from workflow.auth.models import User
-    from workflow.dossiers import documents, operations
+    from workflow.dossiers import documents
     from workflow.extensions import db
-    from workflow.pdf import issue as issue_module
     from workflow.pdf import render
 
     app = demo_app("load-render-")
     with app.app_context():
         prepare()
-        officer = db.session.scalar(sa.select(User).where(User.username == "officer"))
-        reviewer = db.session.scalar(sa.select(User).where(User.username == "reviewer"))
-        dossier = operations.create_dossier(officer, "child_heart", DATA)
-        for code in ("surgery_indication", "birth_certificate"):
-            operations.add_attachment(officer, dossier, code, f"{code}.pdf", blank_pdf())
-        operations.fire(officer, dossier, "submit", version=dossier.version)
-        db.session.commit()
-        kept = {}
-        original = issue_module.render_document_html
-
-        def keep_html(template, context):
-            kept["html"] = original(template, context)
-            return kept["html"]
-
-        issue_module.render_document_html = keep_html
-        try:
-            documents.issue_for_event(reviewer, dossier, "approve", None, clock.today(), reviewer.organisation)
-        finally:
-            issue_module.render_document_html = original
+        reviewer, dossier = submitted_for_approval()
+        html = html_issued_by(lambda: documents.issue_for_event(reviewer, dossier, "approve", None, clock.today(),
+                                                                reviewer.organisation))
         db.session.rollback()
-        render.html_to_pdf(kept["html"])  # warm-up: fonts, stylesheet
+        render.html_to_pdf(html)  # warm-up: fonts, stylesheet
         times = []
         for _ in range(samples):
             started = time.perf_counter()
-            render.html_to_pdf(kept["html"])
+            render.html_to_pdf(html)
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -28,7 +28,7 @@ from flask import Response, current_app, g, has_app_context, redirect, request, 
 from flask_babel import gettext
 
 from ..errors import STORAGE_UNAVAILABLE, Unavailable
-from .backends import SHA256_DIGITS, Backend, backend_for
+from .backends import Backend, backend_for, checked
 
 CHUNK = 1024 * 1024
 
@@ -39,12 +39,6 @@ def backend() -> Backend:
     if "storage" not in extensions:
         extensions["storage"] = backend_for(current_app.config)
     return extensions["storage"]
-
-
-def checked(sha256: str) -> str:
-    if len(sha256) != 64 or not SHA256_DIGITS.issuperset(sha256):
-        raise ValueError("not a SHA-256 hex digest")
-    return sha256
 
 
 @contextmanager
@@ -66,13 +60,18 @@ def store(data: bytes) -> str:
     """Write the bytes once and return their SHA-256."""
     sha256 = hashlib.sha256(data).hexdigest()
     with _reaching():
-        store_ = backend()
-        if store_.exists(sha256):
-            store_.touch(sha256)  # young again: collect-garbage leaves it to the request that uses it now
-        else:
-            store_.put_bytes(sha256, data)
-            _new_files().append(sha256)
+        _keep(backend(), sha256, lambda store_: store_.put_bytes(sha256, data))
     return sha256
+
+
+def _keep(store_: Backend, sha256: str, put) -> None:
+    """Put the object unless it is there; if it is, make it young again (collect-garbage then leaves it to the
+    request that uses it now). Only what this request wrote is its own to remove should it fail."""
+    if store_.exists(sha256):
+        store_.touch(sha256)
+    else:
+        put(store_)
+        _new_files().append(sha256)
 
 
 def store_file(source: IO[bytes]) -> tuple[str, int]:
@@ -95,11 +94,7 @@ def store_file(source: IO[bytes]) -> tuple[str, int]:
                 raise
         sha256 = digest.hexdigest()
         try:
-            if store_.exists(sha256):
-                store_.touch(sha256)
-            else:
-                store_.put_file(sha256, staged.name)
-                _new_files().append(sha256)
+            _keep(store_, sha256, lambda store_: store_.put_file(sha256, staged.name))
         finally:
             if os.path.exists(staged.name):
                 os.unlink(staged.name)
@@ -108,7 +103,7 @@ def store_file(source: IO[bytes]) -> tuple[str, int]:
 
 def read(sha256: str) -> bytes:
     with _reaching():
-        return backend().get_bytes(checked(sha256))
+        return backend().get_bytes(sha256)
 
 
 def read_ahead(sha256s: Iterable[str], window: int = 8) -> Iterator[bytes]:
@@ -141,24 +136,24 @@ def read_ahead(sha256s: Iterable[str], window: int = 8) -> Iterator[bytes]:
 def opened(sha256: str) -> Iterator[IO[bytes]]:
     """The object as a seekable binary file (the local one, or a copy spooled from the object store)."""
     with _reaching():
-        file = backend().open(checked(sha256))
+        file = backend().open(sha256)
     with file:
         yield file
 
 
 def size(sha256: str) -> int:
     with _reaching():
-        return backend().size(checked(sha256))
+        return backend().size(sha256)
 
 
 def exists(sha256: str) -> bool:
     with _reaching():
-        return backend().exists(checked(sha256))
+        return backend().exists(sha256)
 
 
 def remove(sha256: str) -> None:
     with _reaching():
-        backend().delete(checked(sha256))
+        backend().delete(sha256)
 
 
 def stored(before: datetime | None = None) -> set[str]:
@@ -185,7 +180,7 @@ def send(sha256: str, *, mimetype: str, download_name: str, as_attachment: bool 
     store_ = backend()
     seconds = current_app.config.get("STORAGE_SIGNED_URL_SECONDS") or 0
     with _reaching():
-        url = store_.signed_url(checked(sha256), seconds, mimetype, download_name, as_attachment) if seconds else None
+        url = store_.signed_url(sha256, seconds, mimetype, download_name, as_attachment) if seconds else None
         if url:
             response = redirect(url, 303)
             response.headers["Cache-Control"] = "no-store"  # the URL expires: never cached in place of the page's

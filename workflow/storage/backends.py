@@ -60,10 +60,15 @@ UNREACHABLE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.
                       errno.EHOSTDOWN, errno.ETIMEDOUT}
 
 
-def _key(sha256: str) -> str:
-    if len(sha256) != 64 or not SHA256_DIGITS.issuperset(sha256):  # never a path or a key of anything else
+def checked(sha256: str) -> str:
+    """The name itself, when it is a SHA-256 in hex: never a path or the key of anything else."""
+    if len(sha256) != 64 or not SHA256_DIGITS.issuperset(sha256):
         raise ValueError("not a SHA-256 hex digest")
-    return f"{sha256[:2]}/{sha256}"
+    return sha256
+
+
+def _key(sha256: str) -> str:
+    return f"{sha256[:2]}/{checked(sha256)}"
 
 
 class LocalFolder:

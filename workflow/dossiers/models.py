@@ -183,6 +183,8 @@ class Dossier(db.Model):
     route_id: Mapped[int | None] = mapped_column(sa.ForeignKey("route.id"))
     position: Mapped[int | None]
     granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The money asked for (requested_amount), kept in step on every flush (lists/entries.py) for the reports' sums.
+    requested_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The plan the dossier answers; its phase and lateness are fixed at the first submission.
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
     phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))

@@ -18,6 +18,8 @@ COPIED = ("kind", "state", "updated_at", "submitted_on", "submitted_late", "camp
 def refresh_entries(dossier: Dossier) -> None:
     for name, value in search_columns(dossier.kind, dossier.data).items():
         setattr(dossier, name, value)
+    amount = dossier.requested_amount
+    dossier.requested_amount_vnd = amount if type(amount) is int else None  # noqa: E721 (a bool is no amount)
     for access in dossier.access:
         access.union_id = dossier.organisation_id
         for name in COPIED:

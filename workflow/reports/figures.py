@@ -1,0 +1,306 @@
+"""A plan's figures (DESIGN §6 `campaigns/{id}/report`; the plan's "tổng kết đánh giá kết quả" at the end of each
+phase): for what the viewer may see, per child organisation and kind, the dossiers that answered the plan by
+outcome, the money asked for and granted, how many came late, and how long each level of the route held them.
+
+Everything is counted in SQL from the viewer's list entries (visibility.Entries), the same rows and conditions as
+the dossier list, so that every figure is the count of a list a link opens (Scope.list_args). A dossier is counted
+under the child organisation of the reported one that its union sits in today, or under the one that took its
+union over; a union that ended with nobody taking it over is counted under "other units" (group 0).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import Float
+
+from .. import clock
+from ..campaigns.models import Campaign, CampaignPhase
+from ..dossiers.kinds import KINDS
+from ..dossiers.models import Dossier, DossierEvent
+from ..dossiers.visibility import Viewer, entries_of
+from ..extensions import db
+from ..i18n import N_
+from ..orgs.models import LEVELS, Organisation, OrganisationPlacement
+
+# Each submitted dossier has exactly one outcome, read from its state now: they add up to "submitted".
+OUTCOMES = {
+    "waiting": (N_("Đang xem xét"), ("submitted", "forwarded")),
+    "approved": (N_("Đã thẩm định đạt, chờ chuyển lên"), ("approved",)),
+    "returned": (N_("Trả lại để hoàn thiện"), ("returned",)),
+    "granted": (N_("Được chấp thuận"), ("accepted",)),
+    "refused": (N_("Không được chấp thuận"), ("rejected",)),
+    "withdrawn": (N_("Đã rút"), ("withdrawn",)),
+    "closed": (N_("Đã đóng (đơn vị giải thể)"), ("closed",)),
+}
+OUTCOME_OF_STATE = {state: outcome for outcome, (_, states) in OUTCOMES.items() for state in states}
+COUNTS = ("submitted", *OUTCOMES, "on_time", "late")
+OTHER_UNITS = 0  # the group of unions that ended with no successor in the reported organisation's tree
+OTHER_UNITS_NAME = N_("Đơn vị khác (đã giải thể hoặc chuyển đi)")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is reported: a plan, one phase or all, one kind or all, a range of submission dates, for a viewer,
+    over the organisation `under` (the viewer's own, or one below it: a child's figures "on demand")."""
+
+    viewer: Viewer
+    campaign: Campaign
+    phase: CampaignPhase | None = None
+    kind: str | None = None
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    under: Organisation | None = None  # None: the viewer's organisation
+
+    def list_args(self, **more) -> dict:
+        """The dossier list's query arguments showing the dossiers behind a figure (lists/query.ListFilters)."""
+        args = {"campaign": self.campaign.id, "submitted": "1"}
+        if self.phase is not None:
+            args["phase"] = self.phase.id
+        if self.kind:
+            args["kind"] = self.kind
+        if self.submitted_from:
+            args["from"] = f"{self.submitted_from:%d/%m/%Y}"
+        if self.submitted_to:
+            args["to"] = f"{self.submitted_to:%d/%m/%Y}"
+        if self.under is not None:
+            args["under"] = self.under.id
+        args.update({key: value for key, value in more.items() if value is not None})
+        return args
+
+
+@dataclass
+class Figures:
+    """The counts (COUNTS), the money asked for and granted (đồng) of a set of dossiers."""
+
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTS, 0))
+    requested_vnd: int = 0
+    granted_vnd: int = 0
+
+    def add(self, other: Figures) -> None:
+        for name, value in other.counts.items():
+            self.counts[name] += value
+        self.requested_vnd += other.requested_vnd
+        self.granted_vnd += other.granted_vnd
+
+    def as_json(self) -> dict:
+        return {"counts": dict(self.counts), "requested_vnd": self.requested_vnd, "granted_vnd": self.granted_vnd,
+                "late": self.counts["late"]}
+
+
+@dataclass(frozen=True)
+class Group:
+    """A child organisation of the reported one (or OTHER_UNITS), under which its unions' dossiers are counted."""
+
+    id: int
+    name: str
+    level: str | None
+    has_children: bool
+
+
+@dataclass
+class Report:
+    scope: Scope
+    organisation: Organisation  # the reported organisation
+    groups: list[Group]  # in name order, OTHER_UNITS last when it counts anything
+    kinds: list[str]  # those with a dossier, in the registry's order
+    cells: dict[tuple[int, str], Figures]  # (group id, kind) -> figures
+    by_group: dict[int, Figures]
+    by_kind: dict[str, Figures]
+    total: Figures
+    days_at_level: dict[str | None, dict[str, LevelDays]]  # kind (None: every kind) -> level -> days
+    submissions_by_day: list[tuple[date, int]]  # by submission date, in date order
+
+    def rows(self):
+        """(group, kind, figures) of every pair with a dossier, by group then kind."""
+        for group in self.groups:
+            for kind in self.kinds:
+                if (group.id, kind) in self.cells:
+                    yield group, kind, self.cells[group.id, kind]
+
+    @property
+    def levels(self) -> list[str]:
+        """The levels that held any dossier, from the bottom up."""
+        found = {level for per_level in self.days_at_level.values() for level in per_level}
+        return [level for level in LEVELS if level in found]
+
+
+@dataclass(frozen=True)
+class LevelDays:
+    median: float
+    dossiers: int  # how many dossiers' stays the median is taken over
+
+
+def report(scope: Scope) -> Report:
+    organisation = scope.under or db.session.get(Organisation, scope.viewer.org_id)
+    groups, members = _groups(scope, organisation)
+    dossiers = _dossiers(scope, members)
+    cells = _cells(dossiers)
+    used = {group_id for group_id, _ in cells}
+    shown = [g for g in groups if g.id != OTHER_UNITS or OTHER_UNITS in used]
+    kinds = [code for code in KINDS if any(kind == code for _, kind in cells)]
+    by_group = {g.id: Figures() for g in shown}
+    by_kind = {kind: Figures() for kind in kinds}
+    total = Figures()
+    for (group_id, kind), figures in cells.items():
+        by_group[group_id].add(figures)
+        by_kind[kind].add(figures)
+        total.add(figures)
+    return Report(scope, organisation, shown, kinds, cells, by_group, by_kind, total,
+                  _days_at_level(dossiers), _submissions_by_day(dossiers))
+
+
+# --- which dossiers ------------------------------------------------------------------------------------------
+
+def members_of(roots: sa.Select, day: date) -> sa.CTE:
+    """(org_id, group_id): the organisations under each root that day (the root itself included, its group the
+    root's own), then every organisation that ended naming one of them (or one of those) as its successor: their
+    dossiers were taken over with them. `roots` selects (org_id, group_id)."""
+    placed = OrganisationPlacement
+    tree = roots.cte("report_tree", recursive=True)
+    tree = tree.union(sa.select(placed.organisation_id, tree.c.group_id)
+                      .where(placed.parent_id == tree.c.org_id, placed.in_force_on(day)))
+    members = sa.select(tree.c.org_id, tree.c.group_id).cte("report_members", recursive=True)
+    return members.union(sa.select(Organisation.id, members.c.group_id)
+                         .where(Organisation.successor_id == members.c.org_id))
+
+
+def unions_under(org_id: int, day: date) -> sa.Select:
+    """The ids of the unions counted under the organisation (a list's `under` filter): as members_of counts them."""
+    members = members_of(sa.select(sa.literal(org_id).label("org_id"), sa.literal(org_id).label("group_id")), day)
+    return sa.select(members.c.org_id)
+
+
+def _groups(scope: Scope, organisation: Organisation) -> tuple[list[Group], sa.CTE | None]:
+    """The groups, and the CTE placing each union in one (None for a union's own report: one group, itself)."""
+    day = clock.today()
+    if scope.viewer.owner_side:
+        return [Group(organisation.id, organisation.name, organisation.level, False)], None
+    placed = OrganisationPlacement
+    children = (sa.select(placed.organisation_id.label("org_id"), placed.organisation_id.label("group_id"))
+                .where(placed.parent_id == organisation.id, placed.in_force_on(day)))
+    members = members_of(children, day)
+    has_children = sa.exists().where(placed.parent_id == Organisation.id, placed.in_force_on(day))
+    rows = db.session.execute(sa.select(Organisation.id, Organisation.name, Organisation.level, has_children)
+                              .where(Organisation.id.in_(children.with_only_columns(placed.organisation_id)))
+                              .order_by(Organisation.name, Organisation.id)).all()
+    groups = [Group(*row) for row in rows]
+    if scope.under is None:
+        groups.append(Group(OTHER_UNITS, OTHER_UNITS_NAME, None, False))
+    return groups, members
+
+
+def _dossiers(scope: Scope, members: sa.CTE | None) -> sa.Subquery:
+    """(dossier_id, group_id, kind, state, late, requested, granted, submitted_on) of every dossier reported."""
+    entries = entries_of(scope.viewer)
+    query = sa.select(entries.dossier_id.label("dossier_id"), entries.kind.label("kind"),
+                      entries.state.label("state"), entries.submitted_late.label("late"),
+                      entries.submitted_on.label("submitted_on"))
+    if entries.table is Dossier:
+        dossier = Dossier
+        query = query.add_columns(sa.literal(scope.viewer.org_id).label("group_id"))
+    else:
+        dossier = sa.orm.aliased(Dossier, name="reported")
+        query = query.join(dossier, dossier.id == entries.dossier_id)
+    query = query.add_columns(dossier.requested_amount_vnd.label("requested"),
+                              dossier.granted_amount_vnd.label("granted"))
+    query = query.where(entries.condition, entries.campaign_id == scope.campaign.id,
+                        entries.submitted_on.is_not(None))
+    if members is not None and scope.under is None:
+        # Everything that reached the organisation counts: a union no child holds now under "other units".
+        query = query.outerjoin(members, members.c.org_id == entries.union_id).add_columns(
+            sa.func.coalesce(members.c.group_id, OTHER_UNITS).label("group_id"))
+    elif members is not None:
+        query = query.join(members, members.c.org_id == entries.union_id).add_columns(
+            members.c.group_id.label("group_id"))
+    if scope.phase is not None:
+        query = query.where(dossier.phase_id == scope.phase.id)
+    if scope.kind:
+        query = query.where(entries.kind == scope.kind)
+    if scope.submitted_from:
+        query = query.where(entries.submitted_on >= scope.submitted_from)
+    if scope.submitted_to:
+        query = query.where(entries.submitted_on <= scope.submitted_to)
+    return query.subquery("reported_dossiers")
+
+
+def _cells(dossiers: sa.Subquery) -> dict[tuple[int, str], Figures]:
+    late = sa.case((dossiers.c.late == sa.true(), 1), else_=0)
+    rows = db.session.execute(
+        sa.select(dossiers.c.group_id, dossiers.c.kind, dossiers.c.state, sa.func.count(), sa.func.sum(late),
+                  sa.func.coalesce(sa.func.sum(dossiers.c.requested), 0),
+                  sa.func.coalesce(sa.func.sum(dossiers.c.granted), 0))
+        .group_by(dossiers.c.group_id, dossiers.c.kind, dossiers.c.state))
+    cells: dict[tuple[int, str], Figures] = {}
+    for group_id, kind, state, count, late_count, requested, granted in rows:
+        figures = cells.setdefault((group_id, kind), Figures())
+        figures.counts["submitted"] += count
+        figures.counts[OUTCOME_OF_STATE[state]] += count
+        figures.counts["late"] += late_count
+        figures.counts["on_time"] += count - late_count
+        figures.requested_vnd += int(requested)
+        figures.granted_vnd += int(granted)
+    return cells
+
+
+# --- how long each level held them ---------------------------------------------------------------------------
+
+class days_between(ColumnElement):
+    """Days from one timestamp to a later one, as a real number, on either database."""
+
+    type = Float()
+    inherit_cache = True
+
+    def __init__(self, start, end):
+        self.start, self.end = start, end
+
+
+@compiles(days_between)
+def _days_between(element, compiler, **kw):
+    start, end = compiler.process(element.start, **kw), compiler.process(element.end, **kw)
+    return f"(julianday({end}) - julianday({start}))"
+
+
+@compiles(days_between, "postgresql")
+def _days_between_pg(element, compiler, **kw):
+    start, end = compiler.process(element.start, **kw), compiler.process(element.end, **kw)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+
+
+def _days_at_level(dossiers: sa.Subquery) -> dict[str | None, dict[str, LevelDays]]:
+    """Per kind (and for every kind: None) and level, the median over the dossiers of the days that level held
+    each: every step in a dossier's history is the time since the step before it, charged to the level of the
+    organisation that took it (a union's resubmission: the days it took to complete a returned dossier)."""
+    event = DossierEvent
+    steps = (sa.select(event.dossier_id, event.organisation_id, event.at,
+                       sa.func.lag(event.at).over(partition_by=event.dossier_id, order_by=event.id).label("before"))
+             .where(event.dossier_id.in_(sa.select(dossiers.c.dossier_id))).subquery("steps"))
+    per_dossier = (sa.select(steps.c.dossier_id, Organisation.level.label("level"),
+                             sa.func.sum(days_between(steps.c.before, steps.c.at)).label("days"))
+                   .join(Organisation, Organisation.id == steps.c.organisation_id)
+                   .where(steps.c.before.is_not(None))
+                   .group_by(steps.c.dossier_id, Organisation.level).subquery("held"))
+    with_kind = (sa.select(per_dossier.c.level, per_dossier.c.days, dossiers.c.kind)
+                 .join(dossiers, dossiers.c.dossier_id == per_dossier.c.dossier_id)).cte("held_by_kind")
+    found: dict[str | None, dict[str, LevelDays]] = {}
+    for per_kind in (True, False):
+        partition = [with_kind.c.kind, with_kind.c.level] if per_kind else [with_kind.c.level]
+        ranked = sa.select(
+            (with_kind.c.kind if per_kind else sa.null()).label("kind"), with_kind.c.level, with_kind.c.days,
+            sa.func.row_number().over(partition_by=partition, order_by=with_kind.c.days).label("rank"),
+            sa.func.count().over(partition_by=partition).label("n")).subquery("ranked")
+        middle = sa.or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
+        for kind, level, median, n in db.session.execute(
+                sa.select(ranked.c.kind, ranked.c.level, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
+                .where(middle).group_by(ranked.c.kind, ranked.c.level)):
+            found.setdefault(kind, {})[level] = LevelDays(round(float(median), 1), int(n))
+    return found
+
+
+def _submissions_by_day(dossiers: sa.Subquery) -> list[tuple[date, int]]:
+    return [(day, count) for day, count in db.session.execute(
+        sa.select(dossiers.c.submitted_on, sa.func.count()).group_by(dossiers.c.submitted_on)
+        .order_by(dossiers.c.submitted_on))]

@@ -467,3 +467,32 @@ def new_commune(app, code="cd-xa-phu-trung", name="Công đoàn xã Phú Trung",
         user.set_password("demo")
         db.session.add(user)
         db.session.commit()
+
+
+# --- a plan's work, for its reports ------------------------------------------------------------------------
+
+@pytest.fixture
+def plan_work(api, today, current_plan):
+    """Dossiers answering plan 120/KH-LĐLĐ in every outcome, from three unions of two communes:
+    - officer (xã Phú Riềng): accepted 45.000.000 of 50.000.000; rejected; returned; one waiting at the commune;
+      a house approved at the commune (waiting to go up); one withdrawn; a draft (never counted); one submitted
+      late (Đợt II), waiting;
+    - officer2 (xã Phú Riềng): an accident aid waiting;
+    - officer3 (xã Bù Đăng): a house waiting."""
+    today(date(2025, 12, 1))
+    dossier, staff = api.at_decider(citizen_id="070085000101")
+    accepted = api.fire_ok(staff, dossier, "accept", granted_amount_vnd=45_000_000)
+    dossier, staff = api.at_decider(citizen_id="070085000102", requested_amount_vnd=40_000_000)
+    rejected = api.fire_ok(staff, dossier, "reject", comment="Không đủ điều kiện.")
+    returned = api.fire_ok("reviewer", api.submitted(citizen_id="070085000103"), "return", comment="Thiếu giấy tờ.")
+    waiting = api.submitted(citizen_id="070085000104", requested_amount_vnd=20_000_000)
+    house = api.approved(kind="union_housing", citizen_id="070085000105")
+    withdrawn = api.fire_ok("officer", api.submitted(citizen_id="070085000106"), "withdraw", comment="Đã tự lo.")
+    api.create(citizen_id="070085000107")  # a draft: no report counts it
+    aid = api.submitted("officer2", kind="accident_aid", citizen_id="070085000108")
+    bu_dang = api.submitted("officer3", kind="union_housing", citizen_id="070085000109")
+    late = api.create(citizen_id="070085000110", requested_amount_vnd=10_000_000)  # drafted while a phase is open
+    today(date(2026, 4, 2))  # after Đợt II's deadline
+    late = api.fire_ok("officer", late, "submit")
+    return {"plan": current_plan, "accepted": accepted, "rejected": rejected, "returned": returned,
+            "waiting": waiting, "house": house, "withdrawn": withdrawn, "aid": aid, "bu_dang": bu_dang, "late": late}

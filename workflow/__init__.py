@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .health import bp as health_bp
     from .lists.routes import bp as lists_bp
     from .notifications.routes import bp as notifications_bp
+    from .reports.routes import bp as reports_bp
     from .signing.routes import bp as signing_bp
     from .verification import bp as verification_bp
     from .web import IdConverter
@@ -79,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(verification_bp)
     app.register_blueprint(signing_bp)
     app.register_blueprint(health_bp)  # /healthz, /readyz: no sign-in, no CSRF, no database session

@@ -48,6 +48,11 @@ def format_amount(value) -> str:
     return format_decimal(int(value), locale=language)
 
 
+def format_days(value: float) -> str:
+    """A number of days to one decimal: "7,5" in Vietnamese, "7.5" in English."""
+    return format_decimal(round(value, 1), format="#,##0.#", locale=_language())
+
+
 def format_money(value) -> str:
     if value is None or value == "":
         return ""

@@ -9,10 +9,11 @@ from .dossiers.models import Batch, Dossier, DossierAccess, DossierEvent, Dossie
 from .notifications.models import Notification  # noqa: F401
 from .orgs.models import Organisation, OrganisationFormerName, OrganisationPlacement  # noqa: F401
 from .pdf.models import BundleBuild, Document, DocumentCounter  # noqa: F401
+from .reports.models import CampaignReport  # noqa: F401
 from .signing.models import DocumentSignature, SigningRequest  # noqa: F401
 from .verification.models import Verification  # noqa: F401
 
-APPEND_ONLY = (DossierEvent, Document, AdminChange, Verification, DocumentSignature)
+APPEND_ONLY = (DossierEvent, Document, AdminChange, Verification, DocumentSignature, CampaignReport)
 
 
 class AppendOnlyViolation(RuntimeError):

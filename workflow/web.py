@@ -11,6 +11,7 @@ from .formatting import (
     format_amount,
     format_date,
     format_datetime,
+    format_days,
     format_file_size,
     format_money,
     roman,
@@ -74,7 +75,8 @@ def init_app(app: Flask) -> None:
                                  # a label marked in Python, translated as is (Jinja's _() would read a '%' as a format)
                                  translate=lambda text: gettext(text) if text else text,
                                  amount=format_amount, amount_words=amount_in_words, roman=roman,
-                                 unbroken_amounts=unbroken_amounts, filesize=format_file_size, org_level=_org_level)
+                                 unbroken_amounts=unbroken_amounts, filesize=format_file_size, org_level=_org_level,
+                                 days=format_days)
 
     @app.context_processor
     def labels():

@@ -1,4 +1,4 @@
-"""the amount asked for, as a column of the dossier
+"""the amount asked for, as a column of the dossier; the dossiers of a phase
 
 Revision ID: 5e1f0b7c2a90
 Revises: 20cfa9650a62
@@ -7,6 +7,8 @@ Create Date: 2026-12-03 16:30:00
 A plan's report (workflow/reports) sums the money asked for per kind and union in SQL: the amount is read from
 the data as last submitted (the kind's requested_amount), kept in dossier.requested_amount_vnd on every flush
 (lists/entries.py) rather than read out of every dossier's JSON.
+
+The dossier list's phase filter (a report's figure: the dossiers of Đợt I) reads an index on the phase.
 
 Data (the code it needs copied below, not imported): every dossier gets the amount of the data it was last
 submitted with, or of its draft.
@@ -36,6 +38,7 @@ def _requested_amount(kind, data):
 def upgrade():
     with op.batch_alter_table('dossier') as batch:
         batch.add_column(sa.Column('requested_amount_vnd', sa.BigInteger(), nullable=True))
+    op.create_index('ix_dossier_phase_id', 'dossier', ['phase_id'])
 
     dossier = sa.table('dossier', sa.column('id', sa.Integer()), sa.column('kind', sa.String()),
                        sa.column('data', JSON), sa.column('submitted_data', JSON),
@@ -57,5 +60,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_dossier_phase_id', table_name='dossier')
     with op.batch_alter_table('dossier') as batch:
         batch.drop_column('requested_amount_vnd')

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import administration, routes  # noqa: E402,F401
+from . import administration, reports, routes  # noqa: E402,F401

@@ -7,6 +7,7 @@ from ..lists.query import SORTS
 from ..orgs.models import LEVELS
 from ..orgs.operations import CODE_PATTERN, FLAG_FIELDS, HEADER_FIELDS
 from ..pdf.signature import AUTHORITIES
+from ..reports.figures import COUNTS, OUTCOMES
 from ..states import EVENTS, STATES, TREE_EVENTS
 
 USER_EVENTS = [event for event in EVENTS if event not in TREE_EVENTS]
@@ -89,6 +90,44 @@ def openapi_document() -> dict:
     schemas = {
         **nested,
         **kind_data,
+        "Campaign": {"type": "object", "required": ["id", "title", "plan_number", "plan_date", "issuer", "kinds",
+                                                    "phases"], "properties": {
+            "id": {"type": "integer"}, "title": {"type": "string"}, "plan_number": {"type": "string"},
+            "plan_date": day, "issuer": _ref("Org"),
+            "kinds": {"type": "array", "items": {"type": "string"}, "description": "Empty: every kind"},
+            "phases": {"type": "array", "items": {"type": "object", "required": ["id", "name", "ends_on"],
+                                                  "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"},
+                "starts_on": {"type": ["string", "null"], "format": "date"},
+                "ends_on": {**day, "description": "The unions' submission deadline"}}}}}},
+        "ReportFigures": {"type": "object", "required": ["counts", "requested_vnd", "granted_vnd", "late"],
+                          "properties": {
+            "counts": {"type": "object", "required": list(COUNTS), "properties": {
+                name: {"type": "integer"} for name in COUNTS},
+                "description": "submitted = the sum of the outcomes (" + ", ".join(OUTCOMES) + ") = on_time + late"},
+            "requested_vnd": {"type": "integer"}, "granted_vnd": {"type": "integer"}, "late": {"type": "integer"}}},
+        "CampaignReport": {"type": "object", "required": ["campaign", "organisation", "rows", "totals"],
+                           "properties": {
+            "campaign": _ref("Campaign"),
+            "organisation": {"type": "object", "description": "The organisation reported on"},
+            "phase": {"type": ["integer", "null"]}, "kind": {"type": ["string", "null"]},
+            "from": {"type": ["string", "null"], "format": "date"},
+            "to": {"type": ["string", "null"], "format": "date"},
+            "rows": {"type": "array", "items": {"allOf": [_ref("ReportFigures"), {"type": "object", "properties": {
+                "organisation": {"type": "object", "properties": {
+                    "id": {"type": ["integer", "null"], "description": "null: units that ended with no successor "
+                                                                        "under yours"},
+                    "name": {"type": "string"}}},
+                "kind": {"type": "string"}}}]}},
+            "by_kind": {"type": "array", "items": _ref("ReportFigures")},
+            "by_organisation": {"type": "array", "items": _ref("ReportFigures")},
+            "totals": _ref("ReportFigures"),
+            "days_at_level": {"type": "array", "items": {"type": "object", "properties": {
+                "kind": {"type": ["string", "null"], "description": "null: every kind"},
+                "level": {"type": "string", "enum": list(LEVELS)}, "median_days": {"type": "number"},
+                "dossiers": {"type": "integer"}}}},
+            "submissions_by_day": {"type": "array", "items": {"type": "object", "properties": {
+                "date": day, "count": {"type": "integer"}}}}}},
         "Error": {"type": "object", "required": ["error"], "properties": {
             "error": {"type": "string"},
             "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}},
@@ -292,13 +331,21 @@ def openapi_document() -> dict:
                               "responses": {"204": {"description": "Revoked"}, **_errors(401)}}},
         "/dossiers": {
             "get": {"summary": "Dossiers visible to you", "security": secured, "parameters": [
-                {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
+                {"name": "state", "in": "query", "explode": True,
+                 "schema": {"type": "array", "items": {"type": "string", "enum": list(STATES)}},
+                 "description": "Any of these states (repeat the parameter)"},
                 {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
                 {"name": "union", "in": "query", "schema": {"type": "integer"},
                  "description": "A grassroots union's id"},
+                {"name": "under", "in": "query", "schema": {"type": "integer"},
+                 "description": "The unions under this organisation today, and those they took over"},
                 {"name": "campaign", "in": "query", "schema": {"type": "integer"}},
-                {"name": "late", "in": "query", "schema": {"type": "string", "enum": ["1"]},
-                 "description": "Only dossiers submitted after their phase's deadline"},
+                {"name": "phase", "in": "query", "schema": {"type": "integer"},
+                 "description": "A phase of the plan (where the first submission fell)"},
+                {"name": "submitted", "in": "query", "schema": {"type": "string", "enum": ["1"]},
+                 "description": "Only dossiers that were submitted (no drafts)"},
+                {"name": "late", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]},
+                 "description": "1: only dossiers submitted after their phase's deadline; 0: only those on time"},
                 {"name": "waiting", "in": "query", "schema": {"type": "string", "enum": ["1"]},
                  "description": "Only dossiers waiting at your organisation now"},
                 {"name": "from", "in": "query", "schema": {"type": "string"},
@@ -493,6 +540,25 @@ def openapi_document() -> dict:
                             "responses": {"200": {"description": "Routes", **_json({"type": "object", "properties": {
                                 "routes": {"type": "array", "items": _ref("Route")},
                                 "on": {"type": "string", "format": "date"}}})}, **_errors(401)}}},
+        "/campaigns": {"get": {
+            "summary": "The plans you may report on: those your organisation answers, and (upper organisations) "
+                       "those issued under it", "security": secured,
+            "responses": {"200": {"description": "Plans, newest first", **_json({"type": "object", "properties": {
+                "campaigns": {"type": "array", "items": _ref("Campaign")}}})}, **_errors(401)}}},
+        "/campaigns/{id}/report": {
+            "parameters": [id_param("id")],
+            "get": {"summary": "A plan's figures for what you may see: per child organisation and kind, the "
+                               "dossiers submitted by outcome, amounts, lateness, median days per level",
+                    "security": secured, "parameters": [
+                        {"name": "phase", "in": "query", "schema": {"type": "integer"},
+                         "description": "One phase of the plan (its dossiers: those first submitted in it)"},
+                        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(KINDS)}},
+                        {"name": "from", "in": "query", "schema": day, "description": "Submitted on or after"},
+                        {"name": "to", "in": "query", "schema": day, "description": "Submitted on or before"},
+                        {"name": "under", "in": "query", "schema": {"type": "integer"},
+                         "description": "An organisation under yours: its children's figures"}],
+                    "responses": {"200": {"description": "Report", **_json(_ref("CampaignReport"))},
+                                  **_errors(401, 404, 422)}}},
         "/kinds": {"get": {"summary": "Each dossier kind's JSON Schema",
                            "responses": {"200": {"description": "Kinds", **_json({"type": "object"})}}}},
     }

@@ -134,9 +134,8 @@ def revoke_token():
 @bp.get("/dossiers")
 @token_required
 def list_dossiers():
-    state = request.args.get("state")
     kind = request.args.get("kind")
-    if state and state not in STATES:
+    if any(state not in STATES for state in request.args.getlist("state")):
         return error(422, gettext("Trạng thái không hợp lệ."),
                      {"state": [gettext("Một trong: %(choices)s.", choices=", ".join(STATES))]})
     if kind and kind not in KINDS:

@@ -187,7 +187,7 @@ class Dossier(db.Model):
     requested_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The plan the dossier answers; its phase and lateness are fixed at the first submission.
     campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
-    phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))
+    phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"), index=True)
     submitted_late: Mapped[bool] = mapped_column(default=False)
     # The union's own view for its lists and search, kept in step on every flush (lists/entries.py).
     subject: Mapped[str] = mapped_column(sa.String(300), default="")

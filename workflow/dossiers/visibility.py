@@ -7,6 +7,7 @@ here).
   were last sent to it: the snapshot and round of that submit or forward (dossier_access.sent_event).
 - An organisation that took over another (its successor) sees what that one saw: the ending gives it an access
   row for every dossier the ended one had (restructuring), and its batches (predecessor_ids).
+- An organisation's report on a plan is for it and for the parent it sent it to.
 - Nobody else sees anything: another union or federation gets 404, never someone else's data.
 
 Lists read the same rule as SQL from a viewer's entries: a union's own dossiers, or an upper organisation's
@@ -222,4 +223,16 @@ def can_download(user, document) -> bool:
         # A decision on several dossiers goes to every union it names, as its "Nơi nhận" says.
         viewer = viewer_of(user)
         return any(document in documents_seen(viewer, dossier) for dossier in document.dossiers)
-    return document.batch is not None and can_view_batch(user, document.batch)
+    if document.batch is not None:
+        return can_view_batch(user, document.batch)
+    return can_read_report(user, document)
+
+
+def can_read_report(user, document) -> bool:
+    """An organisation's report on a plan (reports/official.py): for it and for the parent it was sent to."""
+    from ..reports.models import CampaignReport  # the reports sit above the dossiers
+
+    viewer = viewer_of(user)
+    sent = db.session.scalar(sa.select(CampaignReport).where(CampaignReport.document_id == document.id))
+    return (viewer is not None and sent is not None
+            and (sent.organisation_id in viewer.org_ids or sent.recipient_id in viewer.org_ids))

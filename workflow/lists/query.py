@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import clock
 from ..dossiers.kinds import KINDS
 from ..dossiers.models import Dossier
 from ..dossiers.visibility import entries_of, viewer_of
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..formatting import MAX_ID, page_number, parse_screen_date
 from ..i18n import N_
 from ..orgs.models import Organisation
+from ..orgs.tree import units_under
 from ..states import STATES
 from .search import search_condition
 
@@ -42,10 +44,14 @@ def _small_int(args, key) -> int | None:
 @dataclass
 class ListFilters:
     kind: str | None = None
-    state: str | None = None
+    states: tuple[str, ...] = ()  # any of these (one from the form; a report's figure may name several)
     union_id: int | None = None
     campaign_id: int | None = None
-    late: bool = False
+    # A report's figure (reports/figures.py): a phase of the plan, the units under an organisation, submitted only
+    phase_id: int | None = None
+    under_id: int | None = None
+    submitted_only: bool = False
+    late: bool | None = None  # True: submitted late only; False: on time only
     waiting: bool = False  # only the dossiers waiting at the viewer's organisation now
     submitted_from: date | None = None
     submitted_to: date | None = None
@@ -57,9 +63,11 @@ class ListFilters:
     def from_args(cls, args) -> ListFilters:
         """Unknown values are ignored; an unreadable date is reported and left out, the rest still applies."""
         found = cls(kind=args.get("kind") if args.get("kind") in KINDS else None,
-                    state=args.get("state") if args.get("state") in STATES else None,
+                    states=tuple(code for code in STATES if code in args.getlist("state")),
                     union_id=_small_int(args, "union"), campaign_id=_small_int(args, "campaign"),
-                    late=args.get("late") == "1", waiting=args.get("waiting") == "1",
+                    phase_id=_small_int(args, "phase"), under_id=_small_int(args, "under"),
+                    submitted_only=args.get("submitted") == "1",
+                    late={"1": True, "0": False}.get(args.get("late")), waiting=args.get("waiting") == "1",
                     q=(args.get("q") or "").strip()[:100],
                     sort=args.get("sort") if args.get("sort") in SORTS else "updated")
         for name, key in (("submitted_from", "from"), ("submitted_to", "to")):
@@ -70,6 +78,20 @@ class ListFilters:
                     found.errors[key] = N_("Ngày không hợp lệ; nhập theo dạng dd/mm/yyyy.")
                 setattr(found, name, parsed)
         return found
+
+    @property
+    def state(self) -> str | None:
+        """The one state the form's choice shows (None when several are asked for)."""
+        return self.states[0] if len(self.states) == 1 else None
+
+    @property
+    def from_report(self) -> dict:
+        """The report's filters the list form does not show, to keep them when the form is sent again."""
+        kept = {"phase": self.phase_id, "under": self.under_id, "submitted": "1" if self.submitted_only else None,
+                "late": "0" if self.late is False else None}
+        if len(self.states) > 1:
+            kept["state"] = list(self.states)
+        return {name: value for name, value in kept.items() if value is not None}
 
 
 def union_ids(entries):
@@ -143,14 +165,21 @@ def filtered_ids(user, filters: ListFilters):
         query = query.where(entries.waiting)
     if filters.kind:
         query = query.where(entries.kind == filters.kind)
-    if filters.state:
-        query = query.where(entries.state == filters.state)
+    if filters.states:
+        query = query.where(entries.state.in_(filters.states))
     if filters.union_id:
         query = query.where(entries.union_id == filters.union_id)
+    if filters.under_id:
+        query = query.where(entries.union_id.in_(units_under(filters.under_id, clock.today())))
     if filters.campaign_id:
         query = query.where(entries.campaign_id == filters.campaign_id)
-    if filters.late:
-        query = query.where(entries.submitted_late == sa.true())  # "= true", which an index serves ("IS true" is not)
+    if filters.phase_id:
+        query = query.where(entries.dossier_id.in_(sa.select(Dossier.id).where(Dossier.phase_id == filters.phase_id)))
+    if filters.submitted_only:
+        query = query.where(entries.submitted_on.is_not(None))
+    if filters.late is not None:
+        # "= true", which an index serves ("IS true" is not)
+        query = query.where(entries.submitted_late == (sa.true() if filters.late else sa.false()))
     if filters.submitted_from:
         query = query.where(entries.submitted_on >= filters.submitted_from)
     if filters.submitted_to:

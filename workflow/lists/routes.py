@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import defer, selectinload
 
 from .. import clock
+from ..campaigns.models import CampaignPhase
 from ..campaigns.service import campaigns_for
 from ..dossiers.models import Dossier
 from ..dossiers.permissions import can_forward
 from ..dossiers.visibility import data_seen_of, viewer_of
+from ..extensions import db
+from ..orgs.models import Organisation
 from ..replica import reads_from_replica
+from ..reports.scope import reportable_campaigns
+from ..states import STATES
 from . import export
 from .home import HOMES
 from .query import (
@@ -50,7 +56,23 @@ def index():
                            filters=filters, sorts=SORTS,
                            unions=unions_visible_to(current_user), campaigns=campaigns_for(current_user.organisation),
                            can_forward=can_forward(current_user),
-                           can_wait=current_user.role == "staff")
+                           can_wait=current_user.role == "staff", report_notes=report_notes(filters))
+
+
+def report_notes(filters: ListFilters) -> list[str]:
+    """The report's filters (a figure's link) the form does not show, in words."""
+    notes = []
+    if filters.phase_id and (phase := db.session.get(CampaignPhase, filters.phase_id)) is not None:
+        notes.append(gettext(phase.name))
+    if filters.under_id and (unit := db.session.get(Organisation, filters.under_id)) is not None:
+        notes.append(gettext("thuộc %(name)s", name=unit.name))
+    if filters.submitted_only:
+        notes.append(gettext("đã nộp"))
+    if filters.late is False:
+        notes.append(gettext("nộp đúng hạn"))
+    if len(filters.states) > 1:
+        notes.append(", ".join(gettext(STATES[code]) for code in filters.states))
+    return notes
 
 
 @bp.get("/dossiers/export.<any(csv, xlsx):fmt>")
@@ -77,5 +99,7 @@ def campaigns():
     """The plans that apply to the user's organisation, their phases and deadlines, and how many of the dossiers
     the user sees answer each (and how many late)."""
     plans = campaigns_for(current_user.organisation)
+    reportable = reportable_campaigns(current_user)
     return render_template("campaigns/index.html", campaigns=plans, counts=counts_per_plan(current_user, plans),
-                           today=clock.today())
+                           today=clock.today(), may_report=bool(reportable),
+                           plans_below=[plan for plan in reportable if plan not in plans])

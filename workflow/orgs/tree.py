@@ -57,6 +57,34 @@ def taken_over(org_ids) -> set[int]:
     return set(db.session.scalars(sa.select(found.c.id)))
 
 
+def members_of(roots: sa.Select, day: date) -> sa.CTE:
+    """(org_id, group_id): the organisations under each root that day (the root itself included, its group the
+    root's own), then every organisation that ended naming one of them (or one of those) as its successor: their
+    dossiers were taken over with them. `roots` selects (org_id, group_id)."""
+    placed = OrganisationPlacement
+    tree = roots.cte("units_tree", recursive=True)
+    tree = tree.union(sa.select(placed.organisation_id, tree.c.group_id)
+                      .where(placed.parent_id == tree.c.org_id, placed.in_force_on(day)))
+    members = sa.select(tree.c.org_id, tree.c.group_id).cte("units_members", recursive=True)
+    return members.union(sa.select(Organisation.id, members.c.group_id)
+                         .where(Organisation.successor_id == members.c.org_id))
+
+
+def grouped_under(org_id: int, day: date) -> sa.CTE:
+    """(org_id, group_id): every unit under the organisation that day and those they took over, grouped under the
+    organisation's child they sit in (a report's rows per child)."""
+    placed = OrganisationPlacement
+    return members_of(sa.select(placed.organisation_id.label("org_id"), placed.organisation_id.label("group_id"))
+                      .where(placed.parent_id == org_id, placed.in_force_on(day)), day)
+
+
+def units_under(org_id: int, day: date) -> sa.Select:
+    """The ids of the organisation, those under it that day and those they took over (a list's `under` filter,
+    a report's group)."""
+    members = members_of(sa.select(sa.literal(org_id).label("org_id"), sa.literal(org_id).label("group_id")), day)
+    return sa.select(members.c.org_id)
+
+
 def predecessor_ids(org_id: int) -> tuple[int, ...]:
     """The organisation and every one that ended naming it (or one of them) as successor: whoever took over an
     organisation took over what it had seen and sent. Cached for the request."""

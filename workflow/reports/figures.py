@@ -25,6 +25,7 @@ from ..dossiers.visibility import Viewer, entries_of
 from ..extensions import db
 from ..i18n import N_
 from ..orgs.models import LEVELS, Organisation, OrganisationPlacement
+from ..orgs.tree import children_on, grouped_under
 
 # Each submitted dossier has exactly one outcome, read from its state now: they add up to "submitted".
 OUTCOMES = {
@@ -55,8 +56,9 @@ class Scope:
     submitted_to: date | None = None
     under: Organisation | None = None  # None: the viewer's organisation
 
-    def list_args(self, **more) -> dict:
-        """The dossier list's query arguments showing the dossiers behind a figure (lists/query.ListFilters)."""
+    def list_args(self, *narrower: dict) -> dict:
+        """The dossier list's query arguments showing the dossiers behind a figure (lists/query.ListFilters), with
+        the figure's own (a kind, a unit, states, lateness)."""
         args = {"campaign": self.campaign.id, "submitted": "1"}
         if self.phase is not None:
             args["phase"] = self.phase.id
@@ -68,7 +70,8 @@ class Scope:
             args["to"] = f"{self.submitted_to:%d/%m/%Y}"
         if self.under is not None:
             args["under"] = self.under.id
-        args.update({key: value for key, value in more.items() if value is not None})
+        for more in narrower:
+            args.update({key: value for key, value in more.items() if value is not None})
         return args
 
 
@@ -155,42 +158,19 @@ def report(scope: Scope) -> Report:
 
 # --- which dossiers ------------------------------------------------------------------------------------------
 
-def members_of(roots: sa.Select, day: date) -> sa.CTE:
-    """(org_id, group_id): the organisations under each root that day (the root itself included, its group the
-    root's own), then every organisation that ended naming one of them (or one of those) as its successor: their
-    dossiers were taken over with them. `roots` selects (org_id, group_id)."""
-    placed = OrganisationPlacement
-    tree = roots.cte("report_tree", recursive=True)
-    tree = tree.union(sa.select(placed.organisation_id, tree.c.group_id)
-                      .where(placed.parent_id == tree.c.org_id, placed.in_force_on(day)))
-    members = sa.select(tree.c.org_id, tree.c.group_id).cte("report_members", recursive=True)
-    return members.union(sa.select(Organisation.id, members.c.group_id)
-                         .where(Organisation.successor_id == members.c.org_id))
-
-
-def unions_under(org_id: int, day: date) -> sa.Select:
-    """The ids of the unions counted under the organisation (a list's `under` filter): as members_of counts them."""
-    members = members_of(sa.select(sa.literal(org_id).label("org_id"), sa.literal(org_id).label("group_id")), day)
-    return sa.select(members.c.org_id)
-
-
 def _groups(scope: Scope, organisation: Organisation) -> tuple[list[Group], sa.CTE | None]:
     """The groups, and the CTE placing each union in one (None for a union's own report: one group, itself)."""
-    day = clock.today()
     if scope.viewer.owner_side:
         return [Group(organisation.id, organisation.name, organisation.level, False)], None
-    placed = OrganisationPlacement
-    children = (sa.select(placed.organisation_id.label("org_id"), placed.organisation_id.label("group_id"))
-                .where(placed.parent_id == organisation.id, placed.in_force_on(day)))
-    members = members_of(children, day)
-    has_children = sa.exists().where(placed.parent_id == Organisation.id, placed.in_force_on(day))
-    rows = db.session.execute(sa.select(Organisation.id, Organisation.name, Organisation.level, has_children)
-                              .where(Organisation.id.in_(children.with_only_columns(placed.organisation_id)))
-                              .order_by(Organisation.name, Organisation.id)).all()
-    groups = [Group(*row) for row in rows]
+    day = clock.today()
+    children = children_on([organisation.id], day)
+    with_children = set(db.session.scalars(
+        sa.select(OrganisationPlacement.parent_id).distinct()
+        .where(OrganisationPlacement.parent_id.in_([c.id for c in children]), OrganisationPlacement.in_force_on(day))))
+    groups = [Group(c.id, c.name, c.level, c.id in with_children) for c in children]
     if scope.under is None:
         groups.append(Group(OTHER_UNITS, OTHER_UNITS_NAME, None, False))
-    return groups, members
+    return groups, grouped_under(organisation.id, day)
 
 
 def _dossiers(scope: Scope, members: sa.CTE | None) -> sa.Subquery:

@@ -48,13 +48,23 @@ def _decide(actor, params):
     return batch_ops.decide_in_batch(actor, batch, params["event"], params["items"], params.get("comment"))
 
 
-OPERATIONS = {"fire": _fire, "forward": _forward, "decide": _decide}
+def _report(actor, params):
+    from ..reports import official  # the reports sit above the signing step
+
+    return official.issue_now(actor, params["campaign_id"], params.get("phase_id"))
+
+
+REPORT = "report"  # an organisation's report on a plan (reports/official.py), signed like its other documents
+OPERATIONS = {"fire": _fire, "forward": _forward, "decide": _decide, REPORT: _report}
 _EVENT_TYPES = {event: doc_type for event, (doc_type, _, _) in STEP_DOCUMENTS.items()} | {"accept": "QĐ"}
+REPORT_TYPE = "BC"
 
 
 def _document_types(operation: str, params: dict) -> set[str]:
     if operation == "forward":
         return {"TTr"}
+    if operation == REPORT:
+        return {REPORT_TYPE}
     doc_type = _EVENT_TYPES.get(params.get("event"))
     return {doc_type} if doc_type else set()
 
@@ -65,6 +75,8 @@ def goes_to_signer(actor, doc_types: set[str]) -> bool:
     is refused: no one could sign it or send it back."""
     organisation = actor.organisation
     wanted = set(organisation.signed_by_signer or ()) if organisation is not None else set()
+    if wanted >= set(_EVENT_TYPES.values()):  # every document of its steps ("all" in its set-up): its reports too
+        wanted.add(REPORT_TYPE)
     if not wanted & doc_types or actor.signs_documents:
         return False
     if not _signers_of(organisation):
@@ -129,6 +141,12 @@ def forward(actor, dossier_ids, versions=None):
         return batch_ops.forward_dossiers(actor, dossier_ids, versions), None
     batch, request = _take(actor, "forward", params)
     return (None, request) if request else (batch, None)
+
+
+def report(actor, campaign_id: int, phase_id: int | None):
+    """reports.official.issue_now, through the signing step: (the report or None, the request or None)."""
+    issued, request = _take(actor, REPORT, {"campaign_id": campaign_id, "phase_id": phase_id})
+    return (None, request) if request else (issued, None)
 
 
 def decide(actor, batch, event: str, items, comment=None):

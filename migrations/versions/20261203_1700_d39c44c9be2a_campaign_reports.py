@@ -5,7 +5,7 @@ a new row for the same organisation, plan and phase. No data to move: no report 
 
 Revision ID: d39c44c9be2a
 Revises: 5e1f0b7c2a90
-Create Date: 2026-12-04 09:00:00
+Create Date: 2026-12-03 17:00:00
 
 """
 import sqlalchemy as sa

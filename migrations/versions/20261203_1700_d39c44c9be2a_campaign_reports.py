@@ -3,6 +3,8 @@
 Each row is a report issued once (its document, doc_type "BC") with the figures it printed; a corrected report is
 a new row for the same organisation, plan and phase. No data to move: no report was issued before.
 
+A notification may lead to a plan's report page (a report received from a unit below): notification.campaign_id.
+
 Revision ID: d39c44c9be2a
 Revises: 5e1f0b7c2a90
 Create Date: 2026-12-03 17:00:00
@@ -43,9 +45,16 @@ def upgrade():
         batch_op.create_index('ix_campaign_report_organisation_campaign', ['organisation_id', 'campaign_id'],
                               unique=False)
         batch_op.create_index(batch_op.f('ix_campaign_report_recipient_id'), ['recipient_id'], unique=False)
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('campaign_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_notification_campaign_id_campaign'), 'campaign', ['campaign_id'],
+                                    ['id'])
 
 
 def downgrade():
+    with op.batch_alter_table('notification', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_notification_campaign_id_campaign'), type_='foreignkey')
+        batch_op.drop_column('campaign_id')
     with op.batch_alter_table('campaign_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_report_recipient_id'))
         batch_op.drop_index('ix_campaign_report_organisation_campaign')

@@ -227,6 +227,16 @@ def test_the_province_reports_one_phase_to_the_confederation_which_reads_it(app,
         listed = reports_for_page(user, db.session.get(Campaign, plan), None)["official_reports"]
         assert [item.report.document.number for item in listed.received] == [report.document.number]
         assert listed.issued == [] and listed.may_issue
+    # ... and hears of it: the item leads to the plan's report page, where it is listed
+    from workflow.notifications.models import Notification
+
+    inbox = tld.get("/notifications").get_data(as_text=True)
+    assert (f"Liên đoàn Lao động tỉnh Đồng Nai đã gửi báo cáo tổng kết số {report.document.number} về Kế hoạch số "
+            "120/KH-LĐLĐ.") in inbox
+    with app.app_context():
+        item = db.session.scalar(sa.select(Notification).where(Notification.topic == "report_received"))
+    opened = tld.post(f"/notifications/{item.id}/open")
+    assert opened.status_code == 303 and opened.headers["Location"].endswith(f"/campaigns/{plan}/report")
 
 
 def test_numbers_follow_the_organisations_sequence_and_a_correction_is_a_new_report(app, api, browser, plan_work):
@@ -337,6 +347,12 @@ def test_a_report_waits_for_the_signer_where_the_organisation_has_its_documents_
     assert "đang chờ lãnh đạo ký" in liaison.get(response.headers["Location"]).get_data(as_text=True)
 
     leader = browser("leader")
+    # the signer hears of it; the item leads to the queue (the request concerns no dossier)
+    from workflow.notifications.models import Notification
+
+    with app.app_context():
+        item = db.session.scalar(sa.select(Notification).where(Notification.topic == "signing_requested"))
+    assert leader.post(f"/notifications/{item.id}/open").headers["Location"].endswith("/signing")
     assert leader.post(f"/signing/{request_id}/sign").status_code in (302, 303)
     [report] = reports_of(app, PROVINCE)
     with app.app_context():

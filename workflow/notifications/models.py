@@ -22,6 +22,7 @@ class Notification(db.Model):
     params: Mapped[dict] = mapped_column(JSONType, default=dict)
     dossier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("dossier.id"))
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batch.id"))
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign.id"))  # a plan's report page
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..formatting import page_number
 from ..transaction import unit_of_work
 from .models import Notification
-from .service import message
+from .service import link_of, message
 
 bp = Blueprint("notifications", __name__)
 
@@ -49,9 +49,9 @@ def open_item(notification_id):
     with unit_of_work():  # on SQLite a writer's transaction (BEGIN IMMEDIATE): never a write on a stale snapshot
         item = _own(notification_id)
         item.read_at = item.read_at or utcnow()
-    if item.dossier_id:
-        return redirect(url_for("dossiers.show", dossier_id=item.dossier_id), 303)
-    return redirect(url_for("batches.show", batch_id=item.batch_id), 303)
+    endpoint, values = link_of({"dossier_id": item.dossier_id, "batch_id": item.batch_id,
+                                "campaign_id": item.campaign_id})
+    return redirect(url_for(endpoint, **values), 303)
 
 
 @bp.post("/notifications/read")

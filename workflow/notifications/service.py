@@ -33,7 +33,20 @@ TOPICS = {
     "batch_received": N_("Đã nhận đợt chuyển số %(number)s của %(sender)s: %(count)s hồ sơ chờ xử lý."),
     "signing_requested": N_("%(actor)s trình ký: %(summary)s."),
     "signing_returned": N_("%(signer)s trả lại văn bản trình ký (%(summary)s). Lý do: %(reason)s"),
+    "report_received": N_("%(org)s đã gửi báo cáo tổng kết số %(number)s về Kế hoạch số %(plan)s."),
 }
+
+
+def link_of(notification_links: dict) -> tuple[str, dict]:
+    """The page an item leads to (endpoint, values): its dossier, its batch, its plan's report, or else (a
+    signing request for no dossier, such as a report) the signer's queue."""
+    if notification_links.get("dossier_id"):
+        return "dossiers.show", {"dossier_id": notification_links["dossier_id"]}
+    if notification_links.get("batch_id"):
+        return "batches.show", {"batch_id": notification_links["batch_id"]}
+    if notification_links.get("campaign_id"):
+        return "reports.show", {"campaign_id": notification_links["campaign_id"]}
+    return "signing.index", {}
 
 
 def message(notification: Notification) -> str:
@@ -64,8 +77,7 @@ def _mail_for(user: User, item: Notification, links: dict) -> dict:
     """Rendered now, while the request (for addresses) and the database are at hand; sent after commit."""
     with force_locale(user.locale or DEFAULT_LOCALE):
         text = gettext(TOPICS[item.topic], **item.params)
-        url = public_address(*(("dossiers.show", {"dossier_id": links["dossier_id"]}) if links.get("dossier_id")
-                         else ("batches.show", {"batch_id": links["batch_id"]})))
+        url = public_address(*link_of(links))
         line = " ".join(text.split())  # a reason typed over several lines must not break the header
         subject = gettext("[Hồ sơ Công đoàn] %(text)s", text=line if len(line) < 90 else line[:87] + "…")
         body = "\n\n".join([gettext("Kính gửi %(name)s,", name=user.full_name), text,

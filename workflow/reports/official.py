@@ -24,6 +24,7 @@ from ..dossiers.permissions import acts_today
 from ..dossiers.visibility import viewer_of
 from ..errors import Conflict, Forbidden, Invalid, NotFound
 from ..extensions import db
+from ..notifications.service import notify
 from ..orgs.models import LEVELS, Organisation
 from ..orgs.tree import header_on
 from ..pdf.issue import issue_document
@@ -79,6 +80,10 @@ def issue_now(actor, campaign_id: int, phase_id: int | None) -> CampaignReport:
                             issued_by_id=actor.id)
     db.session.add(issued)
     db.session.flush()
+    if recipient is not None:
+        notify("report_received", "staff", recipient.id,
+               {"org": organisation.name, "number": document.number, "plan": campaign.plan_number},
+               campaign_id=campaign.id)
     return issued
 
 

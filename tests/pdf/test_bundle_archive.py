@@ -3,6 +3,7 @@ on the sheet; pypdfium2: the sheet as drawn): a table of contents whose page num
 the sheets, every sheet stamped once at its bottom right, numbered bookmarks, sections named by the person and
 the union's Tờ trình, the PDF's metadata, images on A4 inside the binding margins with their caption, and the
 decisions taken on the batch filed once at the end, in a build made after them."""
+import contextlib
 import hashlib
 import io
 import re
@@ -11,7 +12,7 @@ import zipfile
 import pdfplumber
 import pypdfium2
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from pypdf import PdfReader, PdfWriter
 
 from ..dossiers.test_attachments import upload
@@ -206,6 +207,58 @@ def test_stamps_and_photos_stand_upright_as_the_sheet_is_shown(api):
         document.close()
 
 
+def jpeg(mode: str, **options) -> bytes:
+    image = Image.new("RGB", (300, 200), (200, 30, 60))
+    image.paste((20, 120, 220), (0, 0, 100, 100))
+    out = io.BytesIO()
+    image.convert(mode).save(out, "JPEG", **options)
+    return out.getvalue()
+
+
+def exif(orientation: int) -> bytes:
+    tags = Image.Exif()
+    tags[0x0112] = orientation
+    return tags.tobytes()
+
+
+@pytest.mark.parametrize("mode, options", [
+    ("RGB", {}), ("L", {}), ("CMYK", {}), ("RGB", {"exif": exif(6)}), ("RGB", {"exif": exif(2)}),
+    ("RGB", {"icc_profile": b"icc"})], ids=["colour", "grey", "cmyk-adobe", "turned", "mirrored", "icc"])
+def test_a_jpeg_is_placed_as_img2pdf_places_it(monkeypatch, mode, options):
+    """A JPEG's bytes are made the image without img2pdf (which writes a PDF around them to be read back): the same
+    image, its colours (an Adobe CMYK JPEG's inverted, an ICC profile's), turned by its EXIF orientation alike."""
+    from PIL import ImageCms
+
+    from workflow.pdf import bundle
+
+    if "icc_profile" in options:
+        options = {"icc_profile": ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()}
+    data = jpeg(mode, **options)
+    placed = bundle.image_pdf(data)
+    monkeypatch.setattr(bundle, "_JPEG_COLOURS", {})  # every image through img2pdf
+    by_img2pdf = bundle.image_pdf(data)
+    with pikepdf_xobject(placed) as ours, pikepdf_xobject(by_img2pdf) as theirs:
+        assert ours.read_raw_bytes() == data
+        assert {key: value for key, value in ours.items() if key != "/ColorSpace"} == \
+            {key: value for key, value in theirs.items() if key != "/ColorSpace"}
+    images = [pypdfium2.PdfDocument(pdf) for pdf in (placed, by_img2pdf)]
+    try:
+        drawn = [document[0].render(scale=0.5).to_pil().convert("RGB") for document in images]
+        assert ImageChops.difference(*drawn).getbbox() is None
+    finally:
+        for document in images:
+            document.close()
+
+
+@contextlib.contextmanager
+def pikepdf_xobject(data: bytes):
+    import pikepdf
+
+    with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
+        (xobject,) = pdf.pages[0].Resources.XObject.values()
+        yield xobject
+
+
 def test_the_stored_files_are_not_touched(api, app):
     from workflow import storage
 
@@ -295,28 +348,3 @@ def test_a_build_made_before_the_decision_is_not_served_after_it(api, app):
         assert api.get("reviewer", batch["bundle_url"]).data == after.data  # stored again, served to both
     finally:
         app.config["BUNDLE_INLINE_MAX_DOSSIERS"] = 5
-
-
-def test_the_table_of_contents_is_cut_into_the_pages_it_takes(app):
-    """Long titles, long words, bold section rows: the cut made from the fonts' widths holds, so the table is laid
-    out once and its length (and every number after it) is what the cut said."""
-    import random
-
-    from workflow.pdf.bundle import Contents, Part, _chunks, _chunks_of, _Row, _toc_pdf
-
-    words = ("Tờ trình đề nghị hỗ trợ kinh phí phẫu thuật cho con của đoàn viên Nguyễn Thị Bảo Ngọc Công đoàn cơ sở "
-             "Trường THCS Phú Trung Biên bản thẩm định số 01/TTr-CĐCS, ngày 05/01/2026 ảnh-hiện-trạng-nhà-ở.jpg "
-             "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW").split()
-    pick = random.Random(7)
-    rows = [_Row(f"{i}", " ".join(pick.choice(words) for _ in range(pick.randint(1, 45))), i, i, i % 5 == 0)
-            for i in range(1, 260)]
-    chunks = _chunks(rows)
-    contents = Contents(Part("", "", "application/pdf", 1, ""), [], {"number": "01/TTr-X", "issuer_name": "X"},
-                        {})
-
-    class Plan:
-        total = 999
-
-    with app.test_request_context():
-        reader = _toc_pdf(contents, Plan, _chunks_of(rows, chunks))
-    assert len(reader.pages) == len(chunks) > 10

@@ -209,3 +209,32 @@ def test_a_bundle_written_in_pieces_is_the_same_bundle_and_its_files_are_closed(
                 document.close()
     finally:
         reference.close()
+
+
+def linked_pdf() -> bytes:
+    """Two pages, a link on the first to the second by a named destination (a table of contents of its own)."""
+    pdf = pikepdf.Pdf.new()
+    for _ in range(2):
+        pdf.add_blank_page(page_size=(595, 842))
+    pdf.Root.Names = pikepdf.Dictionary(Dests=pikepdf.Dictionary(
+        Names=pikepdf.Array([pikepdf.String("muc-2"), pikepdf.Array([pdf.pages[1].obj, pikepdf.Name.Fit])])))
+    link = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[100, 100, 200, 200],
+                              Dest=pikepdf.String("muc-2"))
+    pdf.pages[0].obj.Annots = pikepdf.Array([pdf.make_indirect(link)])
+    return saved(pdf)
+
+
+def test_a_link_to_a_named_destination_still_leads_to_its_page(api):
+    """A stored PDF whose document holds more than its pages (here named destinations) is copied with it; one that
+    holds nothing more is copied by qpdf alone: either way its links lead where they led."""
+    dossier = api.create()
+    assert upload(api, "officer", dossier, linked_pdf(), name="muc-luc-rieng.pdf").status_code == 201
+    dossier = api.fire_ok("reviewer", api.fire_ok("officer", dossier, "submit"), "approve")
+    data = api.get("liaison", api.forwarded(dossier)["bundle_url"]).data
+    linked = outline_of(reader_of(data))[2][2][2][1]  # 3.3, the PDF uploaded
+    with pikepdf.Pdf.open(io.BytesIO(data)) as pdf:
+        (link,) = [annotation for annotation in pdf.pages[linked].obj.Annots if annotation.Subtype == "/Link"]
+        destination = pikepdf.NameTree(pdf.Root.Names.Dests)[str(link.Dest)]
+        if isinstance(destination, pikepdf.Dictionary):  # {/D [page /Fit]}, as the PDF reference also has it
+            destination = destination.D
+        assert pdf.pages.index(pikepdf.Page(destination[0])) == linked + 1

@@ -39,7 +39,7 @@ from .contents import bundle_contents
 
 STALE_BUILD_AFTER = timedelta(minutes=15)
 WAIT_FOR_OTHER_BUILD = 120  # seconds a download waits for the same small bundle another request is building
-LAYOUT = "2"  # part of every content key: a change to how bundles are laid out builds them again
+LAYOUT = "3"  # part of every content key: a change to how bundles are laid out builds them again
 _BUILDING = threading.BoundedSemaphore(1)  # one build at a time in a process: its memory stays bounded
 MIMETYPES = {"pdf": "application/pdf", "zip": "application/zip"}
 

@@ -24,6 +24,7 @@ migrations still run, so a new revision is applied to the loaded data).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -272,10 +273,20 @@ def bench_plan() -> Campaign:
     return plan
 
 
-def load(n: int, seed: int = 2018) -> dict:
-    """Insert n dossiers with their routes, events, access, batches and Tờ trình; returns the load's timings."""
+def load(n: int, seed: int = 2018, *, unions: dict[str, tuple[float, str]] | None = None,
+         created_between: tuple[date, date] = (FIRST_DAY, TODAY)) -> dict:
+    """Insert n dossiers with their routes, events, access, batches and Tờ trình; returns the load's timings.
+
+    `unions`: each grassroots union's code -> (its share of the dossiers, the demo union whose workplaces and
+    positions its members' data take); the demo's four unions by default (UNION_SHARES). `created_between`: the
+    first and last day a dossier may be created (those created within the plan's span answer it)."""
     rng = random.Random(seed)
+    unions = unions or {code: (share, code) for code, share in UNION_SHARES.items()}
+    union_codes = list(unions)
+    # rng.choices' cumulative weights, summed once rather than for each dossier (the same draws as weighted()).
+    union_weights = list(itertools.accumulate(share for share, _ in unions.values()))
     orgs = {o.code: o for o in db.session.scalars(sa.select(Organisation))}
+    level_of = {o.id: o.level for o in orgs.values()}
     users = {u.username: u for u in db.session.scalars(sa.select(User))}
     officer_of = {u.organisation_id: u for u in users.values() if u.role == "officer"}
     staff_of = {u.organisation_id: u for u in users.values() if u.role == "staff"}
@@ -286,16 +297,17 @@ def load(n: int, seed: int = 2018) -> dict:
     routes = {r.kind: r for r in db.session.scalars(sa.select(Route))}
     campaign = bench_plan()
     phase_one, phase_two = campaign.phases
-    span = (TODAY - FIRST_DAY).days
-    chains = {code: {o.level: o.id for o in chain_on(orgs[code], TODAY)} for code in UNION_SHARES}
+    first_day, last_day = created_between
+    span = (last_day - first_day).days
+    chains = {code: {o.level: o.id for o in chain_on(orgs[code], TODAY)} for code in unions}
 
     dossiers, events, batches, links, documents, steps, reached = [], [], {}, [], [], [], []
     event_id = 0
     for dossier_id in range(1, n + 1):
-        union = orgs[weighted(rng, UNION_SHARES)]
+        union = orgs[rng.choices(union_codes, cum_weights=union_weights)[0]]
         kind = weighted(rng, KIND_SHARES)
-        created = FIRST_DAY + timedelta(days=rng.randrange(span))
-        data = dossier_data(rng, kind, union.code, created)
+        created = first_day + timedelta(days=rng.randrange(span))
+        data = dossier_data(rng, kind, unions[union.code][1], created)
         amount = data.get("requested_amount_vnd")
         route = []  # (organisation id, role, decides up to), as routing.resolve gives it, then the acting part
         for step in routes[kind].steps:
@@ -335,6 +347,11 @@ def load(n: int, seed: int = 2018) -> dict:
             elif event == "forward":
                 last_sent[route[pos + 1][0]] = (event_id, day)
             position = pos + 1 if event == "forward" else pos
+        before = None
+        for row in rows:  # as operations.record writes them: the acting level, the days since the step before
+            row["level"] = level_of[row["organisation_id"]]
+            row["held_days"] = (row["at"] - before).total_seconds() / 86400 if before is not None else None
+            before = row["at"]
         events.extend(rows)
         in_plan = PLAN_START <= created <= PHASE_II_END
         phase = None
@@ -346,7 +363,7 @@ def load(n: int, seed: int = 2018) -> dict:
                   "submitted_late": bool(phase and first_submit > PHASE_II_END),
                   # what lists/entries.py would write: a Core insert does not go through it (every level was sent
                   # the same data here)
-                  **search_columns(kind, data)}
+                  "requested_amount_vnd": amount, **search_columns(kind, data)}
         if round_:
             steps.extend({"dossier_id": dossier_id, "position": i, "organisation_id": org_id, "role": role,
                           "decides_up_to_vnd": up_to} for i, (org_id, role, up_to) in enumerate(route))
@@ -363,6 +380,7 @@ def load(n: int, seed: int = 2018) -> dict:
             "granted_amount_vnd": amount if state == "accepted" and amount else None,
             "phase_id": phase.id if phase else None, "dedup_key": None, **listed})
     sequences: dict[tuple[int, int], int] = {}
+    abbreviations = {o.id: o.abbreviation for o in orgs.values()}
     batch_rows = []
     for (sender, recipient, kind, day), batch_id in batches.items():
         batch_rows.append({"id": batch_id, "kind": kind, "organisation_id": sender, "recipient_id": recipient,
@@ -371,7 +389,7 @@ def load(n: int, seed: int = 2018) -> dict:
         sequence = sequences[(sender, day.year)] = sequences.get((sender, day.year), 0) + 1
         documents.append({"id": batch_id, "doc_type": "TTr", "title": "Tờ trình", "organisation_id": sender,
                           "year": day.year, "sequence_scope": "", "sequence": sequence,
-                          "number": f"{sequence:02d}/TTr-{orgs_abbreviation(orgs, sender)}", "issued_on": day,
+                          "number": f"{sequence:02d}/TTr-{abbreviations[sender]}", "issued_on": day,
                           "issued_at": datetime.combine(day, datetime.min.time()) + timedelta(hours=9),
                           "issued_by_id": staff_of[sender].id, "template": "documents/batch.html", "sha256": "0" * 64,
                           "size": 0, "page_count": 2, "batch_id": batch_id})
@@ -442,10 +460,6 @@ def insert(table: sa.Table, rows: list[dict]) -> None:
     with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
             copy.write_row([json.dumps(row[name]) if name in json_columns else row[name] for name in names] + extra)
-
-
-def orgs_abbreviation(orgs: dict, org_id: int) -> str:
-    return next(o.abbreviation for o in orgs.values() if o.id == org_id)
 
 
 # --- the pages -----------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import io
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale, gettext
 from openpyxl import load_workbook
 
 from workflow.auth.models import User
@@ -18,7 +19,7 @@ from workflow.orgs.models import Organisation
 from workflow.reports.export import to_csv, to_xlsx
 from workflow.reports.figures import Scope, report
 
-SHEETS = ["Thông tin", "Theo loại hồ sơ", "Theo đơn vị", "Chi tiết", "Thời gian xử lý", "Nộp theo ngày"]
+SHEETS = ["Thông tin báo cáo", "Theo loại hồ sơ", "Theo đơn vị", "Chi tiết", "Thời gian xử lý", "Nộp theo ngày"]
 FIGURE_HEADINGS = ["Đã nộp", "Đang xem xét", "Đã thẩm định đạt, chờ chuyển lên", "Trả lại để hoàn thiện",
                    "Được chấp thuận", "Không được chấp thuận", "Đã rút", "Đã đóng (đơn vị giải thể)", "Đúng hạn",
                    "Sau hạn", "Số tiền đề nghị (đồng)", "Số tiền được hỗ trợ (đồng)"]
@@ -76,7 +77,7 @@ def test_the_report_as_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(app,
         book = load_workbook(io.BytesIO(to_xlsx(figures)))
 
     assert book.sheetnames == SHEETS
-    info = dict(row for row in sheet_rows(book, "Thông tin"))
+    info = dict(row for row in sheet_rows(book, "Thông tin báo cáo"))
     assert info["Kế hoạch"] == "Kế hoạch xét chọn, đề nghị khen thưởng và hỗ trợ đoàn viên năm 2025–2026"
     assert info["Số kế hoạch"] == "120/KH-LĐLĐ" and info["Ngày ban hành"] == datetime(2025, 9, 15)
     assert info["Đợt"] == "Tất cả các đợt" and info["Loại hồ sơ"] == "Tất cả các loại"
@@ -116,7 +117,7 @@ def test_the_report_as_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(app,
     assert len(detail) == 6
 
     days = sheet_rows(book, "Thời gian xử lý")
-    assert days[0] == ["Loại hồ sơ", "Cấp", "Số ngày (trung vị)", "Số hồ sơ"]
+    assert days[0] == ["Loại hồ sơ", "Cấp", "Số ngày (trung vị)", "Số lượng hồ sơ"]
     every_kind = {row[1]: row for row in days[1:] if row[0] == "Tất cả các loại"}
     assert set(every_kind) == {"Công đoàn cơ sở", "Công đoàn cấp trên trực tiếp cơ sở",
                                "Công đoàn cấp tỉnh, ngành trung ương"}
@@ -128,7 +129,7 @@ def test_the_report_as_xlsx_has_one_sheet_per_table_with_numbers_as_numbers(app,
             assert sum(1 for row in days[1:] if row[3] == held.dossiers and row[2] == held.median) >= 1, (kind, level)
 
     by_day = book["Nộp theo ngày"]
-    assert [cell.value for cell in by_day[1]] == ["Ngày nộp", "Số hồ sơ", "Lũy kế"]
+    assert [cell.value for cell in by_day[1]] == ["Ngày nộp", "Số lượng hồ sơ", "Lũy kế"]
     rows = sheet_rows(book, "Nộp theo ngày")[1:]
     assert [row[0].date() for row in rows] == [day for day, _ in figures.submissions_by_day]
     assert [row[0] for row in rows] == sorted(row[0] for row in rows)
@@ -151,6 +152,11 @@ def test_the_csv_is_the_detail_sheet_a_flat_table_in_utf8_with_a_bom(app, api, t
     assert read[0][:3] == ["Đơn vị", "Loại hồ sơ", "Đã nộp"] and read[-1][:3] == ["Tổng cộng", "", "7"]
     assert "'" + FORMULA_NAME in [row[0] for row in read]  # a spreadsheet opening the CSV reads it as text
 
+    with app.test_request_context(), force_locale("en"):  # the reader's language
+        english = next(csv.reader(io.StringIO(to_csv(figures).decode("utf-8-sig"))))
+        assert english[:3] == [gettext("Đơn vị"), gettext("Loại hồ sơ"), gettext("Đã nộp")]
+        assert english[2] != "Đã nộp" and english[-1] == gettext("Số tiền được hỗ trợ (đồng)")
+
 
 def test_a_filtered_report_names_its_filters_and_any_report_exports(app, api, today, current_plan):
     dossiers_of_the_plan(api, today)
@@ -164,11 +170,11 @@ def test_a_filtered_report_names_its_filters_and_any_report_exports(app, api, to
         nothing = load_workbook(io.BytesIO(to_xlsx(report_of("tld", current_plan))))  # nothing reached it
         empty_csv = to_csv(report_of("tld", current_plan)).decode("utf-8-sig")
 
-    info = dict(row for row in sheet_rows(filtered, "Thông tin"))
+    info = dict(row for row in sheet_rows(filtered, "Thông tin báo cáo"))
     assert info["Đợt"] == "Đợt II"
     assert info["Loại hồ sơ"] == "Hỗ trợ phẫu thuật cho trẻ em bệnh tim bẩm sinh, khe hở môi - vòm miệng"
     assert info["Nộp từ ngày"] == datetime(2026, 1, 1) and info["Nộp đến ngày"] == datetime(2026, 6, 30)
-    assert filtered["Thông tin"]["B6"].number_format == "dd/mm/yyyy"
+    assert filtered["Thông tin báo cáo"]["B6"].number_format == "dd/mm/yyyy"
     assert info["Đơn vị báo cáo"] == "Công đoàn xã Phú Riềng"  # the sheet holds the name, without the bell
 
     assert sheet_rows(own, "Theo đơn vị")[1:] == [

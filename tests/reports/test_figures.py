@@ -1,7 +1,7 @@
 """A plan's report: its figures against the dossiers behind them, for each role; phases, lateness and periods at
 their boundaries; the links from each number to the list that recounts it; the API."""
 import re
-from datetime import date, datetime
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -120,35 +120,47 @@ def test_phases_lateness_and_periods_at_their_boundaries(api, today, current_pla
     assert [(d["date"], d["count"]) for d in period["submissions_by_day"]] == [("2026-01-01", 1), ("2026-03-31", 1)]
 
 
-def test_median_days_at_each_level(app, api, plan_work):
-    """The days each level held a dossier, from its history: the steps' times set, the medians read back against
-    the same histories added up by hand."""
-    from statistics import median
+def test_median_days_at_each_level(api, monkeypatch, current_plan):
+    """The days each level held a dossier, from its history: two dossiers taken along the route to the
+    Confederation, each step 1 day (the first) or 2,5 days (the second) after the one before."""
+    from workflow import clock
 
-    from workflow.dossiers.models import DossierEvent
-
-    held: dict[str, list[float]] = {}
-    with app.app_context():
-        for gap, key in ((1.0, "accepted"), (2.5, "rejected")):  # each step this many days after the one before
-            events = db.session.scalars(sa.select(DossierEvent).where(
-                DossierEvent.dossier_id == plan_work[key]["id"]).order_by(DossierEvent.id)).all()
-            per_level: dict[str, float] = {}
-            for step, event in enumerate(events):
-                at = datetime(2025, 12, 1, 2) + step * gap * (datetime(2025, 1, 2) - datetime(2025, 1, 1))
-                # rows the app never changes (append-only): the test moves them in time under the ORM's feet
-                db.session.execute(sa.update(DossierEvent.__table__).where(DossierEvent.id == event.id).values(at=at))
-                if step:
-                    per_level[event.organisation.level] = per_level.get(event.organisation.level, 0) + gap
-            for level, days in per_level.items():
-                held.setdefault(level, []).append(days)
-        db.session.commit()
-    assert set(held) == {"upper_grassroots", "province", "confederation"}
-    figures = report(api, "tld", plan_work["plan"], kind="child_heart")
+    users = ("officer", "reviewer", "liaison", "tld")
+    for user in users:
+        api.headers(user)  # signed in now: the tokens outlive the calendar moved back below
+    start = clock.utcnow() - timedelta(days=30)
+    for gap, citizen_id in ((1.0, "070085000301"), (2.5, "070085000302")):
+        _to_the_confederation(api, monkeypatch, start, gap, citizen_id)
+    # per dossier: the commune approved and forwarded (2 steps), the province too (2), the Confederation decided (1)
+    expected = {"upper_grassroots": ((2 * 1.0 + 2 * 2.5) / 2, 2), "province": ((2 * 1.0 + 2 * 2.5) / 2, 2),
+                "confederation": ((1.0 + 2.5) / 2, 2)}
+    figures = report(api, "tld", current_plan, kind="child_heart")
     found = {row["level"]: (row["median_days"], row["dossiers"]) for row in figures["days_at_level"]
              if row["kind"] == "child_heart"}
-    assert found == {level: (round(median(days), 1), len(days)) for level, days in held.items()}
+    assert found == expected
     overall = {row["level"]: row["median_days"] for row in figures["days_at_level"] if row["kind"] is None}
-    assert overall == {level: median_days for level, (median_days, _) in found.items()}
+    assert overall == {level: median_days for level, (median_days, _) in expected.items()}
+
+
+def _to_the_confederation(api, monkeypatch, start, gap: float, citizen_id: str) -> None:
+    """A child's surgery submitted at `start`, then each step of its route `gap` days after the one before."""
+    from workflow import clock
+
+    steps = iter(range(10))
+
+    def at_next_step():
+        taken_at = start + next(steps) * gap * timedelta(days=1)
+        monkeypatch.setattr(clock, "utcnow", lambda: taken_at)
+
+    at_next_step()
+    dossier = api.submitted(citizen_id=citizen_id)
+    for staff in ("reviewer", "liaison"):  # each reviewing level approves, then sends it up
+        at_next_step()
+        dossier = api.fire_ok(staff, api.view(staff, dossier), "approve")
+        at_next_step()
+        api.forwarded(dossier, reviewer=staff)
+    at_next_step()
+    api.fire_ok("tld", api.view("tld", dossier), "accept", granted_amount_vnd=45_000_000)
 
 
 def test_nobody_reports_on_what_is_not_theirs(api, browser, plan_work, app):

@@ -360,6 +360,7 @@ class DossierAccess(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(300))
     search_text: Mapped[str] = mapped_column(sa.String(600))
     citizen_id: Mapped[str | None] = mapped_column(sa.String(12))
+    requested_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # as it was sent (a report's sums)
 
     dossier: Mapped[Dossier] = relationship(back_populates="access")
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
@@ -370,8 +371,10 @@ class DossierEvent(db.Model):
     """One row per fired event (and per move to a successor organisation); append-only (see workflow/models.py)."""
 
     __tablename__ = "dossier_event"
-    # A dossier's history in order, with what a batch's progress reads (lists/home.py), from the index alone.
-    __table_args__ = (sa.Index("ix_dossier_event_trail", "dossier_id", "id", "event", "batch_id"),)
+    # A dossier's history in order, with what a batch's progress reads (lists/home.py), from the index alone; the
+    # days each level held it, summed per dossier and level from the index alone (a plan's report).
+    __table_args__ = (sa.Index("ix_dossier_event_trail", "dossier_id", "id", "event", "batch_id"),
+                      sa.Index("ix_dossier_event_held", "dossier_id", "level", "held_days"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(sa.ForeignKey("dossier.id"))
@@ -381,6 +384,10 @@ class DossierEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))  # None: the server's operator
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisation.id"))  # acting for
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written with the row (operations.record): the level of the organisation acting, and the days since the
+    # dossier's step before (None for its first), which that level held it (it took the step).
+    level: Mapped[str | None] = mapped_column(sa.String(20))
+    held_days: Mapped[float | None]
     comment: Mapped[str | None] = mapped_column(sa.Text)
     round: Mapped[int]
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id"))

@@ -146,8 +146,14 @@ def send(machine: DossierWorkflow, event: str, comment: str | None) -> None:
 def record(actor, dossier: Dossier, event: str, from_state: str, comment, document, *, snapshot=None,
            batch=None, organisation_id: int | None = None, moved_here: bool = False) -> DossierEvent:
     """The history row, and the notifications it gives rise to (notices.notify_dossier_event)."""
+    acting = organisation_id or actor.organisation_id
+    now = clock.utcnow()
+    before = db.session.scalar(sa.select(DossierEvent.at).where(DossierEvent.dossier_id == dossier.id)
+                               .order_by(DossierEvent.id.desc()).limit(1)) if dossier.id is not None else None
     row = DossierEvent(dossier=dossier, event=event, from_state=from_state, to_state=dossier.state,
-                       actor_id=actor.id, organisation_id=organisation_id or actor.organisation_id,
+                       actor_id=actor.id, organisation_id=acting, at=now,
+                       level=db.session.get(Organisation, acting).level,
+                       held_days=(now - before).total_seconds() / 86400 if before is not None else None,
                        comment=comment or None, round=dossier.round, document=document, data_snapshot=snapshot,
                        batch_id=batch.id if batch is not None else None)
     db.session.add(row)

@@ -1,7 +1,8 @@
-"""The list columns, kept in step on every flush: a dossier's own (its union's view: the data as it is now) and
-those of each of its entries in dossier_access (the organisation's view: the names as it was sent them, the
-dossier's state, dates and plan, and what waits there). Lists, counts and exports filter, sort and count on
-nothing else, so they never read a dossier's JSON to find its rows (see visibility.Entries)."""
+"""The list columns, kept in step on every flush: a dossier's own (its union's view: the data as it is now, the
+amount as last submitted) and those of each of its entries in dossier_access (the organisation's view: the names
+and the amount as it was sent them, the dossier's state, dates and plan, and what waits there). Lists, counts and
+exports filter, sort and count on nothing else, so they never read a dossier's JSON to find its rows (see
+visibility.Entries)."""
 from __future__ import annotations
 
 from sqlalchemy import event
@@ -18,8 +19,7 @@ COPIED = ("kind", "state", "updated_at", "submitted_on", "submitted_late", "camp
 def refresh_entries(dossier: Dossier) -> None:
     for name, value in search_columns(dossier.kind, dossier.data).items():
         setattr(dossier, name, value)
-    amount = dossier.requested_amount
-    dossier.requested_amount_vnd = amount if type(amount) is int else None  # noqa: E721 (a bool is no amount)
+    dossier.requested_amount_vnd = _amount(dossier.requested_amount)
     for access in dossier.access:
         access.union_id = dossier.organisation_id
         for name in COPIED:
@@ -28,6 +28,11 @@ def refresh_entries(dossier: Dossier) -> None:
         sent = access.sent_event.data_snapshot if access.sent_event is not None else None
         for name, value in search_columns(dossier.kind, sent).items():
             setattr(access, name, value)
+        access.requested_amount_vnd = _amount(dossier.kind_spec.requested_amount(sent or {}))
+
+
+def _amount(value) -> int | None:
+    return value if type(value) is int else None  # noqa: E721 (a bool is no amount)
 
 
 @event.listens_for(Session, "before_flush")

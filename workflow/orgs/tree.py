@@ -59,15 +59,16 @@ def taken_over(org_ids) -> set[int]:
 
 def members_of(roots: sa.Select, day: date) -> sa.CTE:
     """(org_id, group_id): the organisations under each root that day (the root itself included, its group the
-    root's own), then every organisation that ended naming one of them (or one of those) as its successor: their
-    dossiers were taken over with them. `roots` selects (org_id, group_id)."""
+    root's own), then every organisation that ended before that day naming one of them (or one of those) as its
+    successor: their dossiers were taken over with them. `roots` selects (org_id, group_id)."""
     placed = OrganisationPlacement
     tree = roots.cte("units_tree", recursive=True)
     tree = tree.union(sa.select(placed.organisation_id, tree.c.group_id)
                       .where(placed.parent_id == tree.c.org_id, placed.in_force_on(day)))
     members = sa.select(tree.c.org_id, tree.c.group_id).cte("units_members", recursive=True)
+    # Until its last day an organisation that ended still sits in its own place: only after it, under its successor.
     return members.union(sa.select(Organisation.id, members.c.group_id)
-                         .where(Organisation.successor_id == members.c.org_id))
+                         .where(Organisation.successor_id == members.c.org_id, Organisation.valid_to < day))
 
 
 def grouped_under(org_id: int, day: date) -> sa.CTE:
@@ -78,11 +79,14 @@ def grouped_under(org_id: int, day: date) -> sa.CTE:
                       .where(placed.parent_id == org_id, placed.in_force_on(day)), day)
 
 
+def one_group(org_id: int, day: date) -> sa.CTE:
+    """(org_id, group_id): the organisation, those under it that day and those they took over, all in its group."""
+    return members_of(sa.select(sa.literal(org_id).label("org_id"), sa.literal(org_id).label("group_id")), day)
+
+
 def units_under(org_id: int, day: date) -> sa.Select:
-    """The ids of the organisation, those under it that day and those they took over (a list's `under` filter,
-    a report's group)."""
-    members = members_of(sa.select(sa.literal(org_id).label("org_id"), sa.literal(org_id).label("group_id")), day)
-    return sa.select(members.c.org_id)
+    """The ids of one_group (a list's `under` filter)."""
+    return sa.select(one_group(org_id, day).c.org_id)
 
 
 def predecessor_ids(org_id: int) -> tuple[int, ...]:

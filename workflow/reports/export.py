@@ -33,7 +33,7 @@ EVERY_KIND = N_("Tất cả các loại")
 EVERY_PHASE = N_("Tất cả các đợt")
 NOT_LIMITED = "—"  # a period left open at that end
 
-SHEET_INFO = N_("Thông tin")
+SHEET_INFO = N_("Thông tin báo cáo")  # not "Thông tin" alone: a table heading elsewhere ("Field")
 SHEET_BY_KIND = N_("Theo loại hồ sơ")
 SHEET_BY_GROUP = N_("Theo đơn vị")
 SHEET_DETAIL = N_("Chi tiết")
@@ -41,6 +41,7 @@ SHEET_DAYS = N_("Thời gian xử lý")
 SHEET_BY_DAY = N_("Nộp theo ngày")
 
 UNIT, KIND = N_("Đơn vị"), N_("Loại hồ sơ")
+DOSSIERS = N_("Số lượng hồ sơ")  # how many ("Số hồ sơ" is a dossier's number)
 UNIT_WIDTH, KIND_WIDTH = 48, 36
 
 COUNT_FORMAT = MONEY_FORMAT = "#,##0"
@@ -187,7 +188,7 @@ def write_info(book: Workbook, report: Report) -> None:
 def write_days_at_level(book: Workbook, report: Report) -> None:
     """One row per kind (then every kind) and level: the median days that level held a dossier, over how many."""
     sheet = Sheet(book, SHEET_DAYS, [(KIND, KIND_WIDTH), (N_("Cấp"), 36), (N_("Số ngày (trung vị)"), 14),
-                                     (N_("Số hồ sơ"), 12)])
+                                     (DOSSIERS, 12)])
     kinds = [kind for kind in report.kinds if kind in report.days_at_level] + [None]
     for kind in kinds:
         per_level = report.days_at_level.get(kind, {})
@@ -200,7 +201,7 @@ def write_days_at_level(book: Workbook, report: Report) -> None:
 
 
 def write_submissions_by_day(book: Workbook, report: Report) -> None:
-    sheet = Sheet(book, SHEET_BY_DAY, [(N_("Ngày nộp"), 14), (N_("Số hồ sơ"), 12), (N_("Lũy kế"), 12)])
+    sheet = Sheet(book, SHEET_BY_DAY, [(N_("Ngày nộp"), 14), (DOSSIERS, 12), (N_("Lũy kế"), 12)])
     so_far = 0
     for day, count in report.submissions_by_day:
         so_far += count

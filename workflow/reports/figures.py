@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.types import Float
 
 from .. import clock
 from ..campaigns.models import Campaign, CampaignPhase
@@ -25,7 +22,7 @@ from ..dossiers.visibility import Viewer, entries_of
 from ..extensions import db
 from ..i18n import N_
 from ..orgs.models import LEVELS, Organisation, OrganisationPlacement
-from ..orgs.tree import children_on, grouped_under
+from ..orgs.tree import children_on, grouped_under, one_group
 
 # Each submitted dossier has exactly one outcome, read from its state now: they add up to "submitted".
 OUTCOMES = {
@@ -64,10 +61,9 @@ class Scope:
             args["phase"] = self.phase.id
         if self.kind:
             args["kind"] = self.kind
-        if self.submitted_from:
-            args["from"] = f"{self.submitted_from:%d/%m/%Y}"
-        if self.submitted_to:
-            args["to"] = f"{self.submitted_to:%d/%m/%Y}"
+        for key, day in (("from", self.submitted_from), ("to", self.submitted_to)):
+            if day is not None:  # as the list reads it: dd/mm/yyyy, the year on four digits (%Y does not pad 999)
+                args[key] = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
         if self.under is not None:
             args["under"] = self.under.id
         for more in narrower:
@@ -138,10 +134,14 @@ class LevelDays:
 
 
 def report(scope: Scope) -> Report:
+    if db.engine.dialect.name == "postgresql":
+        # A few aggregates over tens of thousands of rows, which the recursive tree's row estimates (a hundred times
+        # the real ones) would have PostgreSQL compile with JIT: half a second a statement, more than running it.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     organisation = scope.under or db.session.get(Organisation, scope.viewer.org_id)
     groups, members = _groups(scope, organisation)
     dossiers = _dossiers(scope, members)
-    cells = _cells(dossiers)
+    cells = _cells(scope, dossiers, members)
     used = {group_id for group_id, _ in cells}
     shown = [g for g in groups if g.id != OTHER_UNITS or OTHER_UNITS in used]
     kinds = [code for code in KINDS if any(kind == code for _, kind in cells)]
@@ -164,38 +164,41 @@ def _groups(scope: Scope, organisation: Organisation) -> tuple[list[Group], sa.C
         return [Group(organisation.id, organisation.name, organisation.level, False)], None
     day = clock.today()
     children = children_on([organisation.id], day)
-    with_children = set(db.session.scalars(
-        sa.select(OrganisationPlacement.parent_id).distinct()
-        .where(OrganisationPlacement.parent_id.in_([c.id for c in children]), OrganisationPlacement.in_force_on(day))))
-    groups = [Group(c.id, c.name, c.level, c.id in with_children) for c in children]
+    if children:
+        with_children = set(db.session.scalars(
+            sa.select(OrganisationPlacement.parent_id).distinct()
+            .where(OrganisationPlacement.parent_id.in_([c.id for c in children]),
+                   OrganisationPlacement.in_force_on(day))))
+        groups = [Group(c.id, c.name, c.level, c.id in with_children) for c in children]
+        members = grouped_under(organisation.id, day)
+    else:  # a union looked at from above (a commune's union, on demand): its own dossiers, one group
+        groups = [Group(organisation.id, organisation.name, organisation.level, False)]
+        members = one_group(organisation.id, day)
     if scope.under is None:
         groups.append(Group(OTHER_UNITS, OTHER_UNITS_NAME, None, False))
-    return groups, grouped_under(organisation.id, day)
+    return groups, members
 
 
 def _dossiers(scope: Scope, members: sa.CTE | None) -> sa.Subquery:
-    """(dossier_id, group_id, kind, state, late, requested, granted, submitted_on) of every dossier reported."""
+    """(dossier_id, union_id, kind, state, late, submitted_on, requested, granted) of every dossier reported: the
+    viewer's entries answering the plan, submitted, as the filters narrow them; those of the units under `under`
+    only, when it is given (an IN over the tree's few thousand units, which SQLite indexes, rather than a join)."""
     entries = entries_of(scope.viewer)
-    query = sa.select(entries.dossier_id.label("dossier_id"), entries.kind.label("kind"),
-                      entries.state.label("state"), entries.submitted_late.label("late"),
+    query = sa.select(entries.dossier_id.label("dossier_id"), entries.union_id.label("union_id"),
+                      entries.kind.label("kind"), entries.state.label("state"), entries.submitted_late.label("late"),
                       entries.submitted_on.label("submitted_on"))
     if entries.table is Dossier:
         dossier = Dossier
-        query = query.add_columns(sa.literal(scope.viewer.org_id).label("group_id"))
     else:
         dossier = sa.orm.aliased(Dossier, name="reported")
         query = query.join(dossier, dossier.id == entries.dossier_id)
-    query = query.add_columns(dossier.requested_amount_vnd.label("requested"),
+    # the amount as the viewer was sent it (a later round sent elsewhere is not theirs), the grant as decided
+    query = query.add_columns(entries.requested_amount_vnd.label("requested"),
                               dossier.granted_amount_vnd.label("granted"))
     query = query.where(entries.condition, entries.campaign_id == scope.campaign.id,
                         entries.submitted_on.is_not(None))
-    if members is not None and scope.under is None:
-        # Everything that reached the organisation counts: a union no child holds now under "other units".
-        query = query.outerjoin(members, members.c.org_id == entries.union_id).add_columns(
-            sa.func.coalesce(members.c.group_id, OTHER_UNITS).label("group_id"))
-    elif members is not None:
-        query = query.join(members, members.c.org_id == entries.union_id).add_columns(
-            members.c.group_id.label("group_id"))
+    if members is not None and scope.under is not None:
+        query = query.where(entries.union_id.in_(sa.select(members.c.org_id)))
     if scope.phase is not None:
         query = query.where(dossier.phase_id == scope.phase.id)
     if scope.kind:
@@ -207,15 +210,20 @@ def _dossiers(scope: Scope, members: sa.CTE | None) -> sa.Subquery:
     return query.subquery("reported_dossiers")
 
 
-def _cells(dossiers: sa.Subquery) -> dict[tuple[int, str], Figures]:
+def _cells(scope: Scope, dossiers: sa.Subquery, members: sa.CTE | None) -> dict[tuple[int, str], Figures]:
+    """Counted per union, kind and state in SQL (a few thousand rows for a province), each union's counts then
+    added to its group's (the tree's units read once): a union no child holds now under "other units"."""
+    group_of = ({} if members is None
+                else dict(db.session.execute(sa.select(members.c.org_id, members.c.group_id)).all()))
     late = sa.case((dossiers.c.late == sa.true(), 1), else_=0)
     rows = db.session.execute(
-        sa.select(dossiers.c.group_id, dossiers.c.kind, dossiers.c.state, sa.func.count(), sa.func.sum(late),
+        sa.select(dossiers.c.union_id, dossiers.c.kind, dossiers.c.state, sa.func.count(), sa.func.sum(late),
                   sa.func.coalesce(sa.func.sum(dossiers.c.requested), 0),
                   sa.func.coalesce(sa.func.sum(dossiers.c.granted), 0))
-        .group_by(dossiers.c.group_id, dossiers.c.kind, dossiers.c.state))
+        .group_by(dossiers.c.union_id, dossiers.c.kind, dossiers.c.state))
     cells: dict[tuple[int, str], Figures] = {}
-    for group_id, kind, state, count, late_count, requested, granted in rows:
+    for union_id, kind, state, count, late_count, requested, granted in rows:
+        group_id = scope.viewer.org_id if members is None else group_of.get(union_id, OTHER_UNITS)
         figures = cells.setdefault((group_id, kind), Figures())
         figures.counts["submitted"] += count
         figures.counts[OUTCOME_OF_STATE[state]] += count
@@ -228,56 +236,42 @@ def _cells(dossiers: sa.Subquery) -> dict[tuple[int, str], Figures]:
 
 # --- how long each level held them ---------------------------------------------------------------------------
 
-class days_between(ColumnElement):
-    """Days from one timestamp to a later one, as a real number, on either database."""
-
-    type = Float()
-    inherit_cache = True
-
-    def __init__(self, start, end):
-        self.start, self.end = start, end
-
-
-@compiles(days_between)
-def _days_between(element, compiler, **kw):
-    start, end = compiler.process(element.start, **kw), compiler.process(element.end, **kw)
-    return f"(julianday({end}) - julianday({start}))"
-
-
-@compiles(days_between, "postgresql")
-def _days_between_pg(element, compiler, **kw):
-    start, end = compiler.process(element.start, **kw), compiler.process(element.end, **kw)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+DAYS_STEP = 10  # the stays are counted in tenths of a day, as the medians are shown
 
 
 def _days_at_level(dossiers: sa.Subquery) -> dict[str | None, dict[str, LevelDays]]:
     """Per kind (and for every kind: None) and level, the median over the dossiers of the days that level held
-    each: every step in a dossier's history is the time since the step before it, charged to the level of the
-    organisation that took it (a union's resubmission: the days it took to complete a returned dossier)."""
+    each: every step in a dossier's history is the time since the step before it (DossierEvent.held_days),
+    charged to the level of the organisation that took it (a union's resubmission: the days it took to complete a
+    returned dossier). SQL sums each dossier's days per level (from ix_dossier_event_held alone) and counts the
+    dossiers per kind, level and tenth of a day; the medians are read from those counts."""
     event = DossierEvent
-    steps = (sa.select(event.dossier_id, event.organisation_id, event.at,
-                       sa.func.lag(event.at).over(partition_by=event.dossier_id, order_by=event.id).label("before"))
-             .where(event.dossier_id.in_(sa.select(dossiers.c.dossier_id))).subquery("steps"))
-    per_dossier = (sa.select(steps.c.dossier_id, Organisation.level.label("level"),
-                             sa.func.sum(days_between(steps.c.before, steps.c.at)).label("days"))
-                   .join(Organisation, Organisation.id == steps.c.organisation_id)
-                   .where(steps.c.before.is_not(None))
-                   .group_by(steps.c.dossier_id, Organisation.level).subquery("held"))
-    with_kind = (sa.select(per_dossier.c.level, per_dossier.c.days, dossiers.c.kind)
-                 .join(dossiers, dossiers.c.dossier_id == per_dossier.c.dossier_id)).cte("held_by_kind")
-    found: dict[str | None, dict[str, LevelDays]] = {}
-    for per_kind in (True, False):
-        partition = [with_kind.c.kind, with_kind.c.level] if per_kind else [with_kind.c.level]
-        ranked = sa.select(
-            (with_kind.c.kind if per_kind else sa.null()).label("kind"), with_kind.c.level, with_kind.c.days,
-            sa.func.row_number().over(partition_by=partition, order_by=with_kind.c.days).label("rank"),
-            sa.func.count().over(partition_by=partition).label("n")).subquery("ranked")
-        middle = sa.or_(ranked.c.rank == (ranked.c.n + 1) // 2, ranked.c.rank == (ranked.c.n + 2) // 2)
-        for kind, level, median, n in db.session.execute(
-                sa.select(ranked.c.kind, ranked.c.level, sa.func.avg(ranked.c.days), sa.func.max(ranked.c.n))
-                .where(middle).group_by(ranked.c.kind, ranked.c.level)):
-            found.setdefault(kind, {})[level] = LevelDays(round(float(median), 1), int(n))
-    return found
+    per_dossier = (sa.select(event.dossier_id, event.level, sa.func.sum(event.held_days).label("days"))
+                   .where(event.dossier_id.in_(sa.select(dossiers.c.dossier_id)), event.held_days.is_not(None))
+                   .group_by(event.dossier_id, event.level).subquery("held"))
+    tenths = sa.func.round(per_dossier.c.days * DAYS_STEP)
+    counted: dict[str | None, dict[str, dict[int, int]]] = {}
+    for kind, level, days, count in db.session.execute(
+            sa.select(dossiers.c.kind, per_dossier.c.level, tenths, sa.func.count())
+            .join(dossiers, dossiers.c.dossier_id == per_dossier.c.dossier_id)
+            .group_by(dossiers.c.kind, per_dossier.c.level, tenths)):
+        for key in (kind, None):
+            per_value = counted.setdefault(key, {}).setdefault(level, {})
+            per_value[int(days)] = per_value.get(int(days), 0) + count
+    return {key: {level: LevelDays(_median(per_value) / DAYS_STEP, sum(per_value.values()))
+                  for level, per_value in per_level.items()}
+            for key, per_level in counted.items()}
+
+
+def _median(counts: dict[int, int]) -> float:
+    """The median of values given as {value: how many times}: the middle one, or the mean of the middle two."""
+    total = sum(counts.values())
+    middle = {(total - 1) // 2, total // 2}  # the 0-based positions of the middle value(s)
+    found, seen = [], 0
+    for value in sorted(counts):
+        found += [value] * sum(1 for position in middle if seen <= position < seen + counts[value])
+        seen += counts[value]
+    return round(sum(found) / len(found), 1) if len(middle) == 2 else float(found[0])
 
 
 def _submissions_by_day(dossiers: sa.Subquery) -> list[tuple[date, int]]:

@@ -50,11 +50,17 @@ def issue_report(actor, scope: Scope) -> tuple[CampaignReport | None, SigningReq
     organisation's signer signs its documents, present it for signature: (None, the signing request)."""
     _check(actor, scope)
     phase_id = scope.phase.id if scope.phase is not None else None
-    waiting = _waiting_request(actor.organisation_id, scope.campaign.id, phase_id)
+    refuse_if_waiting(actor.organisation_id, scope.campaign.id, phase_id)  # said before anything is drafted
+    return step.report(actor, scope.campaign.id, phase_id)
+
+
+def refuse_if_waiting(organisation_id: int, campaign_id: int, phase_id: int | None) -> None:
+    """Conflict when the organisation's report on this plan and phase already waits for signature (the signing
+    step asks again, under its lock, before it presents another)."""
+    waiting = _waiting_request(organisation_id, campaign_id, phase_id)
     if waiting is not None:
         raise Conflict(gettext("Báo cáo này đang chờ lãnh đạo ký (%(summary)s); không trình ký thêm một bản nữa.",
                                summary=waiting.summary))
-    return step.report(actor, scope.campaign.id, phase_id)
 
 
 def issue_now(actor, campaign_id: int, phase_id: int | None) -> CampaignReport:

@@ -2,12 +2,13 @@
 and its exports."""
 from __future__ import annotations
 
-from flask import Response, render_template, request
+from flask import Response, redirect, render_template, request
 from flask_login import current_user, login_required
 
 from .. import clock
 from ..dossiers.kinds import KINDS
 from ..replica import reads_from_replica
+from ..web import url_keeping_query
 from . import bp, export
 from .charts import charts
 from .figures import COUNTS, OTHER_UNITS, OUTCOMES, report
@@ -33,7 +34,9 @@ def show(campaign_id: int):
 @login_required
 @reads_from_replica
 def export_report(campaign_id: int, fmt: str):
-    scope, _ = scope_for(current_user, campaign_id, request.args)
+    scope, errors = scope_for(current_user, campaign_id, request.args)
+    if errors:  # the page says what is wrong, rather than a file of other figures
+        return redirect(url_keeping_query("reports.show", campaign_id=campaign_id), 303)
     figures = report(scope)
     body = export.to_xlsx(figures) if fmt == "xlsx" else export.to_csv(figures)
     phase = f"-dot-{scope.phase.id}" if scope.phase else ""

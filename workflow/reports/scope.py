@@ -14,7 +14,7 @@ from ..campaigns.service import campaigns_for
 from ..dossiers.kinds import KINDS
 from ..dossiers.visibility import viewer_of
 from ..extensions import db
-from ..formatting import parse_screen_date
+from ..formatting import MAX_ID, parse_screen_date, parse_whole
 from ..orgs.models import Organisation
 from ..orgs.tree import grouped_under
 from .figures import Scope
@@ -70,12 +70,16 @@ def scope_for(user, campaign_id: int, args, *, iso_dates: bool = False) -> tuple
 
 
 def _unit_below(organisation: Organisation, raw_id: str) -> Organisation | None:
-    """The organisation of that id if it is under the user's today (a child's figures, on demand)."""
-    if not raw_id.isdigit() or len(raw_id) > 10:
+    """The organisation of that id if it is under the user's today and acts today (a child's figures, on demand;
+    one that ended is counted under whoever took it over)."""
+    unit_id = parse_whole(raw_id)
+    if unit_id is None or not 0 < unit_id <= MAX_ID:
         return None
     below = grouped_under(organisation.id, clock.today())
-    found = db.session.scalar(sa.select(below.c.org_id).where(below.c.org_id == int(raw_id)).limit(1))
-    return db.session.get(Organisation, found) if found is not None else None
+    if db.session.scalar(sa.select(below.c.org_id).where(below.c.org_id == unit_id).limit(1)) is None:
+        return None
+    unit = db.session.get(Organisation, unit_id)
+    return unit if unit.valid_to is None or unit.valid_to >= clock.today() else None
 
 
 def _iso_date(raw: str) -> date | None:

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..formatting import TEXT_CONTROL_CHARACTERS, is_id
 from ..jobs import app_context, huey
 from ..notifications.service import notify_users
+from ..orgs.models import Organisation
 from ..pdf.models import Document
 from ..transaction import rehearsed, unit_of_work
 from . import keys
@@ -54,8 +55,17 @@ def _report(actor, params):
     return official.issue_now(actor, params["campaign_id"], params.get("phase_id"))
 
 
+def _report_not_waiting(actor, params):
+    from ..reports import official
+
+    official.refuse_if_waiting(actor.organisation_id, params["campaign_id"], params.get("phase_id"))
+
+
 REPORT = "report"  # an organisation's report on a plan (reports/official.py), signed like its other documents
 OPERATIONS = {"fire": _fire, "forward": _forward, "decide": _decide, REPORT: _report}
+# What must still hold when a request is presented, asked with the organisation's requests made one at a time (a
+# dossier's own steps are kept from being presented twice by its state and its open request).
+PRESENTABLE = {REPORT: _report_not_waiting}
 _EVENT_TYPES = {event: doc_type for event, (doc_type, _, _) in STEP_DOCUMENTS.items()} | {"accept": "QĐ"}
 REPORT_TYPE = "BC"
 
@@ -101,6 +111,11 @@ def _take(actor, operation: str, params: dict):
         params = {**params, "items": [item for item, outcome in zip(params["items"], result[0], strict=True)
                                       if outcome["ok"]]}
     db.session.rollback()  # nothing of the step stands before it is signed (the drafts' files stay stored)
+    if operation in PRESENTABLE:
+        # PostgreSQL: the organisation's row locked until commit; SQLite: this transaction is the only writer.
+        db.session.execute(sa.select(Organisation.id).where(Organisation.id == actor.organisation_id)
+                           .with_for_update())
+        PRESENTABLE[operation](actor, params)
     request = SigningRequest(organisation_id=actor.organisation_id, operation=operation, params=params,
                              requested_by_id=actor.id, summary=_summary(drafting.drafts)[:300])
     request.dossiers = [db.session.get(Dossier, i) for i in sorted(drafting.dossier_ids)]

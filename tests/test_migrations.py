@@ -2,7 +2,7 @@
 organisation its place in the tree, the reviewers and liaisons become staff, and the app then works on it."""
 import os
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ def fill_three_level_data(conn):
     at = datetime(2018, 1, 5, 2, 0)
     org = dict(header_name="X", abbreviation="LĐLĐ", place_name="P", signing_body="BAN THƯỜNG VỤ",
                head_title="CHỦ TỊCH", head_name="", valid_from=None, valid_to=None, successor_id=None)
-    data = {"full_name": "Nguyễn Văn Ánh", "citizen_id": "070085001234"}
+    data = {"full_name": "Nguyễn Văn Ánh", "citizen_id": "070085001234", "requested_amount_vnd": 30_000_000}
     dossier = dict(kind="union_housing", organisation_id=4, data=data, submitted_data=data, created_by_id=1,
                    created_at=at, updated_at=at, submitted_on=date(2018, 1, 5), submitted_late=False,
                    subject="Nguyễn Văn Ánh", search_text="nguyen van anh 070085001234", citizen_id="070085001234",
@@ -82,11 +82,12 @@ def fill_three_level_data(conn):
              {**event, "id": 1, "dossier_id": 1, "event": "submit", "from_state": "draft", "to_state": "submitted",
               "actor_id": 1, "organisation_id": 4, "round": 1, "document_id": 1, "data_snapshot": data},
              {**event, "id": 2, "dossier_id": 1, "event": "approve", "from_state": "submitted", "to_state": "approved",
-              "actor_id": 2, "organisation_id": 3, "round": 1, "document_id": 2},
+              "actor_id": 2, "organisation_id": 3, "round": 1, "document_id": 2, "at": at + timedelta(days=3)},
              {**event, "id": 3, "dossier_id": 1, "event": "forward", "from_state": "approved", "to_state": "forwarded",
-              "actor_id": 2, "organisation_id": 3, "round": 1, "document_id": 3, "data_snapshot": data},
+              "actor_id": 2, "organisation_id": 3, "round": 1, "document_id": 3, "data_snapshot": data,
+              "at": at + timedelta(days=4, hours=12)},
              {**event, "id": 4, "dossier_id": 1, "event": "accept", "from_state": "forwarded", "to_state": "accepted",
-              "actor_id": 3, "organisation_id": 2, "round": 1, "document_id": 4},
+              "actor_id": 3, "organisation_id": 2, "round": 1, "document_id": 4, "at": at + timedelta(days=14)},
              {**event, "id": 5, "dossier_id": 2, "event": "submit", "from_state": "draft", "to_state": "submitted",
               "actor_id": 1, "organisation_id": 4, "round": 1, "data_snapshot": data}),
     ]:
@@ -125,6 +126,13 @@ def test_a_three_level_database_upgrades_and_keeps_working(old_database, tmp_pat
         assert [e.batch_id for e in accepted.events if e.event == "forward"] == [1]
         assert {r.kind for r in db.session.scalars(sa.select(Route))} == {
             "child_heart", "creative_labour", "union_housing", "accident_aid"}
+        # a plan's report reads the amount asked (as each level was sent it) and how long each level held it
+        assert (accepted.requested_amount_vnd, draft.requested_amount_vnd) == (30_000_000, 30_000_000)
+        assert {a.organisation.code: a.requested_amount_vnd for a in accepted.access} == {
+            "huyen": 30_000_000, "tinh": 30_000_000}
+        assert [(e.level, e.held_days) for e in accepted.events] == [
+            ("grassroots", None), ("upper_grassroots", 3.0), ("upper_grassroots", 1.5), ("province", 9.5)]
+        assert [(e.level, e.held_days) for e in waiting.events] == [("grassroots", None)]
         db.session.remove()
 
     client = app.test_client()

@@ -363,7 +363,9 @@ def load(n: int, seed: int = 2018, *, unions: dict[str, tuple[float, str]] | Non
                   "submitted_late": bool(phase and first_submit > PHASE_II_END),
                   # what lists/entries.py would write: a Core insert does not go through it (every level was sent
                   # the same data here)
-                  "requested_amount_vnd": amount, **search_columns(kind, data)}
+                  "requested_amount_vnd": amount, "phase_id": phase.id if phase else None,
+                  "granted_amount_vnd": amount if state == "accepted" and amount else None,
+                  **search_columns(kind, data)}
         if round_:
             steps.extend({"dossier_id": dossier_id, "position": i, "organisation_id": org_id, "role": role,
                           "decides_up_to_vnd": up_to} for i, (org_id, role, up_to) in enumerate(route))
@@ -376,9 +378,7 @@ def load(n: int, seed: int = 2018, *, unions: dict[str, tuple[float, str]] | Non
             "id": dossier_id, "organisation_id": union.id, "version": len(rows) + 2,
             "data": data, "submitted_data": data if round_ else None, "created_by_id": officer_of[union.id].id,
             "created_at": created_at, "round": round_, "rule_set_id": rule_sets[kind] if round_ else None,
-            "route_id": routes[kind].id if round_ else None, "position": position,
-            "granted_amount_vnd": amount if state == "accepted" and amount else None,
-            "phase_id": phase.id if phase else None, "dedup_key": None, **listed})
+            "route_id": routes[kind].id if round_ else None, "position": position, "dedup_key": None, **listed})
     sequences: dict[tuple[int, int], int] = {}
     abbreviations = {o.id: o.abbreviation for o in orgs.values()}
     batch_rows = []

@@ -8,7 +8,8 @@ Create Date: 2026-12-03 16:30:00
 A plan's report (workflow/reports) sums the money asked for per kind and union in SQL: the amount is read from
 the data as last submitted (the kind's requested_amount), kept in dossier.requested_amount_vnd on every flush
 (lists/entries.py) rather than read out of every dossier's JSON; an upper organisation sums the amount as it was
-sent it (a later round may have gone only to the level below), kept in dossier_access.requested_amount_vnd.
+sent it (a later round may have gone only to the level below), kept in dossier_access.requested_amount_vnd; the
+dossier's phase and grant are copied on its entries too, so that a report reads the entries alone.
 
 A plan's report gives the median days each level held a dossier: each history row carries the level of the
 organisation that took the step and the days since the step before (written with the row from now on), summed per
@@ -47,6 +48,10 @@ def upgrade():
         batch.add_column(sa.Column('requested_amount_vnd', sa.BigInteger(), nullable=True))
     with op.batch_alter_table('dossier_access') as batch:
         batch.add_column(sa.Column('requested_amount_vnd', sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column('granted_amount_vnd', sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column('phase_id', sa.Integer(), nullable=True))
+        batch.create_foreign_key(batch.f('fk_dossier_access_phase_id_campaign_phase'), 'campaign_phase',
+                                 ['phase_id'], ['id'])
     with op.batch_alter_table('dossier_event') as batch:
         batch.add_column(sa.Column('level', sa.String(20), nullable=True))
         batch.add_column(sa.Column('held_days', sa.Float(), nullable=True))
@@ -94,6 +99,15 @@ def upgrade():
                          .values(requested_amount_vnd=sa.bindparam("amount")), amounts)
 
 
+    # the dossier's phase and grant on each of its entries, as lists/entries.py copies them
+    dossier_row = sa.table('dossier', sa.column('id', sa.Integer()), sa.column('phase_id', sa.Integer()),
+                           sa.column('granted_amount_vnd', sa.BigInteger()))
+    entry = sa.table('dossier_access', sa.column('dossier_id', sa.Integer()), sa.column('phase_id', sa.Integer()),
+                     sa.column('granted_amount_vnd', sa.BigInteger()))
+    of_dossier = dossier_row.c.id == entry.c.dossier_id
+    bind.execute(entry.update().values(
+        phase_id=sa.select(dossier_row.c.phase_id).where(of_dossier).scalar_subquery(),
+        granted_amount_vnd=sa.select(dossier_row.c.granted_amount_vnd).where(of_dossier).scalar_subquery()))
     _held_days(bind)
     op.create_index('ix_dossier_event_held', 'dossier_event', ['dossier_id', 'level', 'held_days'])
 
@@ -133,6 +147,9 @@ def downgrade():
         batch.drop_column('level')
     op.drop_index('ix_dossier_phase_id', table_name='dossier')
     with op.batch_alter_table('dossier_access') as batch:
+        batch.drop_constraint(batch.f('fk_dossier_access_phase_id_campaign_phase'), type_='foreignkey')
+        batch.drop_column('phase_id')
+        batch.drop_column('granted_amount_vnd')
         batch.drop_column('requested_amount_vnd')
     with op.batch_alter_table('dossier') as batch:
         batch.drop_column('requested_amount_vnd')

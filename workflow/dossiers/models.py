@@ -361,6 +361,8 @@ class DossierAccess(db.Model):
     search_text: Mapped[str] = mapped_column(sa.String(600))
     citizen_id: Mapped[str | None] = mapped_column(sa.String(12))
     requested_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)  # as it was sent (a report's sums)
+    granted_amount_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    phase_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_phase.id"))
 
     dossier: Mapped[Dossier] = relationship(back_populates="access")
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])

@@ -13,7 +13,8 @@ from ..dossiers.models import Dossier, DossierAccess
 from ..dossiers.visibility import task_of
 from .search import search_columns
 
-COPIED = ("kind", "state", "updated_at", "submitted_on", "submitted_late", "campaign_id")
+COPIED = ("kind", "state", "updated_at", "submitted_on", "submitted_late", "campaign_id", "phase_id",
+          "granted_amount_vnd")
 
 
 def refresh_entries(dossier: Dossier) -> None:

@@ -173,9 +173,8 @@ def filtered_ids(user, filters: ListFilters):
         query = query.where(entries.union_id.in_(units_under(filters.under_id, clock.today())))
     if filters.campaign_id:
         query = query.where(entries.campaign_id == filters.campaign_id)
-    if filters.phase_id:  # each of the viewer's entries looks its dossier up, not every dossier of the phase
-        query = query.where(sa.exists().where(Dossier.id == entries.dossier_id, Dossier.phase_id == filters.phase_id)
-                            if entries.table is not Dossier else Dossier.phase_id == filters.phase_id)
+    if filters.phase_id:
+        query = query.where(entries.phase_id == filters.phase_id)
     if filters.submitted_only:
         query = query.where(entries.submitted_on.is_not(None))
     if filters.late is not None:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from .. import clock
 from ..campaigns.models import Campaign, CampaignPhase
 from ..dossiers.kinds import KINDS
-from ..dossiers.models import Dossier, DossierEvent
+from ..dossiers.models import DossierEvent
 from ..dossiers.visibility import Viewer, entries_of
 from ..extensions import db
 from ..i18n import N_
@@ -184,23 +184,17 @@ def _dossiers(scope: Scope, members: sa.CTE | None) -> sa.Subquery:
     viewer's entries answering the plan, submitted, as the filters narrow them; those of the units under `under`
     only, when it is given (an IN over the tree's few thousand units, which SQLite indexes, rather than a join)."""
     entries = entries_of(scope.viewer)
+    # the amount as the viewer was sent it (a later round sent elsewhere is not theirs), the grant as decided
     query = sa.select(entries.dossier_id.label("dossier_id"), entries.union_id.label("union_id"),
                       entries.kind.label("kind"), entries.state.label("state"), entries.submitted_late.label("late"),
-                      entries.submitted_on.label("submitted_on"))
-    if entries.table is Dossier:
-        dossier = Dossier
-    else:
-        dossier = sa.orm.aliased(Dossier, name="reported")
-        query = query.join(dossier, dossier.id == entries.dossier_id)
-    # the amount as the viewer was sent it (a later round sent elsewhere is not theirs), the grant as decided
-    query = query.add_columns(entries.requested_amount_vnd.label("requested"),
-                              dossier.granted_amount_vnd.label("granted"))
+                      entries.submitted_on.label("submitted_on"), entries.requested_amount_vnd.label("requested"),
+                      entries.granted_amount_vnd.label("granted"))
     query = query.where(entries.condition, entries.campaign_id == scope.campaign.id,
                         entries.submitted_on.is_not(None))
     if members is not None and scope.under is not None:
         query = query.where(entries.union_id.in_(sa.select(members.c.org_id)))
     if scope.phase is not None:
-        query = query.where(dossier.phase_id == scope.phase.id)
+        query = query.where(entries.phase_id == scope.phase.id)
     if scope.kind:
         query = query.where(entries.kind == scope.kind)
     if scope.submitted_from:
@@ -246,15 +240,14 @@ def _days_at_level(dossiers: sa.Subquery) -> dict[str | None, dict[str, LevelDay
     returned dossier). SQL sums each dossier's days per level (from ix_dossier_event_held alone) and counts the
     dossiers per kind, level and tenth of a day; the medians are read from those counts."""
     event = DossierEvent
-    per_dossier = (sa.select(event.dossier_id, event.level, sa.func.sum(event.held_days).label("days"))
-                   .where(event.dossier_id.in_(sa.select(dossiers.c.dossier_id)), event.held_days.is_not(None))
-                   .group_by(event.dossier_id, event.level).subquery("held"))
-    tenths = sa.func.round(per_dossier.c.days * DAYS_STEP)
+    held = (sa.select(dossiers.c.kind, event.level, sa.func.sum(event.held_days).label("days"))
+            .select_from(dossiers).join(event, event.dossier_id == dossiers.c.dossier_id)
+            .where(event.held_days.is_not(None))
+            .group_by(dossiers.c.dossier_id, dossiers.c.kind, event.level).subquery("held"))
+    tenths = sa.func.round(held.c.days * DAYS_STEP)
     counted: dict[str | None, dict[str, dict[int, int]]] = {}
     for kind, level, days, count in db.session.execute(
-            sa.select(dossiers.c.kind, per_dossier.c.level, tenths, sa.func.count())
-            .join(dossiers, dossiers.c.dossier_id == per_dossier.c.dossier_id)
-            .group_by(dossiers.c.kind, per_dossier.c.level, tenths)):
+            sa.select(held.c.kind, held.c.level, tenths, sa.func.count()).group_by(held.c.kind, held.c.level, tenths)):
         for key in (kind, None):
             per_value = counted.setdefault(key, {}).setdefault(level, {})
             per_value[int(days)] = per_value.get(int(days), 0) + count

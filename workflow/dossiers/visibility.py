@@ -55,7 +55,8 @@ def viewer_for(org_id: int, *, owner_side: bool) -> Viewer:
 class Entries:
     """Where a viewer's lists, counts and exports read: a table whose rows are the dossiers the viewer sees,
     with the list columns under the same names in both (kind, state, updated_at, submitted_on, submitted_late,
-    campaign_id, subject, search_text, citizen_id).
+    campaign_id, phase_id, subject, search_text, citizen_id, and for a plan's report requested_amount_vnd and
+    granted_amount_vnd).
 
     A union reads its own dossiers (Dossier, as they are now). An upper organisation reads its own access rows,
     one per dossier that reached it, their names as it was sent them; so its list is one range of an index in

@@ -40,6 +40,11 @@ OTHER_UNITS = 0  # the group of unions that ended with no successor in the repor
 OTHER_UNITS_NAME = N_("Đơn vị khác (đã giải thể hoặc chuyển đi)")
 
 
+def asks_money(kind: str) -> bool:
+    """Whether the kind's dossiers ask for money (an award, Lao động sáng tạo, does not: its amounts are no figures)."""
+    return "requested_amount_vnd" in KINDS[kind].field_names()
+
+
 @dataclass(frozen=True)
 class Scope:
     """What is reported: a plan, one phase or all, one kind or all, a range of submission dates, for a viewer,

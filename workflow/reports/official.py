@@ -32,7 +32,7 @@ from ..pdf.models import Document
 from ..signing import step
 from ..signing.models import OPEN, SigningRequest
 from .charts import charts
-from .figures import Figures, Report, Scope, report
+from .figures import Figures, Report, Scope, asks_money, report
 from .models import CampaignReport
 from .scope import scope_for
 
@@ -147,8 +147,7 @@ def frozen_figures(counted: Report) -> dict:
                   if scope.phase is not None else None),
         "by_unit": not scope.viewer.owner_side,  # a grassroots union's report has no units below it
         "kinds": [{"code": code, "title": KINDS[code].short_title,
-                   # an award (Lao động sáng tạo) asks for no money: its amounts are no figures
-                   "money": "requested_amount_vnd" in KINDS[code].field_names(), **_counts(counted.by_kind[code])}
+                   "money": asks_money(code), **_counts(counted.by_kind[code])}
                   for code in counted.kinds],
         "units": [{"id": group.id, "name": group.name, **_counts(counted.by_group[group.id])}
                   for group in counted.groups],

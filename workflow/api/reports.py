@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, request
 from flask_babel import gettext
 
-from ..reports.figures import OTHER_UNITS, Figures, report
+from ..reports.figures import Figures, report
 from ..reports.scope import reportable_campaigns, scope_for
 from . import bp
 from .routes import error, token_required
@@ -35,8 +35,7 @@ def campaign_report(campaign_id: int):
 
     def unit(group_id: int) -> dict:
         group = groups[group_id]
-        return {"id": None if group.id == OTHER_UNITS else group.id,
-                "name": gettext(group.name) if group.id == OTHER_UNITS else group.name}
+        return {"id": None if group.is_other_units else group.id, "name": group.label}
 
     def row(figures_: Figures, **names) -> dict:
         return {**names, **figures_.as_json()}

@@ -23,7 +23,7 @@ from ..dossiers.kinds import KINDS
 from ..formatting import CONTROL_CHARACTERS, format_date, format_days, format_money
 from ..orgs.models import LEVELS
 from ..pdf.render import FONT_FAMILY as DOCUMENT_FONT
-from .figures import OTHER_UNITS, OUTCOMES, Group, Report
+from .figures import OUTCOMES, Report
 
 
 @dataclass(frozen=True)
@@ -248,10 +248,6 @@ def _outcomes(report: Report) -> Chart | None:
     return Chart("outcomes", title, description, canvas.markup(), table)
 
 
-def _group_name(group: Group) -> str:
-    return gettext(group.name) if group.id == OTHER_UNITS else group.name
-
-
 def _granted_by_union(report: Report) -> Chart | None:
     if not report.total.requested_vnd:
         return None
@@ -271,7 +267,7 @@ def _granted_by_union(report: Report) -> Chart | None:
     rows = []
     for group in groups:
         figures = report.by_group[group.id]
-        name = _group_name(group)
+        name = group.label
         canvas.label(name)
         for amount, fill, word, css_class in ((figures.requested_vnd, REQUESTED_COLOUR, requested_word, "requested"),
                                               (figures.granted_vnd, GRANTED_COLOUR, granted_word, "granted")):

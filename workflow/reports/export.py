@@ -21,7 +21,7 @@ from ..formatting import vietnam_time
 from ..i18n import N_
 from ..lists.export import as_text
 from ..orgs.models import LEVELS
-from .figures import COUNTS, OTHER_UNITS, OTHER_UNITS_NAME, OUTCOMES, Figures, Group, Report
+from .figures import COUNTS, OUTCOMES, Figures, Report
 
 COUNT_LABELS = {"submitted": N_("Đã nộp"), **{name: label for name, (label, _) in OUTCOMES.items()},
                 "on_time": N_("Đúng hạn"), "late": N_("Sau hạn")}
@@ -58,11 +58,6 @@ def figure_values(figures: Figures) -> list[int]:
     return [figures.counts[name] for name in COUNTS] + [figures.requested_vnd, figures.granted_vnd]
 
 
-def group_name(group: Group) -> str:
-    """An organisation's name as stored; the "other units" group's in the reader's language."""
-    return gettext(OTHER_UNITS_NAME) if group.id == OTHER_UNITS else group.name
-
-
 def kind_label(kind: str) -> str:
     return gettext(KINDS[kind].short_title)
 
@@ -70,7 +65,7 @@ def kind_label(kind: str) -> str:
 def detail_rows(report: Report):
     """The detail table (organisation, kind, figures), then its total: the CSV, and the XLSX's "Chi tiết"."""
     for group, kind, figures in report.rows():
-        yield [group_name(group), kind_label(kind), *figure_values(figures)]
+        yield [group.label, kind_label(kind), *figure_values(figures)]
     yield [gettext(TOTAL), "", *figure_values(report.total)]
 
 
@@ -149,12 +144,12 @@ def to_xlsx(report: Report) -> bytes:
 
     by_group = Sheet(book, SHEET_BY_GROUP, figure_columns((UNIT, UNIT_WIDTH)))
     for group in report.groups:
-        by_group.figures_row([group_name(group)], report.by_group[group.id])
+        by_group.figures_row([group.label], report.by_group[group.id])
     by_group.figures_row([gettext(TOTAL)], report.total, bold=True)
 
     detail = Sheet(book, SHEET_DETAIL, figure_columns((UNIT, UNIT_WIDTH), (KIND, KIND_WIDTH)))
     for group, kind, figures in report.rows():
-        detail.figures_row([group_name(group), kind_label(kind)], figures)
+        detail.figures_row([group.label, kind_label(kind)], figures)
     detail.figures_row([gettext(TOTAL), ""], report.total, bold=True)
 
     write_days_at_level(book, report)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from .. import clock
 from ..campaigns.models import Campaign, CampaignPhase
@@ -103,6 +104,15 @@ class Group:
     name: str
     level: str | None
     has_children: bool
+
+    @property
+    def is_other_units(self) -> bool:
+        return self.id == OTHER_UNITS
+
+    @property
+    def label(self) -> str:
+        """Its name as shown: "other units" in the reader's language, an organisation's as it is."""
+        return gettext(self.name) if self.is_other_units else self.name
 
 
 @dataclass

@@ -11,7 +11,7 @@ from ..replica import reads_from_replica
 from ..web import url_keeping_query
 from . import bp, export
 from .charts import charts
-from .figures import COUNTS, OTHER_UNITS, OUTCOMES, asks_money, report
+from .figures import COUNTS, OUTCOMES, asks_money, report
 from .official import reports_for_page
 from .scope import scope_for
 
@@ -26,7 +26,7 @@ def show(campaign_id: int):
     scope, errors = scope_for(current_user, campaign_id, request.args)
     figures = report(scope)
     return render_template("reports/show.html", report=figures, scope=scope, errors=errors, charts=charts(figures),
-                           outcomes=OUTCOMES, counts=COUNTS, other_units=OTHER_UNITS, kinds=KINDS,
+                           outcomes=OUTCOMES, counts=COUNTS, kinds=KINDS,
                            asks_money=asks_money,
                            **reports_for_page(current_user, scope.campaign, scope.phase))
 
